@@ -1,0 +1,84 @@
+//! Text analysis shared by indexing and querying: [`normalize`], segmentation
+//! into [`Term`]s, the tantivy [`KefuTokenizer`] and query-side [`Synonyms`].
+
+mod normalize;
+mod segment;
+mod synonyms;
+
+pub use normalize::{normalize, MappedText};
+pub use segment::{Cut, KefuTokenizer, Segmenter, Term};
+pub use synonyms::{SynonymProblem, Synonyms};
+
+/// True when `text` contains a Han character, i.e. the user most likely writes
+/// Chinese; used to pick the language of titles and snippets.
+pub fn is_chinese(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF))
+}
+
+use crate::corpus::{Corpus, CorpusError, Problem};
+
+/// Everything needed to turn text into search terms for one corpus: the
+/// segmenter with the corpus's domain dictionary and its synonym list.
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    /// Segmenter with the corpus's user dictionary.
+    pub segmenter: Segmenter,
+    /// The corpus's synonym groups.
+    pub synonyms: Synonyms,
+}
+
+/// Weight of a term added by synonym expansion, relative to one the user typed.
+pub const SYNONYM_WEIGHT: f32 = 0.6;
+
+impl Analyzer {
+    /// Builds the analyzer from the corpus's dictionary and synonym files.
+    pub fn from_corpus(corpus: &Corpus) -> Result<Analyzer, CorpusError> {
+        // jieba's loader knows no comments; the corpus file allows `#` lines.
+        let dictionary: String = corpus
+            .dictionary
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        let segmenter = Segmenter::new(&mut dictionary.as_bytes())
+            .map_err(|e| CorpusError::Invalid(vec![Problem::new(corpus.root.join("dict.txt"), None, e.to_string())]))?;
+        let synonyms = Synonyms::parse(&corpus.synonyms, &segmenter).map_err(|problems| {
+            let path = corpus.root.join("synonyms.txt");
+            CorpusError::Invalid(
+                problems
+                    .into_iter()
+                    .map(|p| Problem::new(&path, Some(p.line), p.message))
+                    .collect(),
+            )
+        })?;
+        Ok(Analyzer { segmenter, synonyms })
+    }
+
+    /// The character n-grams of a user's question, each once.
+    pub fn query_grams(&self, question: &str) -> Vec<String> {
+        let mut grams: Vec<String> = Vec::new();
+        for g in self.segmenter.grams(&normalize(question)) {
+            if !grams.contains(&g.text) {
+                grams.push(g.text);
+            }
+        }
+        grams
+    }
+
+    /// The weighted terms of a user's question: its own terms (weight 1, each
+    /// once) followed by synonym expansions (weight [`SYNONYM_WEIGHT`]).
+    pub fn query_terms(&self, question: &str) -> Vec<(String, f32)> {
+        let mut own: Vec<String> = Vec::new();
+        for term in self.segmenter.terms(&normalize(question)) {
+            if !own.contains(&term.text) {
+                own.push(term.text);
+            }
+        }
+        let extra = self.synonyms.expand(&own);
+        own.into_iter()
+            .map(|t| (t, 1.0))
+            .chain(extra.into_iter().map(|t| (t, SYNONYM_WEIGHT)))
+            .collect()
+    }
+}

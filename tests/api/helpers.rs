@@ -1,0 +1,58 @@
+//! Shared fixtures: the bundled corpus, a built index in a temporary data
+//! folder, and a writable copy of the corpus for tests that break it.
+
+use std::path::{Path, PathBuf};
+
+use kefu::corpus::Corpus;
+use kefu::index::{ArticleIndex, Freshness};
+
+/// The corpus shipped in the repository.
+pub fn bundled_corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
+}
+
+/// The bundled corpus, loaded.
+pub fn bundled_corpus() -> Corpus {
+    Corpus::load(&bundled_corpus_dir()).expect("the bundled corpus is valid")
+}
+
+/// A freshly built index of the bundled corpus in its own data folder.
+pub struct TestIndex {
+    pub index: ArticleIndex,
+    pub corpus: Corpus,
+    pub freshness: Freshness,
+    /// Kept so the folder lives as long as the index.
+    pub _data_dir: tempfile::TempDir,
+}
+
+pub fn bundled_index() -> TestIndex {
+    let corpus = bundled_corpus();
+    let data_dir = tempfile::tempdir().unwrap();
+    let (index, freshness) = ArticleIndex::open_or_build(&corpus, data_dir.path(), |_, _| {}).unwrap();
+    TestIndex {
+        index,
+        corpus,
+        freshness,
+        _data_dir: data_dir,
+    }
+}
+
+/// A writable copy of the bundled corpus.
+pub fn corpus_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&bundled_corpus_dir(), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

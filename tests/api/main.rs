@@ -1,0 +1,6 @@
+//! All integration tests in one binary (one link step on a 2-core machine).
+
+mod cli;
+mod corpus;
+mod helpers;
+mod retrieval;
