@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod corpus;
+pub mod embed;
 pub mod eval;
 pub mod index;
 pub mod text;

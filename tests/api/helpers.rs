@@ -56,3 +56,10 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The embedding model set up by `scripts/setup-model` (the test script runs it).
+pub fn model_path() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/e5-small-q4.bin");
+    assert!(path.exists(), "{} is missing: run scripts/setup-model", path.display());
+    path
+}

@@ -2,5 +2,6 @@
 
 mod cli;
 mod corpus;
+mod embed;
 mod helpers;
 mod retrieval;

@@ -1,0 +1,231 @@
+//! Embeddings of every article's questions, titles and body, with an on-disk
+//! cache so a restart with an unchanged corpus embeds nothing.
+//!
+//! Each article contributes several *views*: its titles and similar questions
+//! (embedded as `query: `, since they are questions and users' questions are
+//! matched against them query to query) and the opening of each body (as
+//! `passage: `). An article's similarity to a question is that of its closest
+//! view. The cache is keyed by SHA-256 of (role, text) and stamped with the
+//! model's hash, so editing one article re-embeds only its changed texts.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::corpus::{Article, Corpus};
+use crate::embed::{dot, EmbedError, Embedder, Role};
+
+const MAGIC: &[u8; 8] = b"KEFUVEC1";
+/// Characters of each body language embedded as its passage view.
+const PASSAGE_CHARS: usize = 400;
+
+/// Why vectors could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum VectorError {
+    /// Embedding failed.
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    /// The cache could not be written.
+    #[error("cannot write the embedding cache {path}: {source}")]
+    Io {
+        /// The cache file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// One embedded text of an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// A title.
+    Title,
+    /// A similar question.
+    Question,
+    /// The opening of a body.
+    Body,
+}
+
+/// All article views' vectors, row-major.
+pub struct ArticleVectors {
+    dim: usize,
+    vectors: Vec<f32>,
+    owners: Vec<usize>,
+    views: Vec<View>,
+    articles: usize,
+}
+
+/// How many texts were embedded now and how many came from the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Texts embedded by the model in this build.
+    pub embedded: usize,
+    /// Texts whose vectors were read from the cache.
+    pub cached: usize,
+}
+
+fn views(article: &Article) -> Vec<(View, Role, String)> {
+    let mut out = Vec::new();
+    for t in article.title.zh.iter().chain(article.title.en.iter()) {
+        out.push((View::Title, Role::Query, t.clone()));
+    }
+    for q in article.all_questions() {
+        out.push((View::Question, Role::Query, q.clone()));
+    }
+    for (title, body) in [(&article.title.zh, &article.body.zh), (&article.title.en, &article.body.en)] {
+        if let (Some(title), Some(body)) = (title, body) {
+            let plain: String = body.chars().filter(|c| !matches!(c, '*' | '#' | '`' | '>')).take(PASSAGE_CHARS).collect();
+            out.push((View::Body, Role::Passage, format!("{title}\n{plain}")));
+        }
+    }
+    out
+}
+
+fn key(role: Role, text: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update([role as u8]);
+    h.update(text.as_bytes());
+    h.finalize().into()
+}
+
+impl ArticleVectors {
+    /// Embeds every view of `corpus`'s articles, reusing `cache` entries made
+    /// with the same model, and rewrites the cache with exactly this corpus's
+    /// vectors. `progress(done, total)` reports texts processed.
+    pub fn build(
+        corpus: &Corpus,
+        embedder: &Embedder,
+        cache: &Path,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<(ArticleVectors, CacheStats), VectorError> {
+        let dim = embedder.dim();
+        let mut stored = read_cache(cache, embedder.model_hash(), dim);
+        let all: Vec<(usize, View, Role, String)> = corpus
+            .articles
+            .iter()
+            .enumerate()
+            .flat_map(|(i, a)| views(a).into_iter().map(move |(v, r, t)| (i, v, r, t)))
+            .collect();
+        let mut vectors = Vec::with_capacity(all.len() * dim);
+        let mut keep = Vec::with_capacity(all.len());
+        let mut stats = CacheStats::default();
+        for (done, (_, _, role, text)) in all.iter().enumerate() {
+            let k = key(*role, text);
+            let v = match stored.remove(&k) {
+                Some(v) => {
+                    stats.cached += 1;
+                    v
+                }
+                None => {
+                    stats.embedded += 1;
+                    embedder.embed(text, *role)?
+                }
+            };
+            vectors.extend_from_slice(&v);
+            keep.push((k, v));
+            progress(done + 1, all.len());
+        }
+        if stats.embedded > 0 || !stored.is_empty() {
+            write_cache(cache, embedder.model_hash(), dim, &keep)
+                .map_err(|source| VectorError::Io { path: cache.to_path_buf(), source })?;
+        }
+        let vectors = ArticleVectors {
+            dim,
+            vectors,
+            owners: all.iter().map(|(i, ..)| *i).collect(),
+            views: all.iter().map(|(_, v, ..)| *v).collect(),
+            articles: corpus.articles.len(),
+        };
+        Ok((vectors, stats))
+    }
+
+    /// For each article (in corpus order), the similarity of its closest view
+    /// to the unit vector `query`.
+    pub fn similarities(&self, query: &[f32]) -> Vec<f32> {
+        let mut best = vec![f32::NEG_INFINITY; self.articles];
+        for (row, &owner) in self.vectors.chunks_exact(self.dim).zip(&self.owners) {
+            let s = dot(row, query);
+            if s > best[owner] {
+                best[owner] = s;
+            }
+        }
+        best
+    }
+
+    /// Number of embedded views.
+    pub fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    /// True when nothing is embedded.
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty()
+    }
+
+    /// How many views of each kind there are.
+    pub fn count(&self, view: View) -> usize {
+        self.views.iter().filter(|&&v| v == view).count()
+    }
+}
+
+fn read_cache(path: &Path, model_hash: &str, dim: usize) -> HashMap<[u8; 32], Vec<f32>> {
+    let Ok(data) = std::fs::read(path) else { return HashMap::new() };
+    let header = MAGIC.len() + 64 + 4;
+    if data.len() < header || &data[..8] != MAGIC || &data[8..72] != model_hash.as_bytes() {
+        return HashMap::new();
+    }
+    if u32::from_le_bytes([data[72], data[73], data[74], data[75]]) as usize != dim {
+        return HashMap::new();
+    }
+    data[header..]
+        .chunks_exact(32 + 4 * dim)
+        .map(|entry| {
+            let mut k = [0u8; 32];
+            k.copy_from_slice(&entry[..32]);
+            let v = entry[32..].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            (k, v)
+        })
+        .collect()
+}
+
+fn write_cache(path: &Path, model_hash: &str, dim: usize, entries: &[([u8; 32], Vec<f32>)]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    out.write_all(MAGIC)?;
+    out.write_all(model_hash.as_bytes())?;
+    out.write_all(&(dim as u32).to_le_bytes())?;
+    for (k, v) in entries {
+        out.write_all(k)?;
+        for x in v {
+            out.write_all(&x.to_le_bytes())?;
+        }
+    }
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_round_trips_and_ignores_other_models() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vectors.bin");
+        let hash = "a".repeat(64);
+        let entries = vec![(key(Role::Query, "提币"), vec![0.5f32, -0.25]), (key(Role::Passage, "x"), vec![1.0, 0.0])];
+        write_cache(&path, &hash, 2, &entries).unwrap();
+        let back = read_cache(&path, &hash, 2);
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[&key(Role::Query, "提币")], vec![0.5, -0.25]);
+        assert!(read_cache(&path, &"b".repeat(64), 2).is_empty());
+        assert!(read_cache(&path, &hash, 3).is_empty());
+        std::fs::write(&path, b"garbage").unwrap();
+        assert!(read_cache(&path, &hash, 2).is_empty());
+    }
+}
