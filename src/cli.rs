@@ -10,8 +10,12 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::corpus::Corpus;
-use crate::eval::{evaluate_retrieval, load_queries};
+use std::sync::Arc;
+
+use crate::embed::Embedder;
+use crate::eval::{evaluate_scores, load_queries, score_queries};
 use crate::index::{ArticleIndex, Freshness};
+use crate::rank::{fuse, ArticleVectors, Fusion, Ranker};
 
 /// kefu (客服): FAQ answer engine for help centers.
 #[derive(Debug, Parser)]
@@ -23,6 +27,9 @@ pub struct Cli {
     /// Where kefu keeps its index and other state.
     #[arg(long, global = true, env = "KEFU_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
+    /// The embedding model file (set up by scripts/setup-model).
+    #[arg(long, global = true, env = "KEFU_MODEL", default_value = "models/e5-small-q4.bin")]
+    pub model: PathBuf,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -61,6 +68,9 @@ pub enum Command {
         /// How many misses to list.
         #[arg(long, default_value_t = 15)]
         misses: usize,
+        /// Also compare fusion methods and weights.
+        #[arg(long)]
+        sweep: bool,
     },
 }
 
@@ -82,10 +92,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let started = Instant::now();
             let freshness = if force {
                 let analyzer = crate::text::Analyzer::from_corpus(&corpus)?;
-                ArticleIndex::build(&corpus, analyzer, &cli.data_dir, progress_bar())?;
+                ArticleIndex::build(&corpus, analyzer, &cli.data_dir, progress_bar("indexing", "articles"))?;
                 Freshness::Built
             } else {
-                ArticleIndex::open_or_build(&corpus, &cli.data_dir, progress_bar())?.1
+                ArticleIndex::open_or_build(&corpus, &cli.data_dir, progress_bar("indexing", "articles"))?.1
             };
             let verb = if freshness == Freshness::Built {
                 "indexed"
@@ -99,46 +109,104 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 cli.data_dir.join("index").display()
             );
         }
-        Command::Ask { question, top, json } => {
+        Command::Ask {
+            ref question,
+            top,
+            json,
+        } => {
             let started = Instant::now();
-            let (index, freshness) = open(&cli.corpus, &cli.data_dir)?;
+            let (_, ranker) = open_ranker(&cli)?;
             let loaded = started.elapsed();
             let searched = Instant::now();
-            let candidates = index.search(&question, top)?;
+            let ranked = ranker.rank(question, top)?;
             let search_time = searched.elapsed();
             if json {
-                println!("{}", serde_json::to_string_pretty(&candidates)?);
+                println!("{}", serde_json::to_string_pretty(&ranked)?);
                 return Ok(());
             }
-            if candidates.is_empty() {
-                println!("no matching article");
+            println!(
+                " #  {:>6} {:>6} {:>6}  {:<28} title",
+                "fused", "bm25", "embed", "article"
+            );
+            for (i, r) in ranked.iter().enumerate() {
+                let s = &r.scores;
+                println!(
+                    "{:>2}. {:>6.2} {:>6.2} {:>6.3}  {:<28} {}",
+                    i + 1,
+                    s.fused,
+                    s.bm25,
+                    s.similarity,
+                    s.article_id,
+                    r.candidate.title
+                );
+                println!(
+                    "             {}",
+                    r.candidate.snippet.marked("【", "】").replace('\n', " ")
+                );
             }
-            for (i, c) in candidates.iter().enumerate() {
-                println!("{:>2}. {:>7.2}  {:<28} {}", i + 1, c.score, c.article_id, c.title);
-                println!("             {}", c.snippet.marked("【", "】").replace('\n', " "));
-            }
-            let how = if freshness == Freshness::Built {
-                "built"
-            } else {
-                "reused"
-            };
-            eprintln!("(index {how} in {loaded:.1?}, search {search_time:.1?})");
+            eprintln!("(loaded in {loaded:.1?}, answered in {search_time:.1?})");
         }
-        Command::Eval { queries, json, misses } => {
-            let (index, _) = open(&cli.corpus, &cli.data_dir)?;
-            let corpus = load(&cli.corpus)?;
-            let queries = load_queries(&queries, &corpus)?;
-            let report = evaluate_retrieval(&index, &queries)?;
+        Command::Eval {
+            ref queries,
+            json,
+            misses,
+            sweep,
+        } => {
+            let (corpus, ranker) = open_ranker(&cli)?;
+            let queries = load_queries(queries, &corpus)?;
+            let scored = score_queries(&ranker, &queries)?;
+            let ids: Vec<String> = corpus.articles.iter().map(|a| a.id.to_string()).collect();
+            let fusion = ranker.fusion();
+            let mut rows = vec![
+                ("bm25".to_string(), evaluate_scores(&ids, &scored, |b, _| b.to_vec())),
+                (
+                    "embedding".to_string(),
+                    evaluate_scores(&ids, &scored, |_, s| s.to_vec()),
+                ),
+            ];
+            if sweep {
+                rows.push((
+                    "rrf k=60".into(),
+                    evaluate_scores(&ids, &scored, |b, s| fuse(b, s, Fusion::Reciprocal { k: 60.0 })),
+                ));
+                for w in 1..10 {
+                    let f = Fusion::Weighted {
+                        embedding_weight: w as f32 / 10.0,
+                    };
+                    rows.push((
+                        format!("weighted w={:.1}", w as f32 / 10.0),
+                        evaluate_scores(&ids, &scored, |b, s| fuse(b, s, f)),
+                    ));
+                }
+            }
+            rows.push((
+                format!("hybrid ({})", serde_json::to_string(&fusion)?),
+                evaluate_scores(&ids, &scored, |b, s| fuse(b, s, fusion)),
+            ));
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                let map: serde_json::Map<String, serde_json::Value> = rows
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), serde_json::to_value(v)?)))
+                    .collect::<anyhow::Result<_>>()?;
+                println!("{}", serde_json::to_string_pretty(&map)?);
                 return Ok(());
             }
-            println!("BM25 retrieval on {} in-scope questions", report.questions);
-            println!("  top-1      {:.1}%", 100.0 * report.top1);
-            println!("  recall@3   {:.1}%", 100.0 * report.recall_at_3);
-            println!("  recall@5   {:.1}%", 100.0 * report.recall_at_5);
-            println!("  MRR        {:.3}", report.mrr);
-            for m in report.misses.iter().take(misses) {
+            println!("{} in-scope questions", rows[0].1.questions);
+            println!(
+                "{:<48} {:>7} {:>7} {:>7} {:>7}",
+                "ranking", "top-1", "rec@3", "rec@5", "MRR"
+            );
+            for (name, r) in &rows {
+                println!(
+                    "{name:<48} {:>6.1}% {:>6.1}% {:>6.1}% {:>7.3}",
+                    100.0 * r.top1,
+                    100.0 * r.recall_at_3,
+                    100.0 * r.recall_at_5,
+                    r.mrr
+                );
+            }
+            let hybrid = &rows[rows.len() - 1].1;
+            for m in hybrid.misses.iter().take(misses) {
                 let rank = m.rank.map_or("-".to_string(), |r| r.to_string());
                 println!(
                     "  miss (rank {rank:>2}) {} → want {}, got {}",
@@ -156,19 +224,25 @@ fn load(corpus: &Path) -> anyhow::Result<Corpus> {
     Corpus::load(corpus).with_context(|| format!("cannot load the corpus in {}", corpus.display()))
 }
 
-fn open(corpus: &Path, data_dir: &Path) -> anyhow::Result<(ArticleIndex, Freshness)> {
-    let corpus = load(corpus)?;
-    Ok(ArticleIndex::open_or_build(&corpus, data_dir, progress_bar())?)
+/// Loads the corpus, index, model and vectors: everything answering needs.
+fn open_ranker(cli: &Cli) -> anyhow::Result<(Corpus, Ranker)> {
+    let corpus = load(&cli.corpus)?;
+    let (index, _) = ArticleIndex::open_or_build(&corpus, &cli.data_dir, progress_bar("indexing", "articles"))?;
+    let embedder = Arc::new(Embedder::load(&cli.model)?);
+    let cache = cli.data_dir.join("vectors.bin");
+    let (vectors, _) = ArticleVectors::build(&corpus, &embedder, &cache, progress_bar("embedding", "texts"))?;
+    let ranker = Ranker::new(&corpus, index, vectors, embedder, Fusion::default());
+    Ok((corpus, ranker))
 }
 
-fn progress_bar() -> impl FnMut(usize, usize) {
+fn progress_bar(verb: &'static str, unit: &'static str) -> impl FnMut(usize, usize) {
     let bar = ProgressBar::hidden();
     move |done, total| {
         if bar.is_hidden() && done == 1 {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             bar.set_length(total as u64);
             bar.set_style(
-                ProgressStyle::with_template("indexing {bar:30} {pos}/{len} articles")
+                ProgressStyle::with_template(&format!("{verb} {{bar:30}} {{pos}}/{{len}} {unit}"))
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
         }

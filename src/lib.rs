@@ -10,4 +10,5 @@ pub mod corpus;
 pub mod embed;
 pub mod eval;
 pub mod index;
+pub mod rank;
 pub mod text;

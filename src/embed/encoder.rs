@@ -25,7 +25,12 @@ impl Linear {
         // The blocks hold f16 scales: copy into 2-byte-aligned memory before
         // candle reinterprets them.
         let aligned: Vec<u16> = raw.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect();
-        let q = qtensor_from_ggml(GgmlDType::Q4_0, bytemuck::cast_slice(&aligned), vec![out, inp], &Device::Cpu)?;
+        let q = qtensor_from_ggml(
+            GgmlDType::Q4_0,
+            bytemuck::cast_slice(&aligned),
+            vec![out, inp],
+            &Device::Cpu,
+        )?;
         Ok(Linear {
             weight: QMatMul::from_qtensor(q)?,
             bias: Tensor::from_vec(file.f32s(&format!("{name}.b"), out)?, out, &Device::Cpu)?,
@@ -67,9 +72,21 @@ fn layer_norm(file: &ModelFile, name: &str, h: usize, eps: f32) -> Result<LayerN
 impl Encoder {
     /// Builds the encoder from a parsed model file.
     pub fn load(file: &ModelFile) -> Result<Encoder, EmbedError> {
-        let Header { hidden: h, ffn, vocab, max_positions, token_types, eps, .. } = file.header;
+        let Header {
+            hidden: h,
+            ffn,
+            vocab,
+            max_positions,
+            token_types,
+            eps,
+            ..
+        } = file.header;
         let word_blocks = file.tensor("emb.word", DType::Q4_0, vocab * h)?.to_vec();
-        let positions = Tensor::from_vec(file.f32s("emb.pos", max_positions * h)?, (max_positions, h), &Device::Cpu)?;
+        let positions = Tensor::from_vec(
+            file.f32s("emb.pos", max_positions * h)?,
+            (max_positions, h),
+            &Device::Cpu,
+        )?;
         let types = file.f32s("emb.type", token_types * h)?;
         let token_type = Tensor::from_vec(types[..h].to_vec(), h, &Device::Cpu)?;
         let mut layers = Vec::with_capacity(file.header.layers);
@@ -102,7 +119,10 @@ impl Encoder {
         let Header { hidden: h, heads, .. } = self.header;
         let len = ids.len();
         if len == 0 || len > self.header.max_positions {
-            return Err(EmbedError::Input(format!("{len} tokens (allowed 1..={})", self.header.max_positions)));
+            return Err(EmbedError::Input(format!(
+                "{len} tokens (allowed 1..={})",
+                self.header.max_positions
+            )));
         }
         let row_bytes = h / Q4_BLOCK * Q4_BLOCK_BYTES;
         let mut words = vec![0f32; len * h];
@@ -115,7 +135,9 @@ impl Encoder {
             dequantize_q4_row(row, out);
         }
         let x = Tensor::from_vec(words, (len, h), &Device::Cpu)?;
-        let x = x.add(&self.positions.narrow(0, 0, len)?)?.broadcast_add(&self.token_type)?;
+        let x = x
+            .add(&self.positions.narrow(0, 0, len)?)?
+            .broadcast_add(&self.token_type)?;
         let mut x = self.embedding_norm.forward(&x)?;
 
         let head_dim = h / heads;

@@ -102,9 +102,13 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], EmbedError> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.data.len()).ok_or_else(|| {
-            EmbedError::Format(format!("truncated model file: needed {n} bytes at offset {}", self.at))
-        })?;
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&e| e <= self.data.len())
+            .ok_or_else(|| {
+                EmbedError::Format(format!("truncated model file: needed {n} bytes at offset {}", self.at))
+            })?;
         let bytes = &self.data[self.at..end];
         self.at = end;
         Ok(bytes)
@@ -157,8 +161,14 @@ pub fn parse(data: Vec<u8>) -> Result<ModelFile, EmbedError> {
         eps: c.f32()?,
     };
     let block = c.count("block size", 1024)?;
-    if block != Q4_BLOCK || header.heads == 0 || header.hidden % header.heads != 0 || header.hidden % Q4_BLOCK != 0 {
-        return Err(EmbedError::Format(format!("unsupported dimensions {header:?}, block {block}")));
+    if block != Q4_BLOCK
+        || header.heads == 0
+        || !header.hidden.is_multiple_of(header.heads)
+        || !header.hidden.is_multiple_of(Q4_BLOCK)
+    {
+        return Err(EmbedError::Format(format!(
+            "unsupported dimensions {header:?}, block {block}"
+        )));
     }
 
     let n = c.count("piece count", 10_000_000)?;
@@ -175,18 +185,27 @@ pub fn parse(data: Vec<u8>) -> Result<ModelFile, EmbedError> {
         pieces.push(String::from_utf8_lossy(bytes).into_owned());
     }
     if special.iter().any(|&id| id as usize >= n) {
-        return Err(EmbedError::Format(format!("special token ids {special:?} out of range")));
+        return Err(EmbedError::Format(format!(
+            "special token ids {special:?} out of range"
+        )));
     }
 
     let entries = c.count("normalization entries", 10_000_000)?;
     let table_len = c.u32()? as usize;
-    let mut table = Cursor { data: c.take(table_len)?, at: 0 };
+    let mut table = Cursor {
+        data: c.take(table_len)?,
+        at: 0,
+    };
     let mut normalization = HashMap::with_capacity(entries);
     for _ in 0..entries {
         let from = table.u32()?;
         let count = table.u8()?;
         let to: Vec<char> = (0..count)
-            .map(|_| table.u32().map(|cp| char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER)))
+            .map(|_| {
+                table
+                    .u32()
+                    .map(|cp| char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER))
+            })
             .collect::<Result<_, _>>()?;
         if let Some(from) = char::from_u32(from) {
             normalization.insert(from, to);
@@ -212,9 +231,18 @@ pub fn parse(data: Vec<u8>) -> Result<ModelFile, EmbedError> {
         };
         let end = offset.checked_add(len).filter(|&e| e <= data.len() && len == expected);
         let Some(end) = end else {
-            return Err(EmbedError::Format(format!("tensor {name}: bad extent {offset}+{len} for {elements} elements")));
+            return Err(EmbedError::Format(format!(
+                "tensor {name}: bad extent {offset}+{len} for {elements} elements"
+            )));
         };
-        tensors.insert(name, TensorEntry { dtype, elements, bytes: offset..end });
+        tensors.insert(
+            name,
+            TensorEntry {
+                dtype,
+                elements,
+                bytes: offset..end,
+            },
+        );
     }
     let vocabulary = Vocabulary {
         pieces,
@@ -225,13 +253,21 @@ pub fn parse(data: Vec<u8>) -> Result<ModelFile, EmbedError> {
         unk: special[3],
         normalization,
     };
-    Ok(ModelFile { header, vocabulary, tensors, data })
+    Ok(ModelFile {
+        header,
+        vocabulary,
+        tensors,
+        data,
+    })
 }
 
 impl ModelFile {
     /// The tensor called `name`, checked for type and element count.
     pub fn tensor(&self, name: &str, dtype: DType, elements: usize) -> Result<&[u8], EmbedError> {
-        let t = self.tensors.get(name).ok_or_else(|| EmbedError::Format(format!("missing tensor {name}")))?;
+        let t = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| EmbedError::Format(format!("missing tensor {name}")))?;
         if t.dtype != dtype || t.elements != elements {
             return Err(EmbedError::Format(format!(
                 "tensor {name}: expected {elements} {dtype:?} elements, found {} {:?}",

@@ -74,7 +74,10 @@ pub struct Embedder {
 impl Embedder {
     /// Loads an E5S1 model file.
     pub fn load(path: &Path) -> Result<Embedder> {
-        let data = std::fs::read(path).map_err(|source| EmbedError::Io { path: path.to_path_buf(), source })?;
+        let data = std::fs::read(path).map_err(|source| EmbedError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let model_hash = format!("{:x}", Sha256::digest(&data));
         let file = format::parse(data)?;
         Ok(Embedder {
@@ -89,7 +92,8 @@ impl Embedder {
     /// Token ids the model sees for `text` in `role`, with sequence markers,
     /// truncated to the model's positions.
     pub fn token_ids(&self, text: &str, role: Role) -> Vec<u32> {
-        self.tokenizer.encode(&format!("{}{text}", role.prefix()), self.max_content)
+        self.tokenizer
+            .encode(&format!("{}{text}", role.prefix()), self.max_content)
     }
 
     /// The unit-length embedding of `text` in `role`.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::{Corpus, Lang};
 use crate::index::{ArticleIndex, IndexError};
+use crate::rank::{RankError, Ranker};
 
 /// Why an evaluation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,9 @@ pub enum EvalError {
     /// Retrieval failed.
     #[error(transparent)]
     Index(#[from] IndexError),
+    /// Ranking failed.
+    #[error(transparent)]
+    Rank(#[from] RankError),
 }
 
 /// What a labelled query should lead to.
@@ -139,11 +143,7 @@ pub fn evaluate_retrieval(index: &ArticleIndex, queries: &[LabeledQuery]) -> Res
         let Expected::Article(expected) = &q.expected else {
             continue;
         };
-        let ids: Vec<String> = index
-            .search(&q.query, DEPTH)?
-            .into_iter()
-            .map(|c| c.article_id)
-            .collect();
+        let ids: Vec<String> = index.scores(&q.query, DEPTH)?.into_iter().map(|(id, _)| id).collect();
         let rank = ids.iter().position(|id| id == expected).map(|p| p + 1);
         if rank != Some(1) {
             misses.push(Miss {
@@ -156,6 +156,68 @@ pub fn evaluate_retrieval(index: &ArticleIndex, queries: &[LabeledQuery]) -> Res
         ranks.push(rank);
     }
     Ok(report_from_ranks(&ranks, misses))
+}
+
+/// A question's raw scores for every article (corpus order), computed once so
+/// that many fusions can be compared without running the model again.
+#[derive(Debug, Clone)]
+pub struct ScoredQuery {
+    /// The labelled question.
+    pub query: LabeledQuery,
+    /// BM25 per article.
+    pub bm25: Vec<f32>,
+    /// Embedding similarity per article.
+    pub similarity: Vec<f32>,
+}
+
+/// Runs BM25 and the model once for every question of `queries`.
+pub fn score_queries(ranker: &Ranker, queries: &[LabeledQuery]) -> Result<Vec<ScoredQuery>, EvalError> {
+    queries
+        .iter()
+        .map(|q| {
+            let (bm25, similarity) = ranker.raw_scores(&q.query)?;
+            Ok(ScoredQuery {
+                query: q.clone(),
+                bm25,
+                similarity,
+            })
+        })
+        .collect()
+}
+
+/// Ranking quality when articles are ordered by `score(bm25, similarity)`.
+/// `ids` are the article ids in corpus order.
+pub fn evaluate_scores(
+    ids: &[String],
+    scored: &[ScoredQuery],
+    score: impl Fn(&[f32], &[f32]) -> Vec<f32>,
+) -> RetrievalReport {
+    let mut ranks = Vec::new();
+    let mut misses = Vec::new();
+    for q in scored {
+        let Expected::Article(expected) = &q.query.expected else {
+            continue;
+        };
+        let Some(want) = ids.iter().position(|id| id == expected) else {
+            continue;
+        };
+        let s = score(&q.bm25, &q.similarity);
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
+        let position = order.iter().position(|&i| i == want).map(|p| p + 1);
+        let rank = position.filter(|&r| r <= DEPTH);
+        if rank != Some(1) {
+            let got = order.iter().take(3).map(|&i| ids[i].clone()).collect();
+            misses.push(Miss {
+                query: q.query.query.clone(),
+                expected: expected.clone(),
+                rank,
+                got,
+            });
+        }
+        ranks.push(rank);
+    }
+    report_from_ranks(&ranks, misses)
 }
 
 fn report_from_ranks(ranks: &[Option<usize>], misses: Vec<Miss>) -> RetrievalReport {

@@ -197,42 +197,62 @@ impl ArticleIndex {
     /// The `limit` best articles for `question`, best first. A question with
     /// no searchable term (only punctuation or filler words) finds nothing.
     pub fn search(&self, question: &str, limit: usize) -> Result<Vec<Candidate>> {
-        let terms = self.analyzer.query_terms(question);
-        if terms.is_empty() || limit == 0 {
+        let scored = self.scores(question, limit)?;
+        self.describe(question, &scored)
+    }
+
+    /// BM25 scores of the `limit` best articles, best first, without the cost
+    /// of loading documents and building snippets.
+    pub fn scores(&self, question: &str, limit: usize) -> Result<Vec<(String, f32)>> {
+        let Some(query) = self.question_query(question) else {
+            return Ok(Vec::new());
+        };
+        if limit == 0 {
             return Ok(Vec::new());
         }
-        let query = self.query(&terms, &self.analyzer.query_grams(question));
         let searcher = self.reader.searcher();
         let hits = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut scored = Vec::with_capacity(hits.len());
+        for (score, address) in hits {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            scored.push((stored_text(&doc, self.fields.id), score));
+        }
+        Ok(scored)
+    }
+
+    /// Full candidates (title and snippet in the question's language) for
+    /// `scored` articles, in the given order. Unknown ids are skipped.
+    pub fn describe(&self, question: &str, scored: &[(String, f32)]) -> Result<Vec<Candidate>> {
+        let searcher = self.reader.searcher();
         let lang = if is_chinese(question) { Lang::Zh } else { Lang::En };
         let (first, second) = match lang {
             Lang::Zh => (self.fields.body_zh, self.fields.body_en),
             Lang::En => (self.fields.body_en, self.fields.body_zh),
         };
-        let mut snippets = [first, second].map(|f| SnippetGenerator::create(&searcher, &query, f));
-        for g in snippets.iter_mut().flatten() {
-            g.set_max_num_chars(SNIPPET_BYTES);
+        let query = self.question_query(question);
+        let mut generators = Vec::new();
+        if let Some(query) = &query {
+            for field in [first, second] {
+                let mut g = SnippetGenerator::create(&searcher, query, field)?;
+                g.set_max_num_chars(SNIPPET_BYTES);
+                generators.push(g);
+            }
         }
-        let mut candidates = Vec::with_capacity(hits.len());
-        for (score, address) in hits {
+        let mut candidates = Vec::with_capacity(scored.len());
+        for (id, score) in scored {
+            let by_id = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+            let Some((_, address)) = searcher.search(&by_id, &TopDocs::with_limit(1).order_by_score())?.pop() else {
+                continue;
+            };
             let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
+            let text = |field| stored_text(&doc, field);
+            let (own, other) = match lang {
+                Lang::Zh => (self.fields.title_zh, self.fields.title_en),
+                Lang::En => (self.fields.title_en, self.fields.title_zh),
             };
-            let title = match lang {
-                Lang::Zh => Some(text(self.fields.title_zh))
-                    .filter(|t| !t.is_empty())
-                    .unwrap_or_else(|| text(self.fields.title_en)),
-                Lang::En => Some(text(self.fields.title_en))
-                    .filter(|t| !t.is_empty())
-                    .unwrap_or_else(|| text(self.fields.title_zh)),
-            };
-            let snippet = snippets
+            let title = Some(text(own)).filter(|t| !t.is_empty()).unwrap_or_else(|| text(other));
+            let snippet = generators
                 .iter()
-                .flatten()
                 .map(|g| g.snippet_from_doc(&doc))
                 .find(|s| !s.highlighted().is_empty())
                 .map(|s| Snippet {
@@ -244,14 +264,19 @@ impl ArticleIndex {
                     highlights: Vec::new(),
                 });
             candidates.push(Candidate {
-                article_id: text(self.fields.id),
+                article_id: id.clone(),
                 category: text(self.fields.category),
                 title,
-                score,
+                score: *score,
                 snippet,
             });
         }
         Ok(candidates)
+    }
+
+    fn question_query(&self, question: &str) -> Option<BooleanQuery> {
+        let terms = self.analyzer.query_terms(question);
+        (!terms.is_empty()).then(|| self.query(&terms, &self.analyzer.query_grams(question)))
     }
 
     fn query(&self, terms: &[(String, f32)], grams: &[String]) -> BooleanQuery {
@@ -307,6 +332,13 @@ fn lead(text: &str) -> String {
     text.trim_start_matches(['#', ' ', '*', '-'])
         .replace("**", "")
         .trim()
+        .to_string()
+}
+
+fn stored_text(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
         .to_string()
 }
 

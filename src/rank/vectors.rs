@@ -74,9 +74,16 @@ fn views(article: &Article) -> Vec<(View, Role, String)> {
     for q in article.all_questions() {
         out.push((View::Question, Role::Query, q.clone()));
     }
-    for (title, body) in [(&article.title.zh, &article.body.zh), (&article.title.en, &article.body.en)] {
+    for (title, body) in [
+        (&article.title.zh, &article.body.zh),
+        (&article.title.en, &article.body.en),
+    ] {
         if let (Some(title), Some(body)) = (title, body) {
-            let plain: String = body.chars().filter(|c| !matches!(c, '*' | '#' | '`' | '>')).take(PASSAGE_CHARS).collect();
+            let plain: String = body
+                .chars()
+                .filter(|c| !matches!(c, '*' | '#' | '`' | '>'))
+                .take(PASSAGE_CHARS)
+                .collect();
             out.push((View::Body, Role::Passage, format!("{title}\n{plain}")));
         }
     }
@@ -128,8 +135,10 @@ impl ArticleVectors {
             progress(done + 1, all.len());
         }
         if stats.embedded > 0 || !stored.is_empty() {
-            write_cache(cache, embedder.model_hash(), dim, &keep)
-                .map_err(|source| VectorError::Io { path: cache.to_path_buf(), source })?;
+            write_cache(cache, embedder.model_hash(), dim, &keep).map_err(|source| VectorError::Io {
+                path: cache.to_path_buf(),
+                source,
+            })?;
         }
         let vectors = ArticleVectors {
             dim,
@@ -171,7 +180,9 @@ impl ArticleVectors {
 }
 
 fn read_cache(path: &Path, model_hash: &str, dim: usize) -> HashMap<[u8; 32], Vec<f32>> {
-    let Ok(data) = std::fs::read(path) else { return HashMap::new() };
+    let Ok(data) = std::fs::read(path) else {
+        return HashMap::new();
+    };
     let header = MAGIC.len() + 64 + 4;
     if data.len() < header || &data[..8] != MAGIC || &data[8..72] != model_hash.as_bytes() {
         return HashMap::new();
@@ -184,7 +195,10 @@ fn read_cache(path: &Path, model_hash: &str, dim: usize) -> HashMap<[u8; 32], Ve
         .map(|entry| {
             let mut k = [0u8; 32];
             k.copy_from_slice(&entry[..32]);
-            let v = entry[32..].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            let v = entry[32..]
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
             (k, v)
         })
         .collect()
@@ -218,7 +232,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("vectors.bin");
         let hash = "a".repeat(64);
-        let entries = vec![(key(Role::Query, "提币"), vec![0.5f32, -0.25]), (key(Role::Passage, "x"), vec![1.0, 0.0])];
+        let entries = vec![
+            (key(Role::Query, "提币"), vec![0.5f32, -0.25]),
+            (key(Role::Passage, "x"), vec![1.0, 0.0]),
+        ];
         write_cache(&path, &hash, 2, &entries).unwrap();
         let back = read_cache(&path, &hash, 2);
         assert_eq!(back.len(), 2);

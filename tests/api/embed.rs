@@ -13,8 +13,14 @@ fn embedder() -> &'static Embedder {
 }
 
 fn fixture(name: &str) -> Vec<serde_json::Value> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/e5").join(name);
-    std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/e5")
+        .join(name);
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn role(v: &serde_json::Value) -> Role {
@@ -32,7 +38,12 @@ fn token_ids_match_the_reference_tokenizer() {
     let mut mismatches = Vec::new();
     for case in &cases {
         let text = case["text"].as_str().unwrap();
-        let expected: Vec<u32> = case["ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+        let expected: Vec<u32> = case["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
         let got = embedder().token_ids(text, role(case));
         if got != expected {
             mismatches.push(format!("{text:?} ({:?}): got {got:?}, want {expected:?}", role(case)));
@@ -48,7 +59,12 @@ fn embeddings_match_the_reference_engine() {
     let mut worst = (1.0f32, String::new());
     for case in &cases {
         let text = case["text"].as_str().unwrap();
-        let expected: Vec<f32> = case["vector"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+        let expected: Vec<f32> = case["vector"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect();
         let got = embedder().embed(text, role(case)).unwrap();
         assert_eq!(got.len(), embedder().dim());
         let cosine = dot(&got, &expected);
@@ -76,7 +92,10 @@ fn paraphrases_are_closer_than_unrelated_questions() {
     let withdraw = q("怎么提币到外部钱包");
     assert!(dot(&withdraw, &q("如何把币转到自己的钱包")) > dot(&withdraw, &q("明天天气怎么样")) + 0.02);
     let english = q("how do I withdraw crypto to my own wallet");
-    assert!(dot(&english, &q("send my coins to an external address")) > dot(&english, &q("what is the weather tomorrow")) + 0.02);
+    assert!(
+        dot(&english, &q("send my coins to an external address"))
+            > dot(&english, &q("what is the weather tomorrow")) + 0.02
+    );
 }
 
 #[test]
@@ -85,7 +104,9 @@ fn the_embedder_is_shared_across_threads() {
     assert_sync::<Embedder>();
     let e = embedder();
     let vectors: Vec<Vec<f32>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..2).map(|_| s.spawn(|| e.embed("提币", Role::Query).unwrap())).collect();
+        let handles: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| e.embed("提币", Role::Query).unwrap()))
+            .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_eq!(vectors[0], vectors[1]);

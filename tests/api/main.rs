@@ -4,4 +4,5 @@ mod cli;
 mod corpus;
 mod embed;
 mod helpers;
+mod ranking;
 mod retrieval;

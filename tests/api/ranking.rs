@@ -1,0 +1,131 @@
+//! Hybrid ranking with the real model on the bundled corpus and dev set.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use kefu::corpus::Corpus;
+use kefu::embed::Embedder;
+use kefu::eval::{evaluate_scores, load_queries, score_queries, ScoredQuery};
+use kefu::index::ArticleIndex;
+use kefu::rank::{fuse, ArticleVectors, Fusion, Ranker};
+
+use crate::helpers::{bundled_corpus, model_path};
+
+struct Shared {
+    corpus: Corpus,
+    ranker: Ranker,
+    embedder: Arc<Embedder>,
+    scored: Vec<ScoredQuery>,
+}
+
+/// Vectors are cached under cargo's per-target temporary folder, so local
+/// reruns embed nothing; CI starts clean and embeds the corpus once.
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("kefu-ranking")
+}
+
+fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let corpus = bundled_corpus();
+        let (index, _) = ArticleIndex::open_or_build(&corpus, &data_dir(), |_, _| {}).unwrap();
+        let embedder = Arc::new(Embedder::load(&model_path()).unwrap());
+        let (vectors, _) =
+            ArticleVectors::build(&corpus, &embedder, &data_dir().join("vectors.bin"), |_, _| {}).unwrap();
+        let ranker = Ranker::new(&corpus, index, vectors, embedder.clone(), Fusion::default());
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/queries.jsonl");
+        let queries = load_queries(&path, &corpus).unwrap();
+        let scored = score_queries(&ranker, &queries).unwrap();
+        Shared {
+            corpus,
+            ranker,
+            embedder,
+            scored,
+        }
+    })
+}
+
+fn ids(corpus: &Corpus) -> Vec<String> {
+    corpus.articles.iter().map(|a| a.id.to_string()).collect()
+}
+
+#[test]
+fn hybrid_beats_each_signal_alone_on_the_dev_set() {
+    let s = shared();
+    let ids = ids(&s.corpus);
+    let bm25 = evaluate_scores(&ids, &s.scored, |b, _| b.to_vec());
+    let embedding = evaluate_scores(&ids, &s.scored, |_, e| e.to_vec());
+    let hybrid = evaluate_scores(&ids, &s.scored, |b, e| fuse(b, e, s.ranker.fusion()));
+    assert!(
+        hybrid.top1 > bm25.top1,
+        "hybrid {:.3} vs bm25 {:.3}",
+        hybrid.top1,
+        bm25.top1
+    );
+    assert!(
+        hybrid.top1 > embedding.top1,
+        "hybrid {:.3} vs embedding {:.3}",
+        hybrid.top1,
+        embedding.top1
+    );
+    assert!(hybrid.mrr > bm25.mrr && hybrid.recall_at_5 >= bm25.recall_at_5);
+}
+
+#[test]
+fn weighted_fusion_beats_reciprocal_rank_fusion() {
+    let s = shared();
+    let ids = ids(&s.corpus);
+    let rrf = evaluate_scores(&ids, &s.scored, |b, e| fuse(b, e, Fusion::Reciprocal { k: 60.0 }));
+    let weighted = evaluate_scores(&ids, &s.scored, |b, e| fuse(b, e, s.ranker.fusion()));
+    assert!(
+        weighted.mrr > rrf.mrr,
+        "weighted {:.3} vs rrf {:.3}",
+        weighted.mrr,
+        rrf.mrr
+    );
+}
+
+#[test]
+fn the_embedding_finds_what_shares_no_word_with_the_article() {
+    let s = shared();
+    let ranked = s
+        .ranker
+        .rank("my phone with the authenticator app fell in the river", 3)
+        .unwrap();
+    assert_eq!(ranked[0].scores.article_id, "lost-2fa-device", "{ranked:#?}");
+    assert!(ranked[0].candidate.title.is_ascii());
+    let scores = &ranked[0].scores;
+    assert!(scores.similarity > 0.0 && scores.fused >= ranked[1].scores.fused);
+}
+
+#[test]
+fn an_unchanged_corpus_embeds_nothing_on_restart() {
+    let s = shared();
+    let (vectors, stats) =
+        ArticleVectors::build(&s.corpus, &s.embedder, &data_dir().join("vectors.bin"), |_, _| {}).unwrap();
+    assert_eq!(stats.embedded, 0, "{stats:?}");
+    assert_eq!(stats.cached, vectors.len());
+    let expected: usize = s
+        .corpus
+        .articles
+        .iter()
+        .map(|a| 2 + a.all_questions().count() + 2)
+        .sum();
+    assert_eq!(vectors.len(), expected);
+}
+
+#[test]
+fn an_edited_article_re_embeds_only_its_changed_texts() {
+    let s = shared();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("vectors.bin");
+    std::fs::copy(data_dir().join("vectors.bin"), &cache).unwrap();
+    let mut corpus = s.corpus.clone();
+    corpus.articles[0]
+        .questions
+        .en
+        .get_or_insert_with(Vec::new)
+        .push("a brand new way to ask".into());
+    let (_, stats) = ArticleVectors::build(&corpus, &s.embedder, &cache, |_, _| {}).unwrap();
+    assert_eq!(stats.embedded, 1, "{stats:?}");
+}
