@@ -13,7 +13,14 @@ use crate::corpus::Corpus;
 use std::sync::Arc;
 
 use crate::embed::Embedder;
-use crate::eval::{evaluate_scores, load_queries, score_queries};
+use std::collections::HashSet;
+
+use crate::answer::{Answerer, Confidence, Thresholds};
+use crate::corpus::HandoffPolicy;
+use crate::eval::{
+    calibrate, cross_validate, decision_samples, evaluate_decisions, evaluate_scores, load_queries, score_queries,
+    DecisionReport,
+};
 use crate::index::{ArticleIndex, Freshness};
 use crate::rank::{fuse, ArticleVectors, Fusion, Ranker};
 
@@ -71,6 +78,13 @@ pub enum Command {
         /// Also compare fusion methods and weights.
         #[arg(long)]
         sweep: bool,
+        /// Refit the confidence model and thresholds on these questions, and
+        /// estimate them by 5-fold cross-validation.
+        #[arg(long)]
+        calibrate: bool,
+        /// Answered-question precision the calibrated thresholds must reach.
+        #[arg(long, default_value_t = 0.95)]
+        target_precision: f64,
     },
 }
 
@@ -115,15 +129,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => {
             let started = Instant::now();
-            let (_, ranker) = open_ranker(&cli)?;
+            let (_, answerer) = open_answerer(&cli)?;
             let loaded = started.elapsed();
             let searched = Instant::now();
-            let ranked = ranker.rank(question, top)?;
+            let reply = answerer.reply(question)?;
+            let ranked = answerer.ranker().rank(question, top)?;
             let search_time = searched.elapsed();
             if json {
-                println!("{}", serde_json::to_string_pretty(&ranked)?);
+                println!("{}", serde_json::to_string_pretty(&reply)?);
                 return Ok(());
             }
+            let why = reply
+                .handoff_reason
+                .map(|r| format!(" ({})", serde_json::to_string(&r).unwrap_or_default()))
+                .unwrap_or_default();
+            println!(
+                "decision: {}{why}, confidence {:.2}",
+                serde_json::to_string(&reply.decision)?.trim_matches('"'),
+                reply.confidence
+            );
             println!(
                 " #  {:>6} {:>6} {:>6}  {:<28} title",
                 "fused", "bm25", "embed", "article"
@@ -151,10 +175,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             json,
             misses,
             sweep,
+            calibrate: recalibrate,
+            target_precision,
         } => {
-            let (corpus, ranker) = open_ranker(&cli)?;
+            let (corpus, answerer) = open_answerer(&cli)?;
+            let ranker = answerer.ranker();
             let queries = load_queries(queries, &corpus)?;
-            let scored = score_queries(&ranker, &queries)?;
+            let scored = score_queries(ranker, &queries)?;
             let ids: Vec<String> = corpus.articles.iter().map(|a| a.id.to_string()).collect();
             let fusion = ranker.fusion();
             let mut rows = vec![
@@ -205,6 +232,29 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     r.mrr
                 );
             }
+            let always: HashSet<String> = corpus
+                .articles
+                .iter()
+                .filter(|a| a.handoff == HandoffPolicy::Always)
+                .map(|a| a.id.to_string())
+                .collect();
+            let samples = decision_samples(&ids, &scored, fusion);
+            let report = evaluate_decisions(&samples, &Confidence::default(), &Thresholds::default(), &always);
+            print_decisions("decisions with the default confidence and thresholds", &report);
+            if recalibrate {
+                let (confidence, thresholds) = calibrate(&samples, target_precision, &always);
+                println!("calibrated on these questions (target precision {target_precision}):");
+                println!("  {confidence:?}");
+                println!("  {thresholds:?}");
+                print_decisions(
+                    "  on these questions",
+                    &evaluate_decisions(&samples, &confidence, &thresholds, &always),
+                );
+                print_decisions(
+                    "  5-fold cross-validated",
+                    &cross_validate(&samples, 5, target_precision, &always),
+                );
+            }
             let hybrid = &rows[rows.len() - 1].1;
             for m in hybrid.misses.iter().take(misses) {
                 let rank = m.rank.map_or("-".to_string(), |r| r.to_string());
@@ -224,15 +274,31 @@ fn load(corpus: &Path) -> anyhow::Result<Corpus> {
     Corpus::load(corpus).with_context(|| format!("cannot load the corpus in {}", corpus.display()))
 }
 
+fn print_decisions(title: &str, r: &DecisionReport) {
+    println!("{title}:");
+    println!(
+        "  answered {} right / {} wrong / {} out-of-scope; clarified {} right / {} wrong / {} out-of-scope; handed off {} as required / {} other in-scope / {} out-of-scope",
+        r.answered_right, r.answered_wrong, r.answered_out_of_scope, r.clarified_right, r.clarified_wrong,
+        r.clarified_out_of_scope, r.handed_off_as_required, r.handed_off_in_scope, r.handed_off_out_of_scope
+    );
+    println!(
+        "  answered precision {:.1}%, coverage {:.1}%, out-of-scope handoff recall {:.1}%",
+        100.0 * r.answered_precision,
+        100.0 * r.coverage,
+        100.0 * r.out_of_scope_handoff_recall
+    );
+}
+
 /// Loads the corpus, index, model and vectors: everything answering needs.
-fn open_ranker(cli: &Cli) -> anyhow::Result<(Corpus, Ranker)> {
+fn open_answerer(cli: &Cli) -> anyhow::Result<(Corpus, Answerer)> {
     let corpus = load(&cli.corpus)?;
     let (index, _) = ArticleIndex::open_or_build(&corpus, &cli.data_dir, progress_bar("indexing", "articles"))?;
     let embedder = Arc::new(Embedder::load(&cli.model)?);
     let cache = cli.data_dir.join("vectors.bin");
     let (vectors, _) = ArticleVectors::build(&corpus, &embedder, &cache, progress_bar("embedding", "texts"))?;
     let ranker = Ranker::new(&corpus, index, vectors, embedder, Fusion::default());
-    Ok((corpus, ranker))
+    let answerer = Answerer::new(&corpus, ranker, Confidence::default(), Thresholds::default());
+    Ok((corpus, answerer))
 }
 
 fn progress_bar(verb: &'static str, unit: &'static str) -> impl FnMut(usize, usize) {

@@ -5,6 +5,7 @@
 //! [`eval`] (offline quality numbers). [`cli`] is the command-line front end.
 #![warn(missing_docs)]
 
+pub mod answer;
 pub mod cli;
 pub mod corpus;
 pub mod embed;

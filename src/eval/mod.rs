@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::{Corpus, Lang};
 use crate::index::{ArticleIndex, IndexError};
-use crate::rank::{RankError, Ranker};
+use std::collections::HashSet;
+
+use crate::answer::{decide, Confidence, Decision, Features, Thresholds};
+use crate::rank::{fuse, Fusion, RankError, Ranker, Scores};
 
 /// Why an evaluation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -252,4 +255,209 @@ mod tests {
         let r = report_from_ranks(&[], Vec::new());
         assert_eq!((r.top1, r.mrr), (0.0, 0.0));
     }
+}
+
+/// One question's decision inputs under a fusion.
+#[derive(Debug, Clone)]
+pub struct DecisionSample {
+    /// Confidence features of its ranking.
+    pub features: Features,
+    /// The top article's id.
+    pub top: String,
+    /// The expected outcome.
+    pub expected: Expected,
+    /// Whether the expected article is among the first three (what a
+    /// clarification shows).
+    pub in_top3: bool,
+}
+
+/// Builds decision samples from raw scores under `fusion`.
+pub fn decision_samples(ids: &[String], scored: &[ScoredQuery], fusion: Fusion) -> Vec<DecisionSample> {
+    scored
+        .iter()
+        .filter_map(|q| {
+            let fused = fuse(&q.bm25, &q.similarity, fusion);
+            let mut order: Vec<usize> = (0..ids.len()).collect();
+            order.sort_by(|&a, &b| fused[b].total_cmp(&fused[a]).then(a.cmp(&b)));
+            let ranking: Vec<Scores> = order
+                .iter()
+                .take(2)
+                .map(|&i| Scores {
+                    article_id: ids[i].clone(),
+                    bm25: q.bm25[i],
+                    similarity: q.similarity[i],
+                    fused: fused[i],
+                })
+                .collect();
+            let in_top3 = match &q.query.expected {
+                Expected::Article(id) => order.iter().take(3).any(|&i| &ids[i] == id),
+                Expected::Handoff => false,
+            };
+            Some(DecisionSample {
+                features: Features::of(&ranking)?,
+                top: ranking[0].article_id.clone(),
+                expected: q.query.expected.clone(),
+                in_top3,
+            })
+        })
+        .collect()
+}
+
+impl DecisionSample {
+    fn top_is_right(&self) -> bool {
+        matches!(&self.expected, Expected::Article(id) if *id == self.top)
+    }
+}
+
+/// How decisions turned out against the labels.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DecisionReport {
+    /// In-scope questions answered with the right article.
+    pub answered_right: usize,
+    /// In-scope questions answered with a wrong article.
+    pub answered_wrong: usize,
+    /// Out-of-scope questions answered anyway.
+    pub answered_out_of_scope: usize,
+    /// In-scope questions clarified with the right article among the suggestions.
+    pub clarified_right: usize,
+    /// In-scope questions clarified without it.
+    pub clarified_wrong: usize,
+    /// Out-of-scope questions clarified.
+    pub clarified_out_of_scope: usize,
+    /// Questions about `handoff: always` topics handed off, as they must be.
+    pub handed_off_as_required: usize,
+    /// Other in-scope questions handed off.
+    pub handed_off_in_scope: usize,
+    /// Out-of-scope questions handed off.
+    pub handed_off_out_of_scope: usize,
+    /// Answered questions whose answer was right.
+    pub answered_precision: f64,
+    /// In-scope questions answered (rightly or not) without a person, among
+    /// those that do not require one.
+    pub coverage: f64,
+    /// Out-of-scope questions handed off.
+    pub out_of_scope_handoff_recall: f64,
+}
+
+impl DecisionReport {
+    fn record(&mut self, sample: &DecisionSample, decision: Decision, always_handoff: &HashSet<String>) {
+        let in_scope = matches!(sample.expected, Expected::Article(_));
+        let required = matches!(&sample.expected, Expected::Article(id) if always_handoff.contains(id));
+        let slot = match (decision, in_scope) {
+            (Decision::Handoff, true) if required => &mut self.handed_off_as_required,
+            (Decision::Answer, true) if sample.top_is_right() => &mut self.answered_right,
+            (Decision::Answer, true) => &mut self.answered_wrong,
+            (Decision::Answer, false) => &mut self.answered_out_of_scope,
+            (Decision::Clarify, true) if sample.in_top3 => &mut self.clarified_right,
+            (Decision::Clarify, true) => &mut self.clarified_wrong,
+            (Decision::Clarify, false) => &mut self.clarified_out_of_scope,
+            (Decision::Handoff, true) => &mut self.handed_off_in_scope,
+            (Decision::Handoff, false) => &mut self.handed_off_out_of_scope,
+        };
+        *slot += 1;
+    }
+
+    fn finish(mut self) -> DecisionReport {
+        let answered = self.answered_right + self.answered_wrong + self.answered_out_of_scope;
+        let in_scope = self.answered_right
+            + self.answered_wrong
+            + self.clarified_right
+            + self.clarified_wrong
+            + self.handed_off_in_scope;
+        let out_of_scope = self.answered_out_of_scope + self.clarified_out_of_scope + self.handed_off_out_of_scope;
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        self.answered_precision = ratio(self.answered_right, answered);
+        self.coverage = ratio(self.answered_right + self.answered_wrong, in_scope);
+        self.out_of_scope_handoff_recall = ratio(self.handed_off_out_of_scope, out_of_scope);
+        self
+    }
+}
+
+fn decision_for(s: &DecisionSample, c: &Confidence, t: &Thresholds, always_handoff: &HashSet<String>) -> Decision {
+    decide(t, c.probability(&s.features), Some(always_handoff.contains(&s.top))).0
+}
+
+/// Applies `confidence` and `thresholds` to samples. Articles in
+/// `always_handoff` hand off when matched.
+pub fn evaluate_decisions(
+    samples: &[DecisionSample],
+    confidence: &Confidence,
+    thresholds: &Thresholds,
+    always_handoff: &HashSet<String>,
+) -> DecisionReport {
+    let mut r = DecisionReport::default();
+    for s in samples {
+        r.record(
+            s,
+            decision_for(s, confidence, thresholds, always_handoff),
+            always_handoff,
+        );
+    }
+    r.finish()
+}
+
+/// Fits confidence on `samples` and picks thresholds: the lowest answer
+/// threshold whose answered precision reaches `target_precision` (most
+/// coverage), and the lowest clarify threshold that still hands off at least
+/// 90% of out-of-scope questions.
+pub fn calibrate(
+    samples: &[DecisionSample],
+    target_precision: f64,
+    always_handoff: &HashSet<String>,
+) -> (Confidence, Thresholds) {
+    let fit: Vec<(Features, bool)> = samples.iter().map(|s| (s.features, s.top_is_right())).collect();
+    let confidence = Confidence::fit(&fit);
+    let grid: Vec<f32> = (5..=99).map(|i| i as f32 / 100.0).collect();
+    let answer = grid
+        .iter()
+        .copied()
+        .find(|&a| {
+            let r = evaluate_decisions(
+                samples,
+                &confidence,
+                &Thresholds { answer: a, clarify: a },
+                always_handoff,
+            );
+            r.answered_precision >= target_precision
+        })
+        .unwrap_or(0.99);
+    let clarify = grid
+        .iter()
+        .copied()
+        .filter(|&c| c <= answer)
+        .find(|&c| {
+            let r = evaluate_decisions(samples, &confidence, &Thresholds { answer, clarify: c }, always_handoff);
+            r.out_of_scope_handoff_recall >= 0.9
+        })
+        .unwrap_or(answer);
+    (confidence, Thresholds { answer, clarify })
+}
+
+/// K-fold estimate of how calibrated decisions do on questions the
+/// calibration did not see: each fold is decided by a model fitted on the rest.
+pub fn cross_validate(
+    samples: &[DecisionSample],
+    folds: usize,
+    target_precision: f64,
+    always_handoff: &HashSet<String>,
+) -> DecisionReport {
+    let folds = folds.max(2);
+    let mut total = DecisionReport::default();
+    for k in 0..folds {
+        let train: Vec<DecisionSample> = samples
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % folds != k)
+            .map(|(_, s)| s.clone())
+            .collect();
+        let (confidence, thresholds) = calibrate(&train, target_precision, always_handoff);
+        for (_, s) in samples.iter().enumerate().filter(|(i, _)| i % folds == k) {
+            total.record(
+                s,
+                decision_for(s, &confidence, &thresholds, always_handoff),
+                always_handoff,
+            );
+        }
+    }
+    total.finish()
 }

@@ -19,15 +19,18 @@ fn kefu(args: &[&str], corpus: &std::path::Path, data: &std::path::Path) -> (boo
 }
 
 #[test]
-fn ask_prints_ranked_candidates() {
+fn ask_prints_the_decision_and_ranked_candidates() {
     let data = tempfile::tempdir().unwrap();
-    let (ok, stdout, _) = kefu(
+    std::fs::copy(crate::ranking::cached_vectors(), data.path().join("vectors.bin")).unwrap();
+    let (ok, stdout, stderr) = kefu(
         &["ask", "怎么提币到外部钱包", "-k", "3"],
         &bundled_corpus_dir(),
         data.path(),
     );
-    assert!(ok);
-    assert!(stdout.lines().next().unwrap().contains("withdraw-crypto"), "{stdout}");
+    assert!(ok, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("decision: answer, confidence"), "{stdout}");
+    assert!(lines[2].contains("withdraw-crypto"), "{stdout}");
     let (ok, json, _) = kefu(
         &["ask", "change my email", "--json"],
         &bundled_corpus_dir(),
@@ -35,7 +38,8 @@ fn ask_prints_ranked_candidates() {
     );
     assert!(ok);
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(parsed[0]["article_id"], "change-email");
+    assert_eq!(parsed["candidates"][0]["article_id"], "change-email");
+    assert!(parsed["confidence"].as_f64().is_some_and(|c| (0.0..=1.0).contains(&c)));
 }
 
 #[test]

