@@ -19,6 +19,22 @@ use unicode_segmentation::UnicodeSegmentation;
 ///
 /// Idempotent, total (never panics) and never turns non-blank text blank.
 pub fn normalize(text: &str) -> String {
+    // One pass works grapheme by grapheme, but normalization can join what
+    // were separate graphemes (half-width Hangul jamo ﾡ + ￒ become conjoining
+    // jamo, which compose into 교 on the next pass); repeating to a fixpoint
+    // keeps the result idempotent.
+    let mut out = normalize_once(text);
+    for _ in 0..3 {
+        let next = normalize_once(&out);
+        if next == out {
+            break;
+        }
+        out = next;
+    }
+    out
+}
+
+fn normalize_once(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     let mut grapheme = String::new();
@@ -115,6 +131,12 @@ mod tests {
         assert_eq!(normalize("  ＵＳＤＴ　提幣 \t到 TRC20  "), "usdt 提币 到 trc20");
         assert_eq!(normalize("帳號被凍結了怎麼辦"), "帐号被冻结了怎么办");
         assert_eq!(normalize("２ＦＡ驗證碼"), "2fa验证码");
+    }
+
+    #[test]
+    fn regression_half_width_hangul_jamo_stay_idempotent() {
+        let once = normalize("ﾡￒ");
+        assert_eq!(normalize(&once), once);
     }
 
     #[test]
