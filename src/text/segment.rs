@@ -163,10 +163,7 @@ impl Segmenter {
                     self.push(&mut terms, t.word.to_string(), base + t.byte_start..base + t.byte_end);
                 }
             } else {
-                for (offset, word) in run_text.unicode_word_indices() {
-                    let stemmed = self.inner.stemmer.stem(word).into_owned();
-                    self.push(&mut terms, stemmed, base + offset..base + offset + word.len());
-                }
+                self.push_words(&mut terms, run_text, base);
             }
         }
         terms
@@ -198,13 +195,18 @@ impl Segmenter {
                     }
                 }
             } else {
-                for (offset, word) in run_text.unicode_word_indices() {
-                    let stemmed = self.inner.stemmer.stem(word).into_owned();
-                    self.push(&mut terms, stemmed, base + offset..base + offset + word.len());
-                }
+                self.push_words(&mut terms, run_text, base);
             }
         }
         terms
+    }
+
+    /// Pushes the stemmed Unicode words of a non-Han run starting at `base`.
+    fn push_words(&self, terms: &mut Vec<Term>, run_text: &str, base: usize) {
+        for (offset, word) in run_text.unicode_word_indices() {
+            let stemmed = self.inner.stemmer.stem(word).into_owned();
+            self.push(terms, stemmed, base + offset..base + offset + word.len());
+        }
     }
 
     fn push(&self, terms: &mut Vec<Term>, text: String, span: Range<usize>) {
