@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use kefu::answer::{Answerer, Confidence, Thresholds};
+use kefu::answer::{Answerer, Confidence, Thresholds, SUGGESTIONS};
 use kefu::corpus::Corpus;
 use kefu::embed::{Embedder, Role};
 use kefu::index::ArticleIndex;
@@ -53,7 +53,7 @@ fn engine(c: &mut Criterion) {
         ("zh", "USDT提到TRC20地址一直没到账"),
         ("en", "how do i reset my google authenticator"),
     ] {
-        group.bench_function(name, |b| b.iter(|| answerer.reply(question).unwrap()));
+        group.bench_function(name, |b| b.iter(|| answerer.reply(question, SUGGESTIONS).unwrap()));
     }
     group.finish();
 }

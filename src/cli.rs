@@ -2,41 +2,44 @@
 //! Errors travel up as `anyhow` and `main` prints them; nothing here panics
 //! on bad input.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::corpus::Corpus;
-use std::sync::Arc;
-
-use crate::embed::Embedder;
-use std::collections::HashSet;
-
-use crate::answer::{Answerer, Confidence, Thresholds};
-use crate::corpus::HandoffPolicy;
+use crate::answer::{Confidence, Thresholds};
+use crate::config::{token_hash, AgentAccount, Role, Settings};
+use crate::corpus::{Corpus, HandoffPolicy};
+use crate::engine::Engine;
 use crate::eval::{
     calibrate, cross_validate, decision_samples, evaluate_decisions, evaluate_scores, load_queries, score_queries,
     DecisionReport,
 };
 use crate::index::{ArticleIndex, Freshness};
-use crate::rank::{fuse, ArticleVectors, Fusion, Ranker};
+use crate::rank::{fuse, Fusion};
+use crate::server::{shutdown_signal, Application};
 
 /// kefu (客服): FAQ answer engine for help centers.
 #[derive(Debug, Parser)]
 #[command(name = "kefu", version, about)]
 pub struct Cli {
+    /// The settings file (default: `kefu.yaml` if it exists). Settings can
+    /// also be given as `KEFU_*` environment variables.
+    #[arg(long, global = true, env = "KEFU_CONFIG")]
+    pub config: Option<PathBuf>,
     /// The corpus folder (articles, categories, dictionary, synonyms).
-    #[arg(long, global = true, env = "KEFU_CORPUS", default_value = "corpus")]
-    pub corpus: PathBuf,
-    /// Where kefu keeps its index and other state.
-    #[arg(long, global = true, env = "KEFU_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
+    #[arg(long, global = true)]
+    pub corpus: Option<PathBuf>,
+    /// Where kefu keeps its index, vectors and SQLite database.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
     /// The embedding model file (set up by scripts/setup-model).
-    #[arg(long, global = true, env = "KEFU_MODEL", default_value = "models/e5-small-q4.bin")]
-    pub model: PathBuf,
+    #[arg(long, global = true)]
+    pub model: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -45,6 +48,21 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the help desk: chat API, agent API, metrics.
+    Serve {
+        /// Listen here instead of the configured address.
+        #[arg(long)]
+        address: Option<std::net::SocketAddr>,
+    },
+    /// Make an agent token and print the settings entry for it.
+    Token {
+        /// The agent's name, as users and the audit log will see it.
+        #[arg(long)]
+        name: String,
+        /// `agent` or `admin`.
+        #[arg(long, default_value = "agent")]
+        role: String,
+    },
     /// Validate the corpus and build the search index.
     Index {
         /// Rebuild even if the corpus has not changed.
@@ -88,28 +106,68 @@ pub enum Command {
     },
 }
 
+impl Cli {
+    /// The settings: file, then environment, then these flags.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let mut settings = Settings::load(self.config.as_deref(), std::env::vars())?;
+        if let Some(corpus) = &self.corpus {
+            settings.corpus = corpus.clone();
+        }
+        if let Some(dir) = &self.data_dir {
+            settings.data_dir = dir.clone();
+        }
+        if let Some(model) = &self.model {
+            settings.model = model.clone();
+        }
+        Ok(settings)
+    }
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings()?;
     match cli.command {
+        Command::Serve { address } => serve(settings, address)?,
+        Command::Token { ref name, ref role } => {
+            let role = match role.as_str() {
+                "agent" => Role::Agent,
+                "admin" => Role::Admin,
+                other => anyhow::bail!("unknown role {other:?}: use agent or admin"),
+            };
+            let token = new_token()?;
+            let entry = AgentAccount {
+                name: name.clone(),
+                role,
+                token_sha256: token_hash(&token),
+            };
+            println!("token (give it to {name}; it is not stored anywhere): {token}");
+            println!("add to the `agents:` list in kefu.yaml:");
+            print!("{}", serde_yaml_ng::to_string(&vec![entry])?);
+        }
         Command::Check => {
-            let corpus = load(&cli.corpus)?;
+            let corpus = load(&settings.corpus)?;
             crate::text::Analyzer::from_corpus(&corpus)?;
             println!(
                 "{}: {} articles in {} categories, no problems",
-                cli.corpus.display(),
+                settings.corpus.display(),
                 corpus.articles.len(),
                 corpus.categories.len()
             );
         }
         Command::Index { force } => {
-            let corpus = load(&cli.corpus)?;
+            let corpus = load(&settings.corpus)?;
             let started = Instant::now();
             let freshness = if force {
                 let analyzer = crate::text::Analyzer::from_corpus(&corpus)?;
-                ArticleIndex::build(&corpus, analyzer, &cli.data_dir, progress_bar("indexing", "articles"))?;
+                ArticleIndex::build(
+                    &corpus,
+                    analyzer,
+                    &settings.data_dir,
+                    progress_bar("indexing", "articles"),
+                )?;
                 Freshness::Built
             } else {
-                ArticleIndex::open_or_build(&corpus, &cli.data_dir, progress_bar("indexing", "articles"))?.1
+                ArticleIndex::open_or_build(&corpus, &settings.data_dir, progress_bar("indexing", "articles"))?.1
             };
             let verb = if freshness == Freshness::Built {
                 "indexed"
@@ -120,7 +178,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 "{verb} {} articles in {:.2?} → {}",
                 corpus.articles.len(),
                 started.elapsed(),
-                cli.data_dir.join("index").display()
+                settings.data_dir.join("index").display()
             );
         }
         Command::Ask {
@@ -129,11 +187,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => {
             let started = Instant::now();
-            let (_, answerer) = open_answerer(&cli)?;
+            let engine = open_engine(&settings)?;
+            let answerer = engine.answerer();
             let loaded = started.elapsed();
             let searched = Instant::now();
-            let reply = answerer.reply(question)?;
-            let ranked = answerer.ranker().rank(question, top)?;
+            let reply = answerer.reply(question, top)?;
             let search_time = searched.elapsed();
             if json {
                 println!("{}", serde_json::to_string_pretty(&reply)?);
@@ -152,7 +210,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 " #  {:>6} {:>6} {:>6}  {:<28} title",
                 "fused", "bm25", "embed", "article"
             );
-            for (i, r) in ranked.iter().enumerate() {
+            for (i, r) in reply.candidates.iter().enumerate() {
                 let s = &r.scores;
                 println!(
                     "{:>2}. {:>6.2} {:>6.2} {:>6.3}  {:<28} {}",
@@ -178,9 +236,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             calibrate: recalibrate,
             target_precision,
         } => {
-            let (corpus, answerer) = open_answerer(&cli)?;
-            let ranker = answerer.ranker();
-            let queries = load_queries(queries, &corpus)?;
+            let engine = open_engine(&settings)?;
+            let (corpus, ranker) = (engine.corpus(), engine.answerer().ranker());
+            let queries = load_queries(queries, corpus)?;
             let scored = score_queries(ranker, &queries)?;
             let ids: Vec<String> = corpus.articles.iter().map(|a| a.id.to_string()).collect();
             let fusion = ranker.fusion();
@@ -289,16 +347,55 @@ fn print_decisions(title: &str, r: &DecisionReport) {
     );
 }
 
-/// Loads the corpus, index, model and vectors: everything answering needs.
-fn open_answerer(cli: &Cli) -> anyhow::Result<(Corpus, Answerer)> {
-    let corpus = load(&cli.corpus)?;
-    let (index, _) = ArticleIndex::open_or_build(&corpus, &cli.data_dir, progress_bar("indexing", "articles"))?;
-    let embedder = Arc::new(Embedder::load(&cli.model)?);
-    let cache = cli.data_dir.join("vectors.bin");
-    let (vectors, _) = ArticleVectors::build(&corpus, &embedder, &cache, progress_bar("embedding", "texts"))?;
-    let ranker = Ranker::new(&corpus, index, vectors, embedder, Fusion::default());
-    let answerer = Answerer::new(&corpus, ranker, Confidence::default(), Thresholds::default());
-    Ok((corpus, answerer))
+/// Loads the corpus, index, model and vectors, with progress bars.
+fn open_engine(settings: &Settings) -> anyhow::Result<Engine> {
+    Ok(Engine::open(
+        settings,
+        Box::new(progress_bar("indexing", "articles")),
+        Box::new(progress_bar("embedding", "texts")),
+    )?)
+}
+
+fn serve(mut settings: Settings, address: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
+    init_logging(&settings.log);
+    if let Some(address) = address {
+        settings.address = address;
+    }
+    if settings.agents.is_empty() {
+        let token = new_token()?;
+        settings.agents.push(AgentAccount {
+            name: "admin".into(),
+            role: Role::Admin,
+            token_sha256: token_hash(&token),
+        });
+        eprintln!("no agents configured: a temporary admin token for this run is {token}");
+        eprintln!("(make lasting ones with `kefu token --name NAME --role agent` and list them in kefu.yaml)");
+    }
+    let engine = Arc::new(open_engine(&settings)?);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let app = Application::build(settings, engine).await?;
+        let address = app.address()?;
+        eprintln!("kefu is serving on http://{address} (Ctrl-C to stop)");
+        app.run_until(shutdown_signal()).await?;
+        anyhow::Ok(())
+    })
+}
+
+fn init_logging(filter: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+/// A random agent token (32 bytes, hex).
+fn new_token() -> anyhow::Result<String> {
+    let mut buf = [0u8; 32];
+    getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("no randomness for a token: {e}"))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn progress_bar(verb: &'static str, unit: &'static str) -> impl FnMut(usize, usize) {

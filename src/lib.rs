@@ -1,15 +1,26 @@
-//! kefu (客服): a self-hosted FAQ answer engine for help centers.
+//! kefu (客服): a self-hosted FAQ answer engine and help desk.
 //!
 //! The data path, one module per stage: [`corpus`] (articles on disk) →
 //! [`text`] (normalization and segmentation) → [`index`] (tantivy BM25) →
-//! [`eval`] (offline quality numbers). [`cli`] is the command-line front end.
+//! [`embed`] (the sentence model) → [`rank`] (hybrid ranking) → [`answer`]
+//! (confidence and decision) → [`handoff`] (triage, priority, privacy) →
+//! [`desk`] (conversations and the human queue, kept in [`store`]) →
+//! [`server`] (HTTP). [`engine`] loads the answering stages as one value,
+//! [`config`] holds the settings, [`eval`] measures quality offline and
+//! [`cli`] is the command line.
 #![warn(missing_docs)]
 
 pub mod answer;
 pub mod cli;
+pub mod config;
 pub mod corpus;
+pub mod desk;
 pub mod embed;
+pub mod engine;
 pub mod eval;
+pub mod handoff;
 pub mod index;
 pub mod rank;
+pub mod server;
+pub mod store;
 pub mod text;

@@ -45,7 +45,7 @@ pub enum HandoffReason {
 
 /// Decision thresholds on the confidence.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     /// Answer at or above this confidence.
     pub answer: f32,
@@ -87,8 +87,8 @@ pub struct Answerer {
     always_handoff: HashSet<String>,
 }
 
-/// Candidates returned with a reply (the answer and suggestions).
-const SUGGESTIONS: usize = 3;
+/// Suggestions a clarification offers.
+pub const SUGGESTIONS: usize = 3;
 
 impl Answerer {
     /// An answerer for `corpus` ranked by `ranker`.
@@ -112,15 +112,16 @@ impl Answerer {
         &self.ranker
     }
 
-    /// Decides what to do with `question`.
-    pub fn reply(&self, question: &str) -> Result<Reply, RankError> {
+    /// Decides what to do with `question`, returning up to `suggestions`
+    /// ranked candidates.
+    pub fn reply(&self, question: &str, suggestions: usize) -> Result<Reply, RankError> {
         let scores = self.ranker.score_all(question)?;
         let features = Features::of(&scores);
         let confidence = features.map_or(0.0, |f| self.confidence.probability(&f));
         let top = scores.first().map(|s| s.article_id.clone());
         let candidates = self
             .ranker
-            .details(question, scores.into_iter().take(SUGGESTIONS).collect())?;
+            .details(question, scores.into_iter().take(suggestions).collect())?;
         let (decision, handoff_reason) = self.decide(confidence, top.as_deref());
         Ok(Reply {
             decision,

@@ -87,6 +87,25 @@ pub enum Priority {
     Urgent,
 }
 
+impl Priority {
+    /// The name used in front matter, the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Normal => "normal",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    /// Parses a name written by [`Priority::as_str`].
+    pub fn parse(s: &str) -> Option<Priority> {
+        match s {
+            "normal" => Some(Priority::Normal),
+            "urgent" => Some(Priority::Urgent),
+            _ => None,
+        }
+    }
+}
+
 /// Whether the bot may answer this topic by itself.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

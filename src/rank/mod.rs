@@ -122,6 +122,7 @@ impl Ranker {
     /// BM25 and embedding scores of every article, unfused, in corpus order.
     pub fn raw_scores(&self, question: &str) -> Result<(Vec<f32>, Vec<f32>), RankError> {
         let mut bm25 = vec![0.0; self.ids.len()];
+        // `ids` are in corpus order, which is sorted by id.
         for (id, score) in self.index.scores(question, self.ids.len())? {
             if let Ok(i) = self.ids.binary_search(&id) {
                 bm25[i] = score;

@@ -2,9 +2,14 @@
 //! folder, and a writable copy of the corpus for tests that break it.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
+use kefu::config::Settings;
 use kefu::corpus::Corpus;
+use kefu::embed::Embedder;
+use kefu::engine::{no_progress, Engine};
 use kefu::index::{ArticleIndex, Freshness};
+use kefu::rank::ArticleVectors;
 
 /// The corpus shipped in the repository.
 pub fn bundled_corpus_dir() -> PathBuf {
@@ -62,4 +67,39 @@ pub fn model_path() -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/e5-small-q4.bin");
     assert!(path.exists(), "{} is missing: run scripts/setup-model", path.display());
     path
+}
+
+/// Index and vectors of the bundled corpus, built once per test run under
+/// cargo's per-target temporary folder (so local reruns embed nothing; CI
+/// starts clean and embeds the corpus once). Every test that needs the
+/// model goes through here, so two tests never build the same files at once.
+pub fn prepared_data_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kefu-ranking");
+        let corpus = bundled_corpus();
+        ArticleIndex::open_or_build(&corpus, &dir, |_, _| {}).unwrap();
+        let embedder = Embedder::load(&model_path()).unwrap();
+        ArticleVectors::build(&corpus, &embedder, &dir.join("vectors.bin"), |_, _| {}).unwrap();
+        dir
+    })
+}
+
+/// Settings for the bundled corpus and the prepared data folder.
+pub fn engine_settings() -> Settings {
+    Settings {
+        corpus: bundled_corpus_dir(),
+        data_dir: prepared_data_dir().to_path_buf(),
+        model: model_path(),
+        ..Settings::default()
+    }
+}
+
+/// The answer engine on the bundled corpus, loaded once and shared by every
+/// server test.
+pub fn engine() -> Arc<Engine> {
+    static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| Arc::new(Engine::open(&engine_settings(), no_progress(), no_progress()).unwrap()))
+        .clone()
 }

@@ -5,14 +5,14 @@ use std::sync::{Arc, OnceLock};
 
 use std::collections::HashSet;
 
-use kefu::answer::{Answerer, Confidence, Decision, HandoffReason, Thresholds};
+use kefu::answer::{Answerer, Confidence, Decision, HandoffReason, Thresholds, SUGGESTIONS};
 use kefu::corpus::{Corpus, HandoffPolicy};
 use kefu::embed::Embedder;
 use kefu::eval::{decision_samples, evaluate_decisions, evaluate_scores, load_queries, score_queries, ScoredQuery};
 use kefu::index::ArticleIndex;
 use kefu::rank::{fuse, ArticleVectors, Fusion, Ranker};
 
-use crate::helpers::{bundled_corpus, model_path};
+use crate::helpers::{bundled_corpus, model_path, prepared_data_dir};
 
 struct Shared {
     corpus: Corpus,
@@ -21,10 +21,8 @@ struct Shared {
     scored: Vec<ScoredQuery>,
 }
 
-/// Vectors are cached under cargo's per-target temporary folder, so local
-/// reruns embed nothing; CI starts clean and embeds the corpus once.
 fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("kefu-ranking")
+    prepared_data_dir().to_path_buf()
 }
 
 fn shared() -> &'static Shared {
@@ -166,12 +164,12 @@ fn replies_decide_and_always_handoff_topics_reach_a_person() {
     let ranker = Ranker::new(&corpus, index, vectors, s.embedder.clone(), Fusion::default());
     let answerer = Answerer::new(&corpus, ranker, Confidence::default(), Thresholds::default());
 
-    let reply = answerer.reply("怎么提币到外部钱包").unwrap();
+    let reply = answerer.reply("怎么提币到外部钱包", SUGGESTIONS).unwrap();
     assert_eq!(reply.decision, Decision::Answer);
     assert_eq!(reply.candidates[0].scores.article_id, "withdraw-crypto");
     assert!(reply.confidence > 0.7 && reply.confidence <= 1.0);
 
-    let hacked = answerer.reply("我的账号被盗了，币全被提走了").unwrap();
+    let hacked = answerer.reply("我的账号被盗了，币全被提走了", SUGGESTIONS).unwrap();
     assert_eq!(hacked.candidates[0].scores.article_id, "account-hacked");
     assert_eq!(
         (hacked.decision, hacked.handoff_reason),
@@ -179,9 +177,9 @@ fn replies_decide_and_always_handoff_topics_reach_a_person() {
     );
 
     for chatter in ["BTC明天会涨吗", "tell me a joke", "帮我订一张去上海的机票"] {
-        let r = answerer.reply(chatter).unwrap();
+        let r = answerer.reply(chatter, SUGGESTIONS).unwrap();
         assert_eq!(r.decision, Decision::Handoff, "{chatter}: {:.2}", r.confidence);
     }
-    let nothing = answerer.reply("？？？").unwrap();
+    let nothing = answerer.reply("？？？", SUGGESTIONS).unwrap();
     assert_eq!(nothing.decision, Decision::Handoff);
 }

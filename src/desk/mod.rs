@@ -1,0 +1,800 @@
+//! The help desk: conversations between users, the bot and agents.
+//!
+//! Input: what users and agents do (a message, a pick, feedback, a claim, a
+//! reply). Output: stored transcripts and tickets, and the bot's replies.
+//! The desk decides who answers: the bot while no person owns the
+//! conversation, the agent while one does; it keeps secrets out of storage
+//! and personal data away from agents who may not see it. It knows nothing
+//! of HTTP: the server maps its results and [`DeskError`]s onto the API.
+
+pub mod model;
+mod replies;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::{broadcast, Semaphore};
+
+use crate::answer::{Decision, HandoffReason, Reply};
+use crate::config::Role;
+use crate::corpus::{HandoffPolicy, Lang, Priority};
+use crate::engine::{reply_lang, ArticleSummary, Engine};
+use crate::handoff::privacy::{mask_personal_data, redact_secrets, Secret};
+use crate::handoff::{TicketStatus, Triage};
+use crate::rank::RankError;
+use crate::store::{Claim, Store, StoreError};
+use model::{now_millis, AuditEntry, Author, Message, NewTicket, Note, QueueFilter, Session, Ticket, TicketEvent};
+
+/// The article every safety warning links to.
+pub const SCAM_ARTICLE: &str = "recognize-scams";
+
+/// Why a desk call failed. The first group are the caller's mistakes.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    /// No session has this id.
+    #[error("no session {0}")]
+    UnknownSession(String),
+    /// The session exists but the secret is wrong.
+    #[error("wrong secret for this session")]
+    WrongSecret,
+    /// The message is empty or only white space.
+    #[error("the message is empty")]
+    EmptyMessage,
+    /// The message is longer than the configured limit.
+    #[error("the message has {chars} characters; the limit is {limit}")]
+    MessageTooLong {
+        /// Its length.
+        chars: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// No message with this id in this session.
+    #[error("no message {0} in this session")]
+    UnknownMessage(i64),
+    /// Feedback is for bot answers only.
+    #[error("message {0} is not a bot answer")]
+    NotAnAnswer(i64),
+    /// No ticket has this id.
+    #[error("no ticket {0}")]
+    UnknownTicket(i64),
+    /// Another agent owns the ticket, or nobody has claimed it yet.
+    #[error("ticket {id} is not assigned to you (status {status}, agent {owner})")]
+    NotYourTicket {
+        /// The ticket.
+        id: i64,
+        /// Its status.
+        status: &'static str,
+        /// Its owner, or `nobody`.
+        owner: String,
+    },
+    /// The ticket cannot move to the requested status from where it is.
+    #[error("ticket {id} cannot go from {from} to {to}")]
+    BadTransition {
+        /// The ticket.
+        id: i64,
+        /// Its status.
+        from: &'static str,
+        /// The one asked for.
+        to: &'static str,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The answer engine failed.
+    #[error(transparent)]
+    Engine(#[from] RankError),
+    /// The operating system's random number generator failed.
+    #[error("no randomness available for session secrets")]
+    NoRandomness,
+    /// The engine's worker thread died.
+    #[error("the answer engine stopped unexpectedly")]
+    EngineStopped,
+}
+
+/// Result of a desk call.
+pub type Result<T> = std::result::Result<T, DeskError>;
+
+/// A warning shown above a bot reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Warning {
+    /// The user pasted a seed phrase or private key (now redacted).
+    SecretShared,
+    /// Someone posing as staff asked the user for funds or codes.
+    Scam,
+}
+
+/// One of the bot's top candidates, for agents' context.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateNote {
+    /// Article id.
+    pub id: String,
+    /// Fused ranking score.
+    pub score: f32,
+}
+
+/// The bot's side of a turn, stored with its message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BotReply {
+    /// Answer, clarify or hand off.
+    pub decision: Decision,
+    /// Probability that the top article is right.
+    pub confidence: f32,
+    /// The article answered with (also set for `handoff: always` topics, as
+    /// reading while waiting).
+    pub article: Option<ArticleSummary>,
+    /// Other articles to offer: the choices when clarifying, the next best
+    /// when an answer did not help.
+    pub suggestions: Vec<ArticleSummary>,
+    /// A safety warning to show prominently.
+    pub warning: Option<Warning>,
+    /// Why it was handed off.
+    pub handoff_reason: Option<String>,
+    /// The ranking behind it.
+    pub candidates: Vec<CandidateNote>,
+}
+
+/// What happened when a user wrote.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    /// The user's message as stored (secrets redacted); `None` when the turn
+    /// came from a button rather than a message.
+    pub user_message: Option<Message>,
+    /// The bot's message; `None` when a person owns the conversation and the
+    /// bot stays silent.
+    pub bot_message: Option<Message>,
+    /// The bot's reply, structured.
+    pub reply: Option<BotReply>,
+    /// The ticket, when the conversation is (or now goes) to a person.
+    pub ticket: Option<Ticket>,
+    /// How long the answer engine took, when it ran.
+    pub engine_time: Option<std::time::Duration>,
+}
+
+/// A ticket as an agent reads it.
+#[derive(Debug, Clone)]
+pub struct TicketView {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// The transcript, personal data masked unless the reader may see it.
+    pub messages: Vec<Message>,
+    /// Internal notes.
+    pub notes: Vec<Note>,
+    /// Status history.
+    pub events: Vec<TicketEvent>,
+}
+
+/// Something changed that live views may want to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// New messages in this session.
+    Session(String),
+    /// The queue changed.
+    Queue,
+}
+
+/// Who is acting on the agent side.
+#[derive(Debug, Clone)]
+pub struct Agent {
+    /// Their name.
+    pub name: String,
+    /// What they may do.
+    pub role: Role,
+}
+
+/// A new session and the secret its user must present from now on.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// The session.
+    pub session: Session,
+    /// The secret, returned once and stored only hashed.
+    pub secret: String,
+}
+
+/// Desk settings.
+#[derive(Debug, Clone)]
+pub struct DeskOptions {
+    /// Longest user or agent message, in characters.
+    pub message_chars: usize,
+    /// Base URL for article links.
+    pub public_url: String,
+    /// How many engine calls may run at once (one per core is right: each
+    /// is CPU-bound).
+    pub engine_workers: usize,
+}
+
+/// The help desk.
+pub struct Desk {
+    engine: Arc<Engine>,
+    store: Store,
+    options: DeskOptions,
+    workers: Semaphore,
+    changes: broadcast::Sender<Change>,
+}
+
+impl Desk {
+    /// A desk answering with `engine` and keeping everything in `store`.
+    pub fn new(engine: Arc<Engine>, store: Store, options: DeskOptions) -> Desk {
+        let workers = Semaphore::new(options.engine_workers.max(1));
+        let (changes, _) = broadcast::channel(1024);
+        Desk {
+            engine,
+            store,
+            options,
+            workers,
+            changes,
+        }
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The answer engine.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// Live notifications of new messages and queue changes in this process.
+    /// Other replicas' changes arrive by polling the store.
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&self, session: &str, queue: bool) {
+        let _ = self.changes.send(Change::Session(session.to_string()));
+        if queue {
+            let _ = self.changes.send(Change::Queue);
+        }
+    }
+
+    /// Starts a session.
+    pub async fn open_session(&self, locale: Option<Lang>, channel: &str) -> Result<NewSession> {
+        let secret = random_hex(32)?;
+        let session = Session {
+            id: random_hex(16)?,
+            secret_hash: hash(&secret),
+            locale: locale.map(|l| lang_name(l).to_string()),
+            channel: channel.to_string(),
+            created_at: now_millis(),
+        };
+        self.store.create_session(&session).await?;
+        Ok(NewSession { session, secret })
+    }
+
+    /// The session `id`, if `secret` is its secret.
+    pub async fn authenticate(&self, id: &str, secret: &str) -> Result<Session> {
+        let session = self
+            .store
+            .session(id)
+            .await?
+            .ok_or_else(|| DeskError::UnknownSession(id.to_string()))?;
+        if !constant_time_eq(hash(secret).as_bytes(), session.secret_hash.as_bytes()) {
+            return Err(DeskError::WrongSecret);
+        }
+        Ok(session)
+    }
+
+    /// Checks a message's length before anything else is done with it.
+    pub fn validate_text(&self, text: &str) -> Result<()> {
+        if text.trim().is_empty() {
+            return Err(DeskError::EmptyMessage);
+        }
+        let chars = text.chars().count();
+        if chars > self.options.message_chars {
+            return Err(DeskError::MessageTooLong {
+                chars,
+                limit: self.options.message_chars,
+            });
+        }
+        Ok(())
+    }
+
+    /// The transcript of `session` after message `after`.
+    pub async fn transcript(&self, session: &Session, after: i64, limit: i64) -> Result<Vec<Message>> {
+        Ok(self.store.messages(&session.id, after, limit).await?)
+    }
+
+    /// Handles a message from the user.
+    pub async fn user_message(&self, session: &Session, text: &str, locale: Option<Lang>) -> Result<Turn> {
+        self.validate_text(text)?;
+        let (stored_text, secrets) = redact_secrets(text);
+        let lang = reply_lang(locale.or_else(|| session_lang(session)), text);
+        if !secrets.is_empty() {
+            return self.secret_shared(session, &stored_text, lang, &secrets).await;
+        }
+        if let Some(ticket) = self.store.open_ticket(&session.id).await? {
+            return self.forward_to_agent(session, &stored_text, ticket).await;
+        }
+        let triage = Triage::of(text);
+        let mut engine_time = None;
+        let (reply, handoff) = if triage.scam_by_staff {
+            self.warning_handoff(lang, Warning::Scam, "scam_by_staff")
+        } else if triage.asks_for_person {
+            (self.handoff_reply(lang, None, 0.0, "asked_for_person"), true)
+        } else if let Some(picked) = self.picked_suggestion(session, text, lang).await? {
+            picked
+        } else {
+            let started = std::time::Instant::now();
+            let reply = self.engine_reply(text, lang, &triage).await?;
+            engine_time = Some(started.elapsed());
+            reply
+        };
+        let ticket = handoff.then(|| self.new_ticket(&reply, &triage));
+        let mut turn = self
+            .record(session, Some(&stored_text), lang, reply, ticket.as_ref())
+            .await?;
+        turn.engine_time = engine_time;
+        Ok(turn)
+    }
+
+    /// The user pressed "talk to a person".
+    pub async fn request_person(&self, session: &Session, locale: Option<Lang>) -> Result<Turn> {
+        if let Some(ticket) = self.store.open_ticket(&session.id).await? {
+            return Ok(Turn {
+                user_message: None,
+                bot_message: None,
+                reply: None,
+                ticket: Some(ticket),
+                engine_time: None,
+            });
+        }
+        let lang = locale.or_else(|| session_lang(session)).unwrap_or(Lang::Zh);
+        let reply = self.handoff_reply(lang, None, 0.0, "asked_for_person");
+        let ticket = self.new_ticket(&reply, &Triage::default());
+        self.record(session, None, lang, reply, Some(&ticket)).await
+    }
+
+    /// Records the user's verdict on bot message `message_id`; when it did
+    /// not help, offers the next suggestion (and a person).
+    pub async fn feedback(
+        &self,
+        session: &Session,
+        message_id: i64,
+        helpful: bool,
+        comment: Option<&str>,
+        locale: Option<Lang>,
+    ) -> Result<Option<(Message, BotReply)>> {
+        let message = self
+            .store
+            .message(&session.id, message_id)
+            .await?
+            .ok_or(DeskError::UnknownMessage(message_id))?;
+        let previous: BotReply = match (&message.author, &message.reply) {
+            (Author::Bot, Some(json)) => {
+                serde_json::from_value(json.clone()).map_err(|_| DeskError::NotAnAnswer(message_id))?
+            }
+            _ => return Err(DeskError::NotAnAnswer(message_id)),
+        };
+        let comment = comment.map(|c| redact_secrets(c).0);
+        self.store
+            .add_feedback(&session.id, message_id, helpful, comment.as_deref())
+            .await?;
+        if helpful {
+            return Ok(None);
+        }
+        let lang = locale.or_else(|| session_lang(session)).unwrap_or(Lang::Zh);
+        let shown = previous.article.as_ref().map(|a| a.id.as_str());
+        let rest: Vec<ArticleSummary> = previous
+            .suggestions
+            .into_iter()
+            .filter(|s| Some(s.id.as_str()) != shown)
+            .collect();
+        let reply = BotReply {
+            decision: Decision::Clarify,
+            confidence: previous.confidence,
+            article: None,
+            suggestions: rest.clone(),
+            warning: None,
+            handoff_reason: None,
+            candidates: previous.candidates,
+        };
+        let text = replies::not_helpful(lang, rest.first());
+        let json = serde_json::to_value(&reply).ok();
+        let (mut stored, _) = self
+            .store
+            .record_turn(session, &[(Author::Bot, None, &text, json.as_ref())], None, "bot")
+            .await?;
+        self.changed(&session.id, false);
+        Ok(stored.pop().map(|m| (m, reply)))
+    }
+
+    async fn secret_shared(&self, session: &Session, stored: &str, lang: Lang, secrets: &[Secret]) -> Result<Turn> {
+        tracing::warn!(session = %session.id, kinds = ?secrets, "secret redacted from a user message");
+        let reply = BotReply {
+            decision: Decision::Answer,
+            confidence: 1.0,
+            article: self.summary(SCAM_ARTICLE, lang),
+            suggestions: Vec::new(),
+            warning: Some(Warning::SecretShared),
+            handoff_reason: None,
+            candidates: Vec::new(),
+        };
+        self.record(session, Some(stored), lang, reply, None).await
+    }
+
+    async fn forward_to_agent(&self, session: &Session, text: &str, ticket: Ticket) -> Result<Turn> {
+        let (mut stored, _) = self
+            .store
+            .record_turn(session, &[(Author::User, None, text, None)], None, "user")
+            .await?;
+        let ticket = if ticket.status == TicketStatus::WaitingOnUser {
+            match self
+                .store
+                .transition(
+                    ticket.id,
+                    &[TicketStatus::WaitingOnUser],
+                    TicketStatus::Assigned,
+                    "user",
+                    None,
+                )
+                .await?
+            {
+                Some((t, _)) => t,
+                None => ticket,
+            }
+        } else {
+            ticket
+        };
+        self.changed(&session.id, true);
+        Ok(Turn {
+            user_message: stored.pop(),
+            bot_message: None,
+            reply: None,
+            ticket: Some(ticket),
+            engine_time: None,
+        })
+    }
+
+    fn warning_handoff(&self, lang: Lang, warning: Warning, reason: &str) -> (BotReply, bool) {
+        let mut reply = self.handoff_reply(lang, self.summary(SCAM_ARTICLE, lang), 0.0, reason);
+        reply.warning = Some(warning);
+        (reply, true)
+    }
+
+    fn handoff_reply(&self, _lang: Lang, article: Option<ArticleSummary>, confidence: f32, reason: &str) -> BotReply {
+        BotReply {
+            decision: Decision::Handoff,
+            confidence,
+            article,
+            suggestions: Vec::new(),
+            warning: None,
+            handoff_reason: Some(reason.to_string()),
+            candidates: Vec::new(),
+        }
+    }
+
+    /// When the last bot message offered suggestions and the user picks one.
+    async fn picked_suggestion(&self, session: &Session, text: &str, lang: Lang) -> Result<Option<(BotReply, bool)>> {
+        let Some(last) = self.store.last_bot_message(&session.id).await? else {
+            return Ok(None);
+        };
+        let Some(previous) = last.reply.and_then(|j| serde_json::from_value::<BotReply>(j).ok()) else {
+            return Ok(None);
+        };
+        if previous.decision != Decision::Clarify || previous.suggestions.is_empty() {
+            return Ok(None);
+        }
+        let titles: Vec<String> = previous.suggestions.iter().map(|s| s.title.clone()).collect();
+        let Some(i) = replies::pick(text, &titles) else {
+            return Ok(None);
+        };
+        let id = previous.suggestions[i].id.clone();
+        let Some(article) = self.summary(&id, lang) else {
+            return Ok(None);
+        };
+        let always = self
+            .engine
+            .article(&id)
+            .is_some_and(|a| a.handoff == HandoffPolicy::Always);
+        if always {
+            return Ok(Some((
+                self.handoff_reply(lang, Some(article), 1.0, "always_handoff"),
+                true,
+            )));
+        }
+        Ok(Some((
+            BotReply {
+                decision: Decision::Answer,
+                confidence: 1.0,
+                article: Some(article),
+                suggestions: Vec::new(),
+                warning: None,
+                handoff_reason: None,
+                candidates: previous.candidates,
+            },
+            false,
+        )))
+    }
+
+    /// Ranks and decides on a blocking worker; returns the reply and whether
+    /// it hands off.
+    async fn engine_reply(&self, text: &str, lang: Lang, triage: &Triage) -> Result<(BotReply, bool)> {
+        let engine = Arc::clone(&self.engine);
+        let question = text.to_string();
+        let permit = self.workers.acquire().await.map_err(|_| DeskError::EngineStopped)?;
+        let span = tracing::Span::current();
+        let reply: Reply = tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            engine.reply(&question, crate::answer::SUGGESTIONS)
+        })
+        .await
+        .map_err(|_| DeskError::EngineStopped)??;
+        drop(permit);
+        let candidates: Vec<CandidateNote> = reply
+            .candidates
+            .iter()
+            .map(|c| CandidateNote {
+                id: c.scores.article_id.clone(),
+                score: c.scores.fused,
+            })
+            .collect();
+        let summaries: Vec<ArticleSummary> = candidates.iter().filter_map(|c| self.summary(&c.id, lang)).collect();
+        let top = summaries.first().cloned();
+        let mut decision = reply.decision;
+        let mut reason = reply.handoff_reason.map(|r| match r {
+            HandoffReason::LowConfidence => "low_confidence",
+            HandoffReason::AlwaysHandoff => "always_handoff",
+            HandoffReason::NoMatch => "no_match",
+        });
+        if triage.lost_funds && decision != Decision::Handoff {
+            decision = Decision::Handoff;
+            reason = Some("lost_funds");
+        } else if triage.investment_advice && decision == Decision::Clarify {
+            decision = Decision::Handoff;
+            reason = Some("out_of_scope");
+        }
+        let bot = match decision {
+            Decision::Answer => BotReply {
+                decision,
+                confidence: reply.confidence,
+                article: top,
+                suggestions: summaries.into_iter().skip(1).collect(),
+                warning: None,
+                handoff_reason: None,
+                candidates,
+            },
+            Decision::Clarify => BotReply {
+                decision,
+                confidence: reply.confidence,
+                article: None,
+                suggestions: summaries,
+                warning: None,
+                handoff_reason: None,
+                candidates,
+            },
+            Decision::Handoff => {
+                let meanwhile = if matches!(reason, Some("low_confidence" | "no_match" | "out_of_scope")) {
+                    None
+                } else {
+                    top
+                };
+                let mut bot = self.handoff_reply(lang, meanwhile, reply.confidence, reason.unwrap_or("low_confidence"));
+                bot.candidates = candidates;
+                bot
+            }
+        };
+        let handoff = bot.decision == Decision::Handoff;
+        Ok((bot, handoff))
+    }
+
+    fn new_ticket(&self, reply: &BotReply, triage: &Triage) -> NewTicket {
+        let topic = reply
+            .article
+            .as_ref()
+            .map(|a| a.id.clone())
+            .or_else(|| reply.candidates.first().map(|c| c.id.clone()));
+        let urgent_topic = topic
+            .as_deref()
+            .and_then(|id| self.engine.article(id))
+            .is_some_and(|a| a.priority == Priority::Urgent && reply.article.is_some());
+        let urgent = urgent_topic || triage.urgent_reason().is_some() || reply.warning == Some(Warning::Scam);
+        NewTicket {
+            priority: if urgent { Priority::Urgent } else { Priority::Normal },
+            reason: reply.handoff_reason.clone().unwrap_or_else(|| "low_confidence".into()),
+            topic,
+            confidence: f64::from(reply.confidence),
+        }
+    }
+
+    async fn record(
+        &self,
+        session: &Session,
+        user_text: Option<&str>,
+        lang: Lang,
+        reply: BotReply,
+        ticket: Option<&NewTicket>,
+    ) -> Result<Turn> {
+        let text = self.reply_text(lang, &reply);
+        let json = serde_json::to_value(&reply).ok();
+        let mut messages = Vec::with_capacity(2);
+        if let Some(user_text) = user_text {
+            messages.push((Author::User, None, user_text, None));
+        }
+        messages.push((Author::Bot, None, text.as_str(), json.as_ref()));
+        let (mut stored, ticket) = self.store.record_turn(session, &messages, ticket, "bot").await?;
+        self.changed(&session.id, ticket.is_some());
+        let bot_message = stored.pop();
+        Ok(Turn {
+            user_message: stored.pop(),
+            bot_message,
+            reply: Some(reply),
+            ticket,
+            engine_time: None,
+        })
+    }
+
+    fn reply_text(&self, lang: Lang, reply: &BotReply) -> String {
+        match (reply.warning, reply.decision) {
+            (Some(Warning::SecretShared), _) => replies::secret_warning(lang).to_string(),
+            (Some(Warning::Scam), _) => replies::scam_warning(lang).to_string(),
+            (None, Decision::Answer) => reply
+                .article
+                .as_ref()
+                .map_or_else(|| replies::handoff(lang, None), |a| replies::answer(lang, a)),
+            (None, Decision::Clarify) => replies::clarify(lang, &reply.suggestions),
+            (None, Decision::Handoff) => replies::handoff(lang, reply.article.as_ref()),
+        }
+    }
+
+    fn summary(&self, id: &str, lang: Lang) -> Option<ArticleSummary> {
+        self.engine.summary(id, lang, &self.options.public_url)
+    }
+
+    /// Tickets in queue order.
+    pub async fn queue(&self, filter: &QueueFilter) -> Result<Vec<Ticket>> {
+        Ok(self.store.queue(filter).await?)
+    }
+
+    /// Claims ticket `id`, or the next in line when `None`.
+    pub async fn claim(&self, agent: &Agent, id: Option<i64>) -> Result<Claim> {
+        if let Some(id) = id {
+            self.ticket(id).await?;
+        }
+        let store = &self.store;
+        let mut langs = std::collections::HashMap::new();
+        if let Some(id) = id {
+            let t = self.ticket(id).await?;
+            if let Some(s) = store.session(&t.session_id).await? {
+                langs.insert(t.session_id.clone(), session_lang(&s));
+            }
+        }
+        let claim = store
+            .claim(&agent.name, id, |t| {
+                replies::agent_joined(langs.get(&t.session_id).copied().flatten(), &agent.name)
+            })
+            .await?;
+        if let Claim::Claimed(t) = &claim {
+            self.changed(&t.session_id, true);
+        }
+        Ok(claim)
+    }
+
+    /// Ticket `id` with its transcript, as `agent` may see it; the reading
+    /// itself is audited.
+    pub async fn view(&self, agent: &Agent, id: i64) -> Result<TicketView> {
+        let ticket = self.ticket(id).await?;
+        let mut messages = self.store.messages(&ticket.session_id, 0, 10_000).await?;
+        if agent.role != Role::Admin {
+            for m in &mut messages {
+                if m.author == Author::User {
+                    m.text = mask_personal_data(&m.text);
+                }
+            }
+        }
+        let notes = self.store.notes(id).await?;
+        let events = self.store.ticket_events(id).await?;
+        self.store.audit(&agent.name, "view", Some(id), "").await?;
+        Ok(TicketView {
+            ticket,
+            messages,
+            notes,
+            events,
+        })
+    }
+
+    /// An agent's reply to the user of ticket `id`, which they must own.
+    pub async fn agent_reply(&self, agent: &Agent, id: i64, text: &str) -> Result<Message> {
+        self.validate_text(text)?;
+        let ticket = self.owned(agent, id).await?;
+        let message = self.store.agent_reply(&ticket, &agent.name, text).await?;
+        self.changed(&ticket.session_id, true);
+        Ok(message)
+    }
+
+    /// Moves ticket `id`, which `agent` must own, to `to` (`waiting_on_user`,
+    /// `assigned` or `resolved`).
+    pub async fn set_status(&self, agent: &Agent, id: i64, to: TicketStatus) -> Result<Ticket> {
+        let ticket = self.owned(agent, id).await?;
+        if !ticket.status.can_become(to) || to == TicketStatus::Pending {
+            return Err(DeskError::BadTransition {
+                id,
+                from: ticket.status.as_str(),
+                to: to.as_str(),
+            });
+        }
+        let session = self.store.session(&ticket.session_id).await?;
+        let closing = (to == TicketStatus::Resolved)
+            .then(|| replies::resolved(session.as_ref().and_then(session_lang)).to_string());
+        let message = closing
+            .as_deref()
+            .map(|t| (Author::System, Some(agent.name.as_str()), t));
+        let (updated, _) = self
+            .store
+            .transition(id, &[ticket.status], to, &agent.name, message)
+            .await?
+            .ok_or(DeskError::BadTransition {
+                id,
+                from: ticket.status.as_str(),
+                to: to.as_str(),
+            })?;
+        self.store.audit(&agent.name, "status", Some(id), to.as_str()).await?;
+        self.changed(&ticket.session_id, true);
+        Ok(updated)
+    }
+
+    /// Adds an internal note to ticket `id`.
+    pub async fn add_note(&self, agent: &Agent, id: i64, text: &str) -> Result<Note> {
+        self.validate_text(text)?;
+        self.ticket(id).await?;
+        Ok(self.store.add_note(id, &agent.name, text).await?)
+    }
+
+    /// The newest audit entries.
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        Ok(self.store.audit_log(limit).await?)
+    }
+
+    async fn ticket(&self, id: i64) -> Result<Ticket> {
+        self.store.ticket(id).await?.ok_or(DeskError::UnknownTicket(id))
+    }
+
+    async fn owned(&self, agent: &Agent, id: i64) -> Result<Ticket> {
+        let ticket = self.ticket(id).await?;
+        let mine = ticket.agent.as_deref() == Some(agent.name.as_str())
+            && matches!(ticket.status, TicketStatus::Assigned | TicketStatus::WaitingOnUser);
+        if !mine {
+            return Err(DeskError::NotYourTicket {
+                id,
+                status: ticket.status.as_str(),
+                owner: ticket.agent.unwrap_or_else(|| "nobody".into()),
+            });
+        }
+        Ok(ticket)
+    }
+}
+
+fn session_lang(session: &Session) -> Option<Lang> {
+    match session.locale.as_deref() {
+        Some("zh") => Some(Lang::Zh),
+        Some("en") => Some(Lang::En),
+        _ => None,
+    }
+}
+
+fn lang_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "zh",
+        Lang::En => "en",
+    }
+}
+
+fn hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `bytes` random bytes from the operating system, as hex.
+fn random_hex(bytes: usize) -> Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|_| DeskError::NoRandomness)?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}

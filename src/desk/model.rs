@@ -1,0 +1,182 @@
+//! The help desk's records: sessions, messages, tickets, notes and audit
+//! entries, as the desk reads and writes them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::handoff::{Priority, TicketStatus};
+
+/// Unix time in milliseconds, the one time representation in storage.
+pub type Millis = i64;
+
+/// Now, in Unix milliseconds.
+pub fn now_millis() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Millis)
+}
+
+/// One user's conversation with the help desk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// Public id.
+    pub id: String,
+    /// SHA-256 of the session secret; the secret itself is never stored.
+    pub secret_hash: String,
+    /// The user's preferred language, if known (`zh` or `en`).
+    pub locale: Option<String>,
+    /// Where the user came from (`widget`, `app`, `email`, …).
+    pub channel: String,
+    /// When it started.
+    pub created_at: Millis,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Author {
+    /// The user.
+    User,
+    /// The answer engine.
+    Bot,
+    /// A human agent.
+    Agent,
+    /// kefu itself: "Alice joined", "the conversation was resolved".
+    System,
+}
+
+impl Author {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Author::User => "user",
+            Author::Bot => "bot",
+            Author::Agent => "agent",
+            Author::System => "system",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Author> {
+        [Author::User, Author::Bot, Author::Agent, Author::System]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+}
+
+/// One message of a transcript.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Increasing across the whole desk, so `after=<id>` pages a transcript.
+    pub id: i64,
+    /// The session it belongs to.
+    pub session_id: String,
+    /// Who wrote it.
+    pub author: Author,
+    /// The agent's name, for agent messages.
+    pub agent: Option<String>,
+    /// The text (secrets already redacted for user messages).
+    pub text: String,
+    /// For bot messages: the structured reply (decision, article,
+    /// suggestions) as JSON.
+    pub reply: Option<serde_json::Value>,
+    /// When it was written.
+    pub created_at: Millis,
+}
+
+/// A conversation handed to people.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    /// Queue number.
+    pub id: i64,
+    /// The conversation.
+    pub session_id: String,
+    /// Where it is in its life.
+    pub status: TicketStatus,
+    /// Urgent tickets are served first.
+    pub priority: Priority,
+    /// Why it was handed off (`low_confidence`, `asked_for_person`, …).
+    pub reason: String,
+    /// The article the bot thought it was about.
+    pub topic: Option<String>,
+    /// The bot's confidence in that article.
+    pub confidence: f64,
+    /// Where the user came from.
+    pub channel: String,
+    /// The agent who owns it.
+    pub agent: Option<String>,
+    /// Created.
+    pub created_at: Millis,
+    /// Last changed.
+    pub updated_at: Millis,
+    /// First claimed (or claimed again after reopening).
+    pub assigned_at: Option<Millis>,
+    /// The first agent reply.
+    pub first_reply_at: Option<Millis>,
+    /// Resolved.
+    pub resolved_at: Option<Millis>,
+    /// Last reopened.
+    pub reopened_at: Option<Millis>,
+}
+
+/// A ticket status change, for the lifecycle timestamps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketEvent {
+    /// The status entered.
+    pub status: TicketStatus,
+    /// Who caused it (an agent name, `user` or `bot`).
+    pub actor: String,
+    /// When.
+    pub at: Millis,
+}
+
+/// An agent's internal note on a ticket; users never see these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    /// The note's id.
+    pub id: i64,
+    /// Who wrote it.
+    pub agent: String,
+    /// What it says.
+    pub text: String,
+    /// When.
+    pub created_at: Millis,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// Who.
+    pub actor: String,
+    /// What (`claim`, `reply`, `view`, `status`, `note`).
+    pub action: String,
+    /// Which ticket.
+    pub ticket_id: Option<i64>,
+    /// Details (the new status, the message id, …).
+    pub detail: String,
+    /// When.
+    pub at: Millis,
+}
+
+/// A new ticket, before it has an id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTicket {
+    /// Urgent or normal.
+    pub priority: Priority,
+    /// Why it was handed off.
+    pub reason: String,
+    /// The article the bot thought it was about.
+    pub topic: Option<String>,
+    /// The bot's confidence.
+    pub confidence: f64,
+}
+
+/// Which tickets to list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueueFilter {
+    /// Only these statuses (default: every open status).
+    pub status: Option<TicketStatus>,
+    /// Only this priority.
+    pub priority: Option<Priority>,
+    /// At most this many.
+    pub limit: i64,
+}

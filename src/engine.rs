@@ -1,0 +1,177 @@
+//! The answer engine as one value: the corpus, its index, the model, the
+//! article vectors and the decision rules, loaded together from
+//! [`Settings`]. The command line and the server both start here.
+//!
+//! `Engine` is `Sync` and does CPU-bound work; async callers run it on a
+//! blocking thread.
+
+use std::sync::Arc;
+
+use crate::answer::{Answerer, Confidence, Reply};
+use crate::config::Settings;
+use crate::corpus::{Article, Corpus, CorpusError, Lang};
+use crate::embed::{EmbedError, Embedder};
+use crate::index::{ArticleIndex, IndexError};
+use crate::rank::{ArticleVectors, RankError, Ranker, VectorError};
+use crate::text::is_chinese;
+
+/// Why the engine could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The corpus is invalid or unreadable.
+    #[error("cannot load the corpus in {path}: {source}")]
+    Corpus {
+        /// The corpus folder.
+        path: String,
+        /// Every problem found.
+        source: CorpusError,
+    },
+    /// The index could not be built or opened.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// The model could not be loaded or run.
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    /// The article vectors could not be built.
+    #[error(transparent)]
+    Vectors(#[from] VectorError),
+}
+
+/// Progress callbacks while loading: `(done, total)` for indexing and
+/// for embedding.
+pub type Progress = Box<dyn FnMut(usize, usize) + Send>;
+
+/// Everything answering needs, loaded.
+pub struct Engine {
+    corpus: Corpus,
+    answerer: Answerer,
+}
+
+/// An article as an answer shows it: title, a short excerpt, a link.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ArticleSummary {
+    /// Article id.
+    pub id: String,
+    /// Title in the reader's language.
+    pub title: String,
+    /// The opening of the body, at most [`EXCERPT_CHARS`] characters.
+    pub excerpt: String,
+    /// Where the full article is.
+    pub url: String,
+}
+
+/// The longest excerpt an answer shows.
+pub const EXCERPT_CHARS: usize = 280;
+
+impl Engine {
+    /// Loads the corpus, builds or opens the index and the vector cache under
+    /// the data dir, and loads the model.
+    pub fn open(
+        settings: &Settings,
+        index_progress: Progress,
+        embed_progress: Progress,
+    ) -> Result<Engine, EngineError> {
+        let corpus = Corpus::load(&settings.corpus).map_err(|source| EngineError::Corpus {
+            path: settings.corpus.display().to_string(),
+            source,
+        })?;
+        let (index, _) = ArticleIndex::open_or_build(&corpus, &settings.data_dir, index_progress)?;
+        let embedder = Arc::new(Embedder::load(&settings.model)?);
+        let cache = settings.data_dir.join("vectors.bin");
+        let (vectors, _) = ArticleVectors::build(&corpus, &embedder, &cache, embed_progress)?;
+        let ranker = Ranker::new(&corpus, index, vectors, embedder, settings.fusion);
+        let answerer = Answerer::new(&corpus, ranker, Confidence::default(), settings.answer);
+        Ok(Engine { corpus, answerer })
+    }
+
+    /// The loaded corpus.
+    pub fn corpus(&self) -> &Corpus {
+        &self.corpus
+    }
+
+    /// The decision maker.
+    pub fn answerer(&self) -> &Answerer {
+        &self.answerer
+    }
+
+    /// Ranks and decides, returning up to `suggestions` candidates.
+    pub fn reply(&self, question: &str, suggestions: usize) -> Result<Reply, RankError> {
+        self.answerer.reply(question, suggestions)
+    }
+
+    /// The article with `id`.
+    pub fn article(&self, id: &str) -> Option<&Article> {
+        self.corpus.article(id)
+    }
+
+    /// How an answer shows article `id` to a reader of `lang`; links are
+    /// relative to `base_url` (empty for same-site links).
+    pub fn summary(&self, id: &str, lang: Lang, base_url: &str) -> Option<ArticleSummary> {
+        let article = self.corpus.article(id)?;
+        Some(ArticleSummary {
+            id: id.to_string(),
+            title: article.title.get(lang).cloned().unwrap_or_default(),
+            excerpt: excerpt(article.body.get(lang).map_or("", String::as_str), EXCERPT_CHARS),
+            url: format!("{}/help/articles/{id}", base_url.trim_end_matches('/')),
+        })
+    }
+}
+
+/// The language to answer `text` in: the one asked for, else Chinese when
+/// the text has Han characters, else English.
+pub fn reply_lang(requested: Option<Lang>, text: &str) -> Lang {
+    requested.unwrap_or(if is_chinese(text) { Lang::Zh } else { Lang::En })
+}
+
+/// The first paragraph of a Markdown body as plain text, cut at a sentence
+/// end (or the limit) so a chat bubble stays short.
+pub fn excerpt(markdown: &str, limit: usize) -> String {
+    let paragraph = markdown
+        .split("\n\n")
+        .map(str::trim)
+        .find(|p| !p.is_empty() && !p.starts_with('#'))
+        .unwrap_or("");
+    let plain: String = paragraph
+        .replace("**", "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if plain.chars().count() <= limit {
+        return plain;
+    }
+    let cut: String = plain.chars().take(limit).collect();
+    match cut.rfind(['。', '！', '？', '.', '!', '?']) {
+        Some(end) if end > cut.len() / 2 => {
+            let close = cut[end..].chars().next().map_or(1, char::len_utf8);
+            cut[..end + close].to_string()
+        }
+        _ => format!("{cut}…"),
+    }
+}
+
+/// A progress callback that does nothing.
+pub fn no_progress() -> Progress {
+    Box::new(|_, _| {})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_is_the_first_paragraph_cut_at_a_sentence() {
+        let body = "## Heading\n\nFirst **bold** line.\nSame paragraph.\n\nSecond paragraph.";
+        assert_eq!(excerpt(body, 280), "First bold line. Same paragraph.");
+        let long = "这是第一句话。".repeat(60);
+        let e = excerpt(&long, 40);
+        assert!(e.ends_with('。') && e.chars().count() <= 40, "{e}");
+        assert_eq!(excerpt("abcdefghij", 4), "abcd…");
+    }
+
+    #[test]
+    fn reply_language_follows_the_text() {
+        assert_eq!(reply_lang(None, "怎么提币"), Lang::Zh);
+        assert_eq!(reply_lang(None, "how to withdraw"), Lang::En);
+        assert_eq!(reply_lang(Some(Lang::En), "怎么提币"), Lang::En);
+    }
+}

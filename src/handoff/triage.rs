@@ -1,0 +1,426 @@
+//! Reading a user's message for what the ranking cannot see: a request for a
+//! person, a scam in progress, lost funds, anger.
+//!
+//! These are phrase lists over normalized text (simplified Chinese, lower
+//! case), not a model: they must be predictable, cheap and easy for a help
+//! desk to extend, and a false alarm only moves a ticket up the queue.
+
+use crate::text::normalize;
+
+/// Why a ticket goes to the front of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UrgentReason {
+    /// The matched article is an urgent topic (hacked account, frozen funds…).
+    UrgentTopic,
+    /// Someone posing as staff asked the user for funds or codes.
+    ScamByStaff,
+    /// The user reports lost or stolen funds, or fraud.
+    LostFunds,
+    /// Strong negative emotion or profanity.
+    Angry,
+}
+
+/// What a message says beyond its topic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Triage {
+    /// The user asks for a person (转人工, "talk to a human").
+    pub asks_for_person: bool,
+    /// "客服让我转账", "support asked for my 2FA code".
+    pub scam_by_staff: bool,
+    /// Funds lost, stolen, missing; fraud.
+    pub lost_funds: bool,
+    /// Angry or abusive.
+    pub angry: bool,
+    /// Asks for a price prediction or investment advice, which the help
+    /// center never gives.
+    pub investment_advice: bool,
+}
+
+const PERSON_ZH: &[&str] = &[
+    "转人工",
+    "人工客服",
+    "人工服务",
+    "找人工",
+    "要人工",
+    "接人工",
+    "真人客服",
+    "真人",
+    "找客服",
+    "联系客服",
+    "人工坐席",
+];
+const PERSON_EN: &[&str] = &[
+    "talk to a human",
+    "speak to a human",
+    "talk to a person",
+    "speak to a person",
+    "talk to someone",
+    "speak to someone",
+    "talk to an agent",
+    "speak to an agent",
+    "real person",
+    "real human",
+    "live agent",
+    "human agent",
+    "live person",
+    "representative",
+    "customer service agent",
+    "connect me to",
+];
+/// Whole messages that are a request for a person by themselves.
+const PERSON_ALONE: &[&str] = &["人工", "客服", "human", "agent", "person", "operator", "support"];
+
+const STAFF: &[&str] = &[
+    "客服",
+    "工作人员",
+    "官方",
+    "管理员",
+    "平台人员",
+    "经理",
+    "support",
+    "staff",
+    "admin",
+    "employee",
+    "customer service",
+    "moderator",
+    "official",
+    "agent",
+];
+const ASKED: &[&str] = &[
+    "让我",
+    "叫我",
+    "要我",
+    "要求我",
+    "跟我要",
+    "问我要",
+    "找我要",
+    "向我要",
+    "索要",
+    "asked",
+    "asking",
+    "told me",
+    "wants",
+    "want me",
+    "requested",
+    "demanded",
+    "ask me",
+    "asks",
+];
+const FUNDS_OR_CODES: &[&str] = &[
+    "转账",
+    "转币",
+    "转到",
+    "转给",
+    "打款",
+    "汇款",
+    "验证码",
+    "谷歌验证",
+    "2fa",
+    "助记词",
+    "私钥",
+    "密码",
+    "安全账户",
+    "远程",
+    "transfer",
+    "send",
+    "code",
+    "password",
+    "seed",
+    "mnemonic",
+    "private key",
+    "safe account",
+    "pay",
+    "remote",
+];
+
+const LOST_ZH: &[&str] = &[
+    "钱没了",
+    "币没了",
+    "资产没了",
+    "资金没了",
+    "余额没了",
+    "不见了",
+    "被盗",
+    "盗走",
+    "被偷",
+    "被骗",
+    "骗走",
+    "被转走",
+    "丢失资产",
+    "资产丢失",
+    "资金丢失",
+    "不翼而飞",
+    "余额少了",
+    "少了很多",
+];
+const LOST_EN: &[&str] = &[
+    "stolen",
+    "stole",
+    "lost my funds",
+    "lost my money",
+    "lost all my",
+    "funds missing",
+    "missing funds",
+    "money is gone",
+    "funds are gone",
+    "balance is gone",
+    "drained",
+    "unauthorized withdrawal",
+    "unauthorised withdrawal",
+    "hacked",
+    "scammed",
+];
+
+const ADVICE_ZH: &[&str] = &[
+    "会涨",
+    "会跌",
+    "涨吗",
+    "跌吗",
+    "能涨",
+    "价格预测",
+    "走势",
+    "抄底",
+    "能买吗",
+    "该买",
+    "值得买",
+    "值得投资",
+    "投资建议",
+    "推荐买",
+    "百倍币",
+];
+const ADVICE_EN: &[&str] = &[
+    "price prediction",
+    "predict the price",
+    "go up",
+    "go down",
+    "to the moon",
+    "should i buy",
+    "should i sell",
+    "worth buying",
+    "investment advice",
+    "good investment",
+];
+
+const PROFANITY_ZH: &[&str] = &[
+    "傻逼",
+    "煞笔",
+    "妈的",
+    "他妈",
+    "tmd",
+    "操你",
+    "草泥马",
+    "cnm",
+    "nmsl",
+    "狗屎",
+    "去死",
+    "王八蛋",
+    "混蛋",
+];
+const NEGATIVE_ZH: &[&str] = &[
+    "垃圾",
+    "骗子",
+    "黑平台",
+    "破平台",
+    "坑人",
+    "投诉",
+    "报警",
+    "曝光",
+    "气死",
+    "太差",
+    "无语",
+    "什么破",
+    "吃相",
+];
+const PROFANITY_EN: &[&str] = &[
+    "fuck", "fucking", "fucked", "shit", "bullshit", "wtf", "asshole", "bastard",
+];
+const NEGATIVE_EN: &[&str] = &[
+    "useless",
+    "ridiculous",
+    "worst",
+    "garbage",
+    "pathetic",
+    "furious",
+    "angry",
+    "unacceptable",
+    "scammers",
+    "lawyer",
+    "sue you",
+    "report you",
+    "disgusting",
+    "terrible",
+];
+
+impl Triage {
+    /// Reads `text` as a user wrote it.
+    pub fn of(text: &str) -> Triage {
+        let norm = normalize(text);
+        let bare = norm.trim_matches(|c: char| !c.is_alphanumeric());
+        let asks_for_person = PERSON_ALONE.contains(&bare)
+            || PERSON_ZH.iter().any(|p| norm.contains(p))
+            || PERSON_EN.iter().any(|p| contains_words(&norm, p));
+        let scam_by_staff = [STAFF, ASKED, FUNDS_OR_CODES]
+            .iter()
+            .all(|list| list.iter().any(|p| contains_term(&norm, p)));
+        let lost_funds = LOST_ZH.iter().any(|p| norm.contains(p)) || LOST_EN.iter().any(|p| contains_words(&norm, p));
+        Triage {
+            asks_for_person,
+            scam_by_staff,
+            lost_funds,
+            angry: anger(text, &norm) >= 2,
+            investment_advice: ADVICE_ZH.iter().any(|p| norm.contains(p))
+                || ADVICE_EN.iter().any(|p| contains_words(&norm, p)),
+        }
+    }
+
+    /// The reason to put a ticket first, strongest first.
+    pub fn urgent_reason(&self) -> Option<UrgentReason> {
+        if self.scam_by_staff {
+            Some(UrgentReason::ScamByStaff)
+        } else if self.lost_funds {
+            Some(UrgentReason::LostFunds)
+        } else if self.angry {
+            Some(UrgentReason::Angry)
+        } else {
+            None
+        }
+    }
+}
+
+/// A score of how angry a message reads: profanity counts double, shouting
+/// (runs of exclamation marks, several all-capital words) counts once.
+fn anger(raw: &str, norm: &str) -> usize {
+    let count = |list: &[&str], weight: usize| list.iter().filter(|p| contains_term(norm, p)).count() * weight;
+    let mut score = count(PROFANITY_ZH, 2) + count(PROFANITY_EN, 2) + count(NEGATIVE_ZH, 1) + count(NEGATIVE_EN, 1);
+    if raw.contains("!!!") || raw.contains("！！") || raw.contains("!!") {
+        score += 1;
+    }
+    let shouted = raw
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 3 && w.chars().all(|c| c.is_ascii_uppercase()))
+        .count();
+    if shouted >= 2 {
+        score += 1;
+    }
+    score
+}
+
+/// Han phrases match anywhere; Latin ones only as whole words.
+fn contains_term(text: &str, term: &str) -> bool {
+    if term.chars().any(|c| c.is_ascii_alphabetic()) {
+        contains_words(text, term)
+    } else {
+        text.contains(term)
+    }
+}
+
+/// Whether `phrase` occurs in `text` with no letter or digit right before or
+/// after it, so "agent" does not match "agents" nor "stole" "stolen".
+fn contains_words(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase).any(|(i, m)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + m.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_for_a_person() {
+        for text in [
+            "转人工",
+            "我要人工客服！",
+            "轉人工",
+            "人工",
+            "Talk to a human please",
+            "can I speak to a real person?",
+            "agent",
+        ] {
+            assert!(Triage::of(text).asks_for_person, "{text}");
+        }
+        for text in ["人工智能交易机器人怎么用", "how do I create an API key", "agents"] {
+            assert!(!Triage::of(text).asks_for_person, "{text}");
+        }
+    }
+
+    #[test]
+    fn staff_asking_for_funds_or_codes_is_a_scam() {
+        for text in [
+            "客服让我转账到安全账户",
+            "有个自称官方的人要我的谷歌验证码",
+            "someone from support asked for my 2FA code",
+            "the admin told me to transfer my USDT",
+        ] {
+            let t = Triage::of(text);
+            assert!(t.scam_by_staff, "{text}");
+            assert_eq!(t.urgent_reason(), Some(UrgentReason::ScamByStaff));
+        }
+        for text in [
+            "客服让我等24小时",
+            "how do I reset my 2FA code",
+            "support told me to wait",
+        ] {
+            assert!(!Triage::of(text).scam_by_staff, "{text}");
+        }
+    }
+
+    #[test]
+    fn lost_funds_and_fraud() {
+        for text in [
+            "我的币被盗了",
+            "账户里的钱没了",
+            "my funds were stolen",
+            "wallet drained overnight",
+        ] {
+            assert_eq!(
+                Triage::of(text).urgent_reason(),
+                Some(UrgentReason::LostFunds),
+                "{text}"
+            );
+        }
+        assert!(!Triage::of("how long does a withdrawal take").lost_funds);
+    }
+
+    #[test]
+    fn price_predictions_and_investment_advice() {
+        for text in [
+            "明天比特币会涨到多少",
+            "ETH 现在能买吗",
+            "will bitcoin go up next week",
+            "should I buy SOL now",
+        ] {
+            assert!(Triage::of(text).investment_advice, "{text}");
+        }
+        for text in [
+            "止盈单怎么设置，价格涨到多少自动卖",
+            "how do I buy bitcoin with a card",
+            "行情K线在哪里看",
+        ] {
+            assert!(!Triage::of(text).investment_advice, "{text}");
+        }
+    }
+
+    #[test]
+    fn anger_needs_more_than_one_mild_word() {
+        for text in [
+            "你们这个垃圾平台，骗子！",
+            "什么破平台 tmd 提币三天不到",
+            "this is fucking ridiculous",
+            "WHERE IS MY MONEY!!! USELESS",
+        ] {
+            assert!(Triage::of(text).angry, "{text}");
+        }
+        for text in [
+            "提币一直没到账",
+            "this is ridiculous",
+            "What is the FEE for BTC",
+            "投诉建议在哪里提",
+        ] {
+            assert!(!Triage::of(text).angry, "{text}");
+        }
+    }
+}

@@ -1,0 +1,461 @@
+//! The JSON shapes of the HTTP API, and extractors whose rejections are
+//! [`ApiError`]s. The desk's records are mapped here so the API can stay
+//! stable while storage changes.
+
+use axum::extract::{FromRequest, FromRequestParts};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::ApiError;
+use crate::answer::Decision;
+use crate::config::Role;
+use crate::corpus::Lang;
+use crate::desk::model::{AuditEntry, Author, Message, Millis, Note, Ticket, TicketEvent};
+use crate::desk::{BotReply, Turn, Warning};
+use crate::engine::ArticleSummary;
+use crate::handoff::{Priority, TicketStatus};
+
+/// `Json` whose rejection is an [`ApiError`].
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// `Path` whose rejection is an [`ApiError`].
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// `Query` whose rejection is an [`ApiError`].
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// RFC 3339 in UTC with milliseconds.
+pub fn timestamp(ms: Millis) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// `POST /v1/sessions`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSessionRequest {
+    /// `zh` or `en`; unset means: answer in the language of each question.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "zh")]
+    pub locale: Option<Lang>,
+    /// Where the user is (`widget`, `app`, `email`, `telegram`…); default `api`.
+    #[serde(default)]
+    pub channel: Option<String>,
+}
+
+/// A new session. Present `secret` as `Authorization: Bearer <secret>` on
+/// every later call for this session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionCreated {
+    /// Session id.
+    pub id: String,
+    /// Session secret; shown only once.
+    pub secret: String,
+}
+
+/// `POST /v1/sessions/{id}/messages`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserMessageRequest {
+    /// What the user typed.
+    pub text: String,
+    /// Answer in this language (`zh` or `en`) instead of the question's.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "zh")]
+    pub locale: Option<Lang>,
+}
+
+/// The ticket as the user sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketSummary {
+    /// Ticket number.
+    pub id: i64,
+    /// Where it is.
+    #[schema(value_type = String, example = "pending")]
+    pub status: TicketStatus,
+    /// `urgent` or `normal`.
+    #[schema(value_type = String, example = "normal")]
+    pub priority: Priority,
+}
+
+impl From<&Ticket> for TicketSummary {
+    fn from(t: &Ticket) -> TicketSummary {
+        TicketSummary {
+            id: t.id,
+            status: t.status,
+            priority: t.priority,
+        }
+    }
+}
+
+/// The outcome of a user's message or button.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TurnResponse {
+    /// `answer`, `clarify` or `handoff` (also while a person owns the chat).
+    #[schema(value_type = String, example = "answer")]
+    pub decision: Decision,
+    /// Probability that the top article is right, in [0, 1].
+    pub confidence: f32,
+    /// The bot's reply text (plain, for channels without rich cards).
+    pub text: Option<String>,
+    /// The article answered with.
+    #[schema(value_type = Option<Object>)]
+    pub answer: Option<ArticleSummary>,
+    /// Up to 3 other articles: the choices when clarifying.
+    #[schema(value_type = Vec<Object>)]
+    pub suggestions: Vec<ArticleSummary>,
+    /// `secret_shared` or `scam`: show prominently.
+    #[schema(value_type = Option<String>)]
+    pub warning: Option<Warning>,
+    /// The ticket when the conversation is with (or waiting for) a person.
+    pub ticket: Option<TicketSummary>,
+    /// True when a person owns the conversation: the bot stayed silent and
+    /// the message went to the agent.
+    pub forwarded_to_agent: bool,
+    /// The stored user message.
+    pub user_message_id: Option<i64>,
+    /// The stored bot message (feedback refers to it).
+    pub bot_message_id: Option<i64>,
+}
+
+impl From<Turn> for TurnResponse {
+    fn from(turn: Turn) -> TurnResponse {
+        let forwarded = turn.reply.is_none() && turn.ticket.is_some();
+        let reply = turn.reply.unwrap_or(BotReply {
+            decision: Decision::Handoff,
+            confidence: 0.0,
+            article: None,
+            suggestions: Vec::new(),
+            warning: None,
+            handoff_reason: None,
+            candidates: Vec::new(),
+        });
+        TurnResponse {
+            decision: reply.decision,
+            confidence: reply.confidence,
+            text: turn.bot_message.as_ref().map(|m| m.text.clone()),
+            answer: reply.article,
+            suggestions: reply.suggestions,
+            warning: reply.warning,
+            ticket: turn.ticket.as_ref().map(TicketSummary::from),
+            forwarded_to_agent: forwarded,
+            user_message_id: turn.user_message.as_ref().map(|m| m.id),
+            bot_message_id: turn.bot_message.as_ref().map(|m| m.id),
+        }
+    }
+}
+
+/// One transcript message.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MessageDto {
+    /// Increasing id; page with `after`.
+    pub id: i64,
+    /// `user`, `bot`, `agent` or `system`.
+    #[schema(value_type = String, example = "bot")]
+    pub author: Author,
+    /// The agent's name for agent and system messages.
+    pub agent: Option<String>,
+    /// The text (secrets redacted; for agents, personal data masked).
+    pub text: String,
+    /// For bot messages: decision, article, suggestions, warning.
+    #[schema(value_type = Option<Object>)]
+    pub reply: Option<serde_json::Value>,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+impl From<Message> for MessageDto {
+    fn from(m: Message) -> MessageDto {
+        MessageDto {
+            id: m.id,
+            author: m.author,
+            agent: m.agent,
+            text: m.text,
+            reply: m.reply,
+            created_at: timestamp(m.created_at),
+        }
+    }
+}
+
+/// A page of a transcript.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Transcript {
+    /// Oldest first.
+    pub messages: Vec<MessageDto>,
+}
+
+/// `GET /v1/sessions/{id}/messages` and the event stream.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptQuery {
+    /// Only messages with a larger id.
+    #[serde(default)]
+    pub after: Option<i64>,
+    /// The session secret, for clients that cannot set headers (EventSource).
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// `POST /v1/sessions/{id}/handoff`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffRequest {
+    /// Language of the bot's notice.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "zh")]
+    pub locale: Option<Lang>,
+}
+
+/// `POST /v1/sessions/{id}/feedback`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// The bot message rated.
+    pub message_id: i64,
+    /// Did it help?
+    pub helpful: bool,
+    /// Optional free text.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// Language of the follow-up.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "zh")]
+    pub locale: Option<Lang>,
+}
+
+/// The reply to feedback.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackResponse {
+    /// Always true: the feedback is stored.
+    pub recorded: bool,
+    /// When the answer did not help: the bot's follow-up, offering the next
+    /// suggestion and a person.
+    pub follow_up: Option<MessageDto>,
+}
+
+/// A ticket as agents see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketDto {
+    /// Ticket number.
+    pub id: i64,
+    /// The conversation.
+    pub session_id: String,
+    /// `pending`, `assigned`, `waiting_on_user`, `resolved`.
+    #[schema(value_type = String)]
+    pub status: TicketStatus,
+    /// `urgent` or `normal`.
+    #[schema(value_type = String)]
+    pub priority: Priority,
+    /// Why the bot handed off.
+    pub reason: String,
+    /// The article the bot thought it was about.
+    pub topic: Option<String>,
+    /// The bot's confidence in it.
+    pub confidence: f64,
+    /// Where the user came from.
+    pub channel: String,
+    /// Owner.
+    pub agent: Option<String>,
+    /// RFC 3339 timestamps.
+    pub created_at: String,
+    /// Last change.
+    pub updated_at: String,
+    /// Claimed.
+    pub assigned_at: Option<String>,
+    /// First agent reply.
+    pub first_reply_at: Option<String>,
+    /// Resolved.
+    pub resolved_at: Option<String>,
+    /// Reopened.
+    pub reopened_at: Option<String>,
+    /// Seconds from creation to the first agent reply.
+    pub first_reply_seconds: Option<f64>,
+    /// Seconds since creation.
+    pub age_seconds: f64,
+}
+
+impl From<&Ticket> for TicketDto {
+    fn from(t: &Ticket) -> TicketDto {
+        let opt = |ms: Option<Millis>| ms.map(timestamp);
+        TicketDto {
+            id: t.id,
+            session_id: t.session_id.clone(),
+            status: t.status,
+            priority: t.priority,
+            reason: t.reason.clone(),
+            topic: t.topic.clone(),
+            confidence: t.confidence,
+            channel: t.channel.clone(),
+            agent: t.agent.clone(),
+            created_at: timestamp(t.created_at),
+            updated_at: timestamp(t.updated_at),
+            assigned_at: opt(t.assigned_at),
+            first_reply_at: opt(t.first_reply_at),
+            resolved_at: opt(t.resolved_at),
+            reopened_at: opt(t.reopened_at),
+            first_reply_seconds: t.first_reply_at.map(|r| (r - t.created_at) as f64 / 1000.0),
+            age_seconds: (crate::desk::model::now_millis() - t.created_at) as f64 / 1000.0,
+        }
+    }
+}
+
+/// The queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueResponse {
+    /// Urgent first, then oldest.
+    pub tickets: Vec<TicketDto>,
+}
+
+/// `GET /v1/agent/tickets` filters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    /// Only this status (default: every open one).
+    #[serde(default)]
+    #[param(value_type = Option<String>)]
+    pub status: Option<TicketStatus>,
+    /// Only this priority.
+    #[serde(default)]
+    #[param(value_type = Option<String>)]
+    pub priority: Option<Priority>,
+    /// At most this many (default 100, at most 500).
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+/// A status change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventDto {
+    /// The status entered.
+    #[schema(value_type = String)]
+    pub status: TicketStatus,
+    /// Who.
+    pub actor: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+impl From<TicketEvent> for EventDto {
+    fn from(e: TicketEvent) -> EventDto {
+        EventDto {
+            status: e.status,
+            actor: e.actor,
+            at: timestamp(e.at),
+        }
+    }
+}
+
+/// An internal note.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoteDto {
+    /// Note id.
+    pub id: i64,
+    /// Author.
+    pub agent: String,
+    /// Text.
+    pub text: String,
+    /// When (RFC 3339).
+    pub created_at: String,
+}
+
+impl From<Note> for NoteDto {
+    fn from(n: Note) -> NoteDto {
+        NoteDto {
+            id: n.id,
+            agent: n.agent,
+            text: n.text,
+            created_at: timestamp(n.created_at),
+        }
+    }
+}
+
+/// A ticket with its transcript, notes and history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketDetail {
+    /// The ticket.
+    pub ticket: TicketDto,
+    /// The transcript (personal data masked unless your role allows it).
+    pub messages: Vec<MessageDto>,
+    /// Internal notes.
+    pub notes: Vec<NoteDto>,
+    /// Status history.
+    pub events: Vec<EventDto>,
+}
+
+/// Text from an agent: a reply or a note.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentText {
+    /// The text.
+    pub text: String,
+}
+
+/// `POST /v1/agent/tickets/{id}/status`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    /// `waiting_on_user`, `assigned` (the user answered) or `resolved`.
+    #[schema(value_type = String)]
+    pub status: TicketStatus,
+}
+
+/// Who the bearer token belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// Name.
+    pub name: String,
+    /// `agent` or `admin`.
+    #[schema(value_type = String)]
+    pub role: Role,
+}
+
+/// An audit entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditDto {
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// Which ticket.
+    pub ticket_id: Option<i64>,
+    /// Details.
+    pub detail: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+impl From<AuditEntry> for AuditDto {
+    fn from(a: AuditEntry) -> AuditDto {
+        AuditDto {
+            actor: a.actor,
+            action: a.action,
+            ticket_id: a.ticket_id,
+            detail: a.detail,
+            at: timestamp(a.at),
+        }
+    }
+}
+
+/// The audit log, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditLog {
+    /// Entries.
+    pub entries: Vec<AuditDto>,
+}
+
+/// `GET /v1/agent/audit`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// At most this many (default 200).
+    #[serde(default)]
+    pub limit: Option<i64>,
+}

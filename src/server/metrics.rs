@@ -1,0 +1,181 @@
+//! Prometheus metrics: requests and latency per route, decisions by outcome,
+//! feedback, engine latency, and queue depth by priority (read from the
+//! database at scrape time, so every replica reports the shared queue).
+
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use super::AppState;
+use crate::answer::Decision;
+use crate::store::Store;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DecisionLabels {
+    decision: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FeedbackLabels {
+    helpful: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QueueLabels {
+    priority: String,
+    status: String,
+}
+
+type Latency = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+/// kefu's metrics.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Latency,
+    decisions: Family<DecisionLabels, Counter>,
+    feedback: Family<FeedbackLabels, Counter>,
+    engine: Histogram,
+    queue: Family<QueueLabels, Gauge>,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 14))
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("kefu");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
+        let latency: Latency = Family::new_with_constructor(latency_histogram);
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            latency.clone(),
+        );
+        let decisions = Family::<DecisionLabels, Counter>::default();
+        registry.register("decisions", "Bot decisions by outcome", decisions.clone());
+        let feedback = Family::<FeedbackLabels, Counter>::default();
+        registry.register("feedback", "User feedback on answers", feedback.clone());
+        let engine = latency_histogram();
+        registry.register(
+            "engine_seconds",
+            "Answer engine latency per question (embedding, retrieval, ranking)",
+            engine.clone(),
+        );
+        let queue = Family::<QueueLabels, Gauge>::default();
+        registry.register("queue_depth", "Open tickets by priority and status", queue.clone());
+        Metrics {
+            registry,
+            requests,
+            latency,
+            decisions,
+            feedback,
+            engine,
+            queue,
+        }
+    }
+
+    /// Counts a bot decision.
+    pub fn decision(&self, decision: Decision) {
+        let decision = match decision {
+            Decision::Answer => "answer",
+            Decision::Clarify => "clarify",
+            Decision::Handoff => "handoff",
+        };
+        self.decisions
+            .get_or_create(&DecisionLabels {
+                decision: decision.into(),
+            })
+            .inc();
+    }
+
+    /// Counts feedback.
+    pub fn feedback(&self, helpful: bool) {
+        self.feedback
+            .get_or_create(&FeedbackLabels {
+                helpful: helpful.to_string(),
+            })
+            .inc();
+    }
+
+    /// Records one engine call.
+    pub fn engine(&self, took: Duration) {
+        self.engine.observe(took.as_secs_f64());
+    }
+
+    /// The metrics in the text exposition format, with the queue read now.
+    pub async fn render(&self, store: &Store) -> String {
+        match store.queue_depth().await {
+            Ok(depths) => {
+                self.queue.clear();
+                for (priority, status, n) in depths {
+                    self.queue
+                        .get_or_create(&QueueLabels {
+                            priority: priority.as_str().into(),
+                            status: status.as_str().into(),
+                        })
+                        .set(n);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "queue depth unavailable for /metrics"),
+        }
+        let mut out = String::new();
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "cannot encode metrics");
+        }
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics::new()
+    }
+}
+
+/// Middleware: counts and times every request by its route template.
+pub async fn track(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let response = next.run(request).await;
+    let m = &app.metrics;
+    m.requests
+        .get_or_create(&RequestLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status: response.status().as_u16(),
+        })
+        .inc();
+    m.latency
+        .get_or_create(&RouteLabels { method, route })
+        .observe(started.elapsed().as_secs_f64());
+    response
+}

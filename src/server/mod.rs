@@ -1,0 +1,257 @@
+//! The HTTP service: the chat API for users, the agent API, operations
+//! endpoints and the OpenAPI document, over the [`Desk`].
+//!
+//! [`Application::build`] binds (port 0 works, for tests) and wires
+//! everything; [`router`] is the routes alone. Routes are registered
+//! together with their OpenAPI descriptions, so `/openapi.json` cannot drift
+//! from what is served.
+
+mod api;
+mod auth;
+mod error;
+mod limits;
+mod metrics;
+mod routes;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{HeaderName, StatusCode};
+use axum::routing::get;
+use axum::{middleware, Json, Router};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::config::Settings;
+use crate::desk::{Desk, DeskOptions};
+use crate::engine::Engine;
+use crate::store::{Store, StoreError};
+
+pub use error::ApiError;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    desk: Arc<Desk>,
+    settings: Arc<Settings>,
+    limiter: Arc<limits::Limiter>,
+    metrics: Arc<metrics::Metrics>,
+    shutdown: watch::Receiver<bool>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kefu", description = "FAQ answer engine and help desk: chat API for users, agent API for the human queue."),
+    tags(
+        (name = "chat", description = "For users: sessions, messages, live stream, handoff, feedback"),
+        (name = "agent", description = "For agents: the queue, claiming, replies, notes, audit"),
+        (name = "ops", description = "Health, readiness, metrics"),
+    ),
+    modifiers(&Security),
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = |what: &str| {
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(what.to_string()))
+                    .build(),
+            )
+        };
+        components.add_security_scheme("session_secret", bearer("The session secret from POST /v1/sessions"));
+        components.add_security_scheme("agent_token", bearer("An agent or admin token from the config file"));
+    }
+}
+
+/// The routes and the OpenAPI document describing them.
+pub fn router(app: AppState) -> Router {
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(routes::chat::create_session))
+        .routes(routes!(routes::chat::post_message, routes::chat::get_messages))
+        .routes(routes!(routes::chat::events))
+        .routes(routes!(routes::chat::request_person))
+        .routes(routes!(routes::chat::feedback))
+        .routes(routes!(routes::agent::me))
+        .routes(routes!(routes::agent::queue))
+        .routes(routes!(routes::agent::claim_next))
+        .routes(routes!(routes::agent::claim))
+        .routes(routes!(routes::agent::ticket))
+        .routes(routes!(routes::agent::reply))
+        .routes(routes!(routes::agent::set_status))
+        .routes(routes!(routes::agent::add_note))
+        .routes(routes!(routes::agent::audit))
+        .layer(middleware::from_fn_with_state(app.clone(), limits::per_ip))
+        .routes(routes!(routes::ops::healthz))
+        .routes(routes!(routes::ops::readyz))
+        .routes(routes!(routes::ops::metrics))
+        .split_for_parts();
+    let openapi = Arc::new(openapi);
+    let request_id = HeaderName::from_static("x-request-id");
+    let body_limit = app.settings.limits.body_bytes;
+    api.route(
+        "/openapi.json",
+        get(move || async move { Json(openapi.as_ref().clone()) }),
+    )
+    .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+    .method_not_allowed_fallback(|| async {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this endpoint does not take that method",
+        )
+    })
+    .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+    .layer(middleware::from_fn_with_state(app.clone(), metrics::track))
+    .layer(CatchPanicLayer::custom(|_| {
+        axum::response::IntoResponse::into_response(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; it has been logged",
+        ))
+    }))
+    .layer(PropagateRequestIdLayer::new(request_id.clone()))
+    .layer(
+        TraceLayer::new_for_http().make_span_with(move |request: &axum::http::Request<_>| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
+        }),
+    )
+    .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+    .with_state(app)
+}
+
+/// A bound, ready-to-run kefu server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    shutdown: watch::Sender<bool>,
+    limiter: Arc<limits::Limiter>,
+}
+
+impl Application {
+    /// Opens the database (migrating it), builds the desk over `engine` and
+    /// binds `settings.address`.
+    pub async fn build(settings: Settings, engine: Arc<Engine>) -> Result<Application, ServerError> {
+        let store = Store::connect(&settings.database_url()).await?;
+        let desk = Desk::new(
+            engine,
+            store,
+            DeskOptions {
+                message_chars: settings.limits.message_chars,
+                public_url: settings.public_url.clone().unwrap_or_default(),
+                engine_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            },
+        );
+        let listener = TcpListener::bind(settings.address)
+            .await
+            .map_err(|source| ServerError::Bind {
+                address: settings.address,
+                source,
+            })?;
+        let (shutdown, watch) = watch::channel(false);
+        let limiter = Arc::new(limits::Limiter::new(&settings.limits));
+        let state = AppState {
+            desk: Arc::new(desk),
+            settings: Arc::new(settings),
+            limiter: Arc::clone(&limiter),
+            metrics: Arc::new(metrics::Metrics::new()),
+            shutdown: watch,
+        };
+        Ok(Application {
+            listener,
+            router: router(state),
+            shutdown,
+            limiter,
+        })
+    }
+
+    /// The bound address (the real port when 0 was asked for).
+    pub fn address(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `signal` completes, then stops accepting, ends live
+    /// streams and finishes the requests in flight.
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let limiter = self.limiter;
+        let sweeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limiter.forget_idle();
+            }
+        });
+        let shutdown = self.shutdown;
+        let result = axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            signal.await;
+            tracing::info!("shutting down: finishing requests in flight");
+            let _ = shutdown.send(true);
+        })
+        .await;
+        sweeper.abort();
+        result
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,269 @@
+//! The chat API for users: sessions, messages, the live stream, asking for
+//! a person, feedback.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Json;
+use futures_util::stream::{self, Stream};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::desk::model::Session;
+use crate::desk::Change;
+use crate::server::api::*;
+use crate::server::auth::bearer;
+use crate::server::error::{ApiError, ErrorBody};
+use crate::server::AppState;
+
+/// How often a live stream checks the database for messages written by
+/// other replicas (this replica's wake it at once).
+const POLL: Duration = Duration::from_secs(2);
+/// The most messages one transcript page returns.
+const PAGE: i64 = 500;
+
+/// Start a conversation.
+#[utoipa::path(post, path = "/v1/sessions", tag = "chat",
+    request_body(content = NewSessionRequest, description = "Optional; `{}` is fine"),
+    responses(
+        (status = 201, body = SessionCreated),
+        (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+    ))]
+pub async fn create_session(
+    State(app): State<AppState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
+    let request: NewSessionRequest = optional_json(&body)?;
+    let channel = request.channel.as_deref().unwrap_or("api");
+    if channel.is_empty() || channel.len() > 32 || !channel.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_channel",
+            "channel must be 1-32 ASCII letters, digits or dashes",
+        ));
+    }
+    let created = app.desk.open_session(request.locale, channel).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionCreated {
+            id: created.session.id,
+            secret: created.secret,
+        }),
+    ))
+}
+
+/// Send a message; get the bot's decision, or, while a person owns the
+/// conversation, hand it to them.
+#[utoipa::path(post, path = "/v1/sessions/{id}/messages", tag = "chat",
+    params(("id" = String, Path, description = "Session id")),
+    request_body = UserMessageRequest,
+    security(("session_secret" = [])),
+    responses(
+        (status = 200, body = TurnResponse),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 503, body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(session = %id))]
+pub async fn post_message(
+    State(app): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<UserMessageRequest>,
+) -> Result<Json<TurnResponse>, ApiError> {
+    let session = session(&app, &id, &headers, None).await?;
+    app.limiter.check_session(&session.id)?;
+    let turn = app.desk.user_message(&session, &body.text, body.locale).await?;
+    if let Some(reply) = &turn.reply {
+        app.metrics.decision(reply.decision);
+    }
+    if let Some(took) = turn.engine_time {
+        app.metrics.engine(took);
+    }
+    Ok(Json(turn.into()))
+}
+
+/// The transcript (user, bot, agent and system messages), oldest first.
+#[utoipa::path(get, path = "/v1/sessions/{id}/messages", tag = "chat",
+    params(("id" = String, Path, description = "Session id"), TranscriptQuery),
+    security(("session_secret" = [])),
+    responses((status = 200, body = Transcript), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_messages(
+    State(app): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<TranscriptQuery>,
+    headers: HeaderMap,
+) -> Result<Json<Transcript>, ApiError> {
+    let session = session(&app, &id, &headers, query.secret.as_deref()).await?;
+    let messages = app.desk.transcript(&session, query.after.unwrap_or(0), PAGE).await?;
+    Ok(Json(Transcript {
+        messages: messages.into_iter().map(MessageDto::from).collect(),
+    }))
+}
+
+/// New messages as Server-Sent Events (`event: message`, `id` = message id;
+/// reconnecting with `Last-Event-ID` or `after` resumes without gaps).
+#[utoipa::path(get, path = "/v1/sessions/{id}/events", tag = "chat",
+    params(("id" = String, Path, description = "Session id"), TranscriptQuery),
+    security(("session_secret" = [])),
+    responses((status = 200, description = "text/event-stream of MessageDto"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn events(
+    State(app): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<TranscriptQuery>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let session = session(&app, &id, &headers, query.secret.as_deref()).await?;
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i64>().ok());
+    let cursor = resume.or(query.after).unwrap_or(0);
+    let changes = app.desk.subscribe();
+    let shutdown = app.shutdown.clone();
+    let state = (app, session, cursor, changes, shutdown, Vec::<MessageDto>::new());
+    let stream = stream::unfold(
+        state,
+        |(app, session, mut cursor, mut changes, mut shutdown, mut pending)| async move {
+            loop {
+                if let Some(message) = pending.pop() {
+                    let event = Event::default()
+                        .event("message")
+                        .id(message.id.to_string())
+                        .json_data(&message)
+                        .unwrap_or_else(|_| Event::default().comment("unencodable message"));
+                    return Some((Ok(event), (app, session, cursor, changes, shutdown, pending)));
+                }
+                if *shutdown.borrow() {
+                    return None;
+                }
+                match app.desk.transcript(&session, cursor, PAGE).await {
+                    Ok(messages) if !messages.is_empty() => {
+                        cursor = messages.last().map_or(cursor, |m| m.id);
+                        pending = messages.into_iter().rev().map(MessageDto::from).collect();
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "live stream could not read the transcript"),
+                }
+                tokio::select! {
+                    _ = wait_for_session(&mut changes, &session.id) => {}
+                    _ = tokio::time::sleep(POLL) => {}
+                    _ = shutdown.changed() => return None,
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+async fn wait_for_session(changes: &mut tokio::sync::broadcast::Receiver<Change>, session: &str) {
+    loop {
+        match changes.recv().await {
+            Ok(Change::Session(s)) if s == session => return,
+            Ok(_) => {}
+            Err(RecvError::Lagged(_)) => return,
+            Err(RecvError::Closed) => std::future::pending::<()>().await,
+        }
+    }
+}
+
+/// Ask for a person (the widget's button).
+#[utoipa::path(post, path = "/v1/sessions/{id}/handoff", tag = "chat",
+    params(("id" = String, Path, description = "Session id")),
+    request_body(content = HandoffRequest, description = "Optional"),
+    security(("session_secret" = [])),
+    responses((status = 200, body = TurnResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn request_person(
+    State(app): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<TurnResponse>, ApiError> {
+    let request: HandoffRequest = optional_json(&body)?;
+    let session = session(&app, &id, &headers, None).await?;
+    app.limiter.check_session(&session.id)?;
+    let locale = request.locale;
+    let turn = app.desk.request_person(&session, locale).await?;
+    Ok(Json(turn.into()))
+}
+
+/// Rate an answer. "Not helpful" gets a follow-up with the next suggestion
+/// and the offer of a person.
+#[utoipa::path(post, path = "/v1/sessions/{id}/feedback", tag = "chat",
+    params(("id" = String, Path, description = "Session id")),
+    request_body = FeedbackRequest,
+    security(("session_secret" = [])),
+    responses((status = 200, body = FeedbackResponse), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn feedback(
+    State(app): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<FeedbackRequest>,
+) -> Result<Json<FeedbackResponse>, ApiError> {
+    if let Some(comment) = &body.comment {
+        if comment.chars().count() > app.settings.limits.message_chars {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "comment_too_long",
+                format!(
+                    "the comment is longer than {} characters",
+                    app.settings.limits.message_chars
+                ),
+            ));
+        }
+    }
+    let session = session(&app, &id, &headers, None).await?;
+    app.limiter.check_session(&session.id)?;
+    let follow_up = app
+        .desk
+        .feedback(
+            &session,
+            body.message_id,
+            body.helpful,
+            body.comment.as_deref(),
+            body.locale,
+        )
+        .await?;
+    app.metrics.feedback(body.helpful);
+    Ok(Json(FeedbackResponse {
+        recorded: true,
+        follow_up: follow_up.map(|(m, _)| MessageDto::from(m)),
+    }))
+}
+
+/// The session `id`, authenticated by its secret in `Authorization: Bearer`
+/// (or, for streams, the `secret` query parameter).
+async fn session(
+    app: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+    query_secret: Option<&str>,
+) -> Result<Session, ApiError> {
+    let secret = bearer(headers)
+        .or(query_secret)
+        .ok_or_else(|| ApiError::unauthorized("this call needs the session secret: Authorization: Bearer <secret>"))?;
+    Ok(app.desk.authenticate(id, secret).await?)
+}
+
+/// A JSON body that may also be left out (empty means all defaults).
+fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let (status, code) = if e.is_data() {
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
+        } else {
+            (StatusCode::BAD_REQUEST, "invalid_json")
+        };
+        ApiError::new(status, code, format!("invalid request body: {e}"))
+    })
+}

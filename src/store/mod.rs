@@ -1,0 +1,688 @@
+//! Where the desk keeps sessions, transcripts and the queue: SQLite (one file
+//! under the data dir, the default) or PostgreSQL (several kefu replicas
+//! sharing one queue), through one sqlx code path.
+//!
+//! SQL is written once, in the dialect both databases accept (`$1`
+//! placeholders, `RETURNING`, partial indexes); the schema differs only in
+//! how ids are generated, so each database has its own migration folder.
+//! Claiming a ticket is the one place the databases need different locking:
+//! `FOR UPDATE SKIP LOCKED` on PostgreSQL, an immediate (write-locked)
+//! transaction on SQLite. Every write that the API acknowledges has been
+//! committed when the call returns.
+
+mod rows;
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Connection, Row};
+
+use crate::desk::model::{
+    now_millis, AuditEntry, Author, Message, Millis, NewTicket, Note, QueueFilter, Session, Ticket, TicketEvent,
+};
+use crate::handoff::{Priority, TicketStatus};
+
+use rows::{ticket_from, TICKET_COLUMNS};
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database is unreachable or a statement failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value is not one kefu writes (a corrupted or foreign row).
+    #[error("unexpected stored value in {column}: {value}")]
+    Corrupt {
+        /// The column.
+        column: &'static str,
+        /// The value found.
+        value: String,
+    },
+}
+
+/// Result of a storage call.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// The desk's database.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Outcome of a claim.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// The agent now owns this ticket.
+    Claimed(Box<Ticket>),
+    /// Nothing to claim: the queue is empty, or someone else was faster.
+    Unavailable,
+}
+
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[(1, "desk", include_str!("../../migrations/sqlite/0001_desk.sql"))];
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] =
+    &[(1, "desk", include_str!("../../migrations/postgres/0001_desk.sql"))];
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`) and migrates the
+    /// schema to the current version.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        if backend == Backend::Sqlite {
+            ensure_sqlite_parent(url);
+        }
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let migrations = match backend {
+            Backend::Sqlite => MIGRATIONS_SQLITE,
+            Backend::Postgres => MIGRATIONS_POSTGRES,
+        };
+        let migrator = Migrator {
+            migrations: Cow::Owned(
+                migrations
+                    .iter()
+                    .map(|(version, name, sql)| {
+                        Migration::new(
+                            *version,
+                            Cow::Borrowed(name),
+                            MigrationType::Simple,
+                            Cow::Borrowed(sql),
+                            false,
+                        )
+                    })
+                    .collect(),
+            ),
+            ..Migrator::DEFAULT
+        };
+        migrator.run(&pool).await?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Stores a new session.
+    pub async fn create_session(&self, s: &Session) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (id, secret_hash, locale, channel, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&s.id)
+            .bind(&s.secret_hash)
+            .bind(s.locale.clone())
+            .bind(&s.channel)
+            .bind(s.created_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The session with `id`.
+    pub async fn session(&self, id: &str) -> Result<Option<Session>> {
+        let row = sqlx::query("SELECT id, secret_hash, locale, channel, created_at FROM sessions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(Session {
+                id: r.try_get("id")?,
+                secret_hash: r.try_get("secret_hash")?,
+                locale: r.try_get("locale")?,
+                channel: r.try_get("channel")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Messages of `session` with ids above `after`, oldest first.
+    pub async fn messages(&self, session: &str, after: i64, limit: i64) -> Result<Vec<Message>> {
+        let rows = sqlx::query(
+            "SELECT id, session_id, author, agent, text, reply, created_at FROM messages
+             WHERE session_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(session)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::message_from).collect()
+    }
+
+    /// The message with `id` in `session`.
+    pub async fn message(&self, session: &str, id: i64) -> Result<Option<Message>> {
+        let row = sqlx::query(
+            "SELECT id, session_id, author, agent, text, reply, created_at FROM messages WHERE session_id = $1 AND id = $2",
+        )
+        .bind(session)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rows::message_from).transpose()
+    }
+
+    /// The latest bot message in `session`.
+    pub async fn last_bot_message(&self, session: &str) -> Result<Option<Message>> {
+        let row = sqlx::query(
+            "SELECT id, session_id, author, agent, text, reply, created_at FROM messages
+             WHERE session_id = $1 AND author = 'bot' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(session)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rows::message_from).transpose()
+    }
+
+    /// The session's open (not resolved) ticket.
+    pub async fn open_ticket(&self, session: &str) -> Result<Option<Ticket>> {
+        let row = sqlx::query(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE session_id = $1 AND status <> 'resolved'"
+        ))
+        .bind(session)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(ticket_from).transpose()
+    }
+
+    /// The ticket with `id`.
+    pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>> {
+        let row = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(ticket_from).transpose()
+    }
+
+    /// Writes one conversation turn atomically: the messages, in order, and,
+    /// when the turn hands off, the session's ticket (created, or reopened if
+    /// the session had a resolved one). Returns the stored messages and the
+    /// ticket.
+    pub async fn record_turn(
+        &self,
+        session: &Session,
+        messages: &[(Author, Option<&str>, &str, Option<&serde_json::Value>)],
+        handoff: Option<&NewTicket>,
+        actor: &str,
+    ) -> Result<(Vec<Message>, Option<Ticket>)> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let mut stored = Vec::with_capacity(messages.len());
+        for (author, agent, text, reply) in messages {
+            let reply = reply.map(|r| r.to_string());
+            let id: i64 = sqlx::query(
+                "INSERT INTO messages (session_id, author, agent, text, reply, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(&session.id)
+            .bind(author.as_str())
+            .bind(agent.map(str::to_string))
+            .bind(text.to_string())
+            .bind(reply.clone())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+            stored.push(Message {
+                id,
+                session_id: session.id.clone(),
+                author: *author,
+                agent: agent.map(str::to_string),
+                text: text.to_string(),
+                reply: reply.and_then(|r| serde_json::from_str(&r).ok()),
+                created_at: now,
+            });
+        }
+        let ticket = match handoff {
+            None => None,
+            Some(new) => Some(open_or_reopen(&mut tx, session, new, actor, now).await?),
+        };
+        tx.commit().await?;
+        Ok((stored, ticket))
+    }
+
+    /// Moves a ticket from one of `from` to `to`, stamping the transition,
+    /// optionally with a message to the session in the same transaction.
+    /// Returns `None` when the ticket was not in any of `from`.
+    pub async fn transition(
+        &self,
+        id: i64,
+        from: &[TicketStatus],
+        to: TicketStatus,
+        actor: &str,
+        message: Option<(Author, Option<&str>, &str)>,
+    ) -> Result<Option<(Ticket, Option<Message>)>> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let stamp = match to {
+            TicketStatus::Resolved => ", resolved_at = $3",
+            TicketStatus::Pending => ", reopened_at = $3, agent = NULL",
+            _ => "",
+        };
+        let allowed = from
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = sqlx::query(&format!(
+            "UPDATE tickets SET status = $1, updated_at = $3 {stamp} WHERE id = $2 AND status IN ({allowed})
+             RETURNING {TICKET_COLUMNS}"
+        ))
+        .bind(to.as_str())
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let ticket = ticket_from(&row)?;
+        add_event(&mut tx, id, to, actor, now).await?;
+        let message = match message {
+            Some((author, agent, text)) => {
+                Some(insert_message(&mut tx, &ticket.session_id, author, agent, text, now).await?)
+            }
+            None => None,
+        };
+        tx.commit().await?;
+        Ok(Some((ticket, message)))
+    }
+
+    /// Claims ticket `id` (when given) or the next in line: urgent first,
+    /// then oldest. Atomic: of any number of agents claiming the same ticket
+    /// at once, exactly one gets it. `joined` is the system message the user
+    /// sees, written in the same transaction.
+    pub async fn claim(&self, agent: &str, id: Option<i64>, joined: impl Fn(&Ticket) -> String) -> Result<Claim> {
+        let now = now_millis();
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = match self.backend {
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => conn.begin().await?,
+        };
+        let target = match (id, self.backend) {
+            (Some(_), _) => "$4".to_string(),
+            (None, Backend::Postgres) => "(SELECT id FROM tickets WHERE status = 'pending'
+                 ORDER BY priority_rank, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                .to_string(),
+            (None, Backend::Sqlite) => "(SELECT id FROM tickets WHERE status = 'pending'
+                 ORDER BY priority_rank, created_at, id LIMIT 1)"
+                .to_string(),
+        };
+        let row = sqlx::query(&format!(
+            "UPDATE tickets SET status = 'assigned', agent = $1, assigned_at = $2, updated_at = $3
+             WHERE id = {target} AND status = 'pending' RETURNING {TICKET_COLUMNS}"
+        ))
+        .bind(agent)
+        .bind(now)
+        .bind(now)
+        .bind(id.unwrap_or(0))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(Claim::Unavailable);
+        };
+        let ticket = ticket_from(&row)?;
+        add_event(&mut tx, ticket.id, TicketStatus::Assigned, agent, now).await?;
+        audit(&mut tx, agent, "claim", Some(ticket.id), "", now).await?;
+        insert_message(
+            &mut tx,
+            &ticket.session_id,
+            Author::System,
+            Some(agent),
+            &joined(&ticket),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Claim::Claimed(Box::new(ticket)))
+    }
+
+    /// Stores an agent's reply to the ticket's user, stamping the first
+    /// reply time, and audits it; all or nothing.
+    pub async fn agent_reply(&self, ticket: &Ticket, agent: &str, text: &str) -> Result<Message> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let message = insert_message(&mut tx, &ticket.session_id, Author::Agent, Some(agent), text, now).await?;
+        sqlx::query("UPDATE tickets SET first_reply_at = COALESCE(first_reply_at, $1), updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(ticket.id)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            agent,
+            "reply",
+            Some(ticket.id),
+            &format!("message {}", message.id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    /// Adds an internal note and audits it.
+    pub async fn add_note(&self, ticket: i64, agent: &str, text: &str) -> Result<Note> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let id: i64 =
+            sqlx::query("INSERT INTO notes (ticket_id, agent, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(ticket)
+                .bind(agent)
+                .bind(text)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("id")?;
+        audit(&mut tx, agent, "note", Some(ticket), &format!("note {id}"), now).await?;
+        tx.commit().await?;
+        Ok(Note {
+            id,
+            agent: agent.to_string(),
+            text: text.to_string(),
+            created_at: now,
+        })
+    }
+
+    /// The notes on a ticket, oldest first.
+    pub async fn notes(&self, ticket: i64) -> Result<Vec<Note>> {
+        let rows = sqlx::query("SELECT id, agent, text, created_at FROM notes WHERE ticket_id = $1 ORDER BY id")
+            .bind(ticket)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Note {
+                    id: r.try_get("id")?,
+                    agent: r.try_get("agent")?,
+                    text: r.try_get("text")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The status history of a ticket.
+    pub async fn ticket_events(&self, ticket: i64) -> Result<Vec<TicketEvent>> {
+        let rows = sqlx::query("SELECT status, actor, at FROM ticket_events WHERE ticket_id = $1 ORDER BY id")
+            .bind(ticket)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok(TicketEvent {
+                    status: TicketStatus::parse(&status).ok_or(StoreError::Corrupt {
+                        column: "ticket_events.status",
+                        value: status,
+                    })?,
+                    actor: r.try_get("actor")?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Tickets in queue order (urgent first, then oldest).
+    pub async fn queue(&self, filter: &QueueFilter) -> Result<Vec<Ticket>> {
+        let mut sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE ");
+        sql.push_str(match filter.status {
+            Some(_) => "status = $1",
+            None => "status <> 'resolved' AND $1 = $1",
+        });
+        sql.push_str(match filter.priority {
+            Some(_) => " AND priority = $2",
+            None => " AND $2 = $2",
+        });
+        sql.push_str(" ORDER BY priority_rank, created_at, id LIMIT $3");
+        let rows = sqlx::query(&sql)
+            .bind(filter.status.map_or("", TicketStatus::as_str))
+            .bind(filter.priority.map_or("", Priority::as_str))
+            .bind(filter.limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(ticket_from).collect()
+    }
+
+    /// Open tickets per priority, for `/metrics`.
+    pub async fn queue_depth(&self) -> Result<Vec<(Priority, TicketStatus, i64)>> {
+        let rows = sqlx::query(
+            "SELECT priority, status, COUNT(*) AS n FROM tickets WHERE status <> 'resolved' GROUP BY priority, status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let p: String = r.try_get("priority")?;
+                let s: String = r.try_get("status")?;
+                Ok((rows::priority(&p)?, rows::status(&s)?, r.try_get("n")?))
+            })
+            .collect()
+    }
+
+    /// Records a user's verdict on a bot answer.
+    pub async fn add_feedback(&self, session: &str, message: i64, helpful: bool, comment: Option<&str>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO feedback (session_id, message_id, helpful, comment, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(session)
+        .bind(message)
+        .bind(i64::from(helpful))
+        .bind(comment.map(str::to_string))
+        .bind(now_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Writes an audit entry on its own (for reads, which change nothing else).
+    pub async fn audit(&self, actor: &str, action: &str, ticket: Option<i64>, detail: &str) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        audit(&mut conn, actor, action, ticket, detail, now_millis()).await
+    }
+
+    /// The newest audit entries, newest first.
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT actor, action, ticket_id, detail, at FROM audit_log ORDER BY id DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    ticket_id: r.try_get("ticket_id")?,
+                    detail: r.try_get("detail")?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+type Conn = sqlx::AnyConnection;
+
+async fn insert_message(
+    conn: &mut Conn,
+    session: &str,
+    author: Author,
+    agent: Option<&str>,
+    text: &str,
+    now: Millis,
+) -> Result<Message> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO messages (session_id, author, agent, text, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(session)
+    .bind(author.as_str())
+    .bind(agent.map(str::to_string))
+    .bind(text)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("id")?;
+    Ok(Message {
+        id,
+        session_id: session.to_string(),
+        author,
+        agent: agent.map(str::to_string),
+        text: text.to_string(),
+        reply: None,
+        created_at: now,
+    })
+}
+
+async fn add_event(conn: &mut Conn, ticket: i64, status: TicketStatus, actor: &str, now: Millis) -> Result<()> {
+    sqlx::query("INSERT INTO ticket_events (ticket_id, status, actor, at) VALUES ($1, $2, $3, $4)")
+        .bind(ticket)
+        .bind(status.as_str())
+        .bind(actor)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn audit(
+    conn: &mut Conn,
+    actor: &str,
+    action: &str,
+    ticket: Option<i64>,
+    detail: &str,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query("INSERT INTO audit_log (actor, action, ticket_id, detail, at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(actor)
+        .bind(action)
+        .bind(ticket)
+        .bind(detail)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The session's open ticket, else its resolved one reopened, else a new one.
+async fn open_or_reopen(
+    conn: &mut Conn,
+    session: &Session,
+    new: &NewTicket,
+    actor: &str,
+    now: Millis,
+) -> Result<Ticket> {
+    let open = sqlx::query(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE session_id = $1 AND status <> 'resolved'"
+    ))
+    .bind(&session.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = open {
+        let ticket = ticket_from(&row)?;
+        if new.priority == Priority::Urgent && ticket.priority != Priority::Urgent {
+            let row = sqlx::query(&format!(
+                "UPDATE tickets SET priority = 'urgent', priority_rank = 0, updated_at = $1 WHERE id = $2
+                 RETURNING {TICKET_COLUMNS}"
+            ))
+            .bind(now)
+            .bind(ticket.id)
+            .fetch_one(&mut *conn)
+            .await?;
+            return ticket_from(&row);
+        }
+        return Ok(ticket);
+    }
+    let reopened = sqlx::query(&format!(
+        "UPDATE tickets SET status = 'pending', agent = NULL, priority = $1, priority_rank = $2, reason = $3,
+             topic = $4, confidence = $5, updated_at = $6, reopened_at = $6
+         WHERE id = (SELECT id FROM tickets WHERE session_id = $7 ORDER BY id DESC LIMIT 1)
+         RETURNING {TICKET_COLUMNS}"
+    ))
+    .bind(new.priority.as_str())
+    .bind(rows::priority_rank(new.priority))
+    .bind(&new.reason)
+    .bind(new.topic.clone())
+    .bind(new.confidence)
+    .bind(now)
+    .bind(&session.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let row = match reopened {
+        Some(row) => row,
+        None => {
+            sqlx::query(&format!(
+                "INSERT INTO tickets (session_id, status, priority, priority_rank, reason, topic, confidence, channel,
+                     created_at, updated_at)
+                 VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {TICKET_COLUMNS}"
+            ))
+            .bind(&session.id)
+            .bind(new.priority.as_str())
+            .bind(rows::priority_rank(new.priority))
+            .bind(&new.reason)
+            .bind(new.topic.clone())
+            .bind(new.confidence)
+            .bind(&session.channel)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
+    let ticket = ticket_from(&row)?;
+    add_event(conn, ticket.id, TicketStatus::Pending, actor, now).await?;
+    Ok(ticket)
+}
+
+/// SQLite creates the database file but not its folder.
+fn ensure_sqlite_parent(url: &str) {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+    }
+}
