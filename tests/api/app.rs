@@ -31,9 +31,9 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-/// The PostgreSQL the tests use (override with `KEFU_TEST_DATABASE_URL`).
+/// The PostgreSQL the tests use (override with `TEST_POSTGRES_URL`).
 fn postgres_url() -> String {
-    std::env::var("KEFU_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A fresh, empty schema in the test PostgreSQL and a URL that uses it.

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Load test of POST /v1/sessions/{id}/messages: starts a release kefu on the
+# bundled corpus with a throw-away SQLite database, then drives it with wrk
+# (Debian package `wrk`) and prints wrk's latency distribution.
+#
+#   bench/load.sh [SECONDS] [CONNECTIONS] [mixed|repeated]   (mixed: 16 questions in rotation)
+#
+# Rate limits are lifted for the run: this measures the engine and the
+# database, not the limiter.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+connections=${2:-32}
+mode=${3:-mixed}
+command -v wrk > /dev/null || { echo "bench/load.sh needs wrk (apt-get install wrk)" >&2; exit 2; }
+scripts/setup-model
+cargo build --release --quiet
+work=$(mktemp -d)
+trap 'kill "$pid" 2> /dev/null || true; rm -rf "$work"' EXIT
+port=18080
+KEFU_ADDRESS=127.0.0.1:$port KEFU_DATABASE_URL="sqlite://$work/kefu.db?mode=rwc" KEFU_LOG=warn \
+  KEFU_LIMITS__PER_IP_PER_MINUTE=100000000 KEFU_LIMITS__PER_SESSION_PER_MINUTE=100000000 \
+  ./target/release/kefu serve > "$work/kefu.log" 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  curl -sf "http://127.0.0.1:$port/readyz" > /dev/null && break
+  sleep 1
+done
+session=$(curl -sf -XPOST "http://127.0.0.1:$port/v1/sessions" -H 'content-type: application/json' -d '{}')
+id=$(echo "$session" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+secret=$(echo "$session" | sed -E 's/.*"secret":"([^"]+)".*/\1/')
+cat > "$work/post.lua" <<LUA
+local questions = {
+  "怎么提币到外部钱包", "充值一直没到账怎么办", "how do I reset my google authenticator", "实名认证要多久",
+  "提币手续费是多少", "忘记登录密码了", "合约爆仓是什么意思", "how to buy crypto with a credit card",
+  "为什么我的订单没有成交", "怎么开通谷歌验证", "p2p买币安全吗", "what are the withdrawal limits",
+  "充错网络了能找回吗", "子账户怎么创建", "API key 怎么创建", "钱包助记词丢了怎么办",
+}
+local mode = "$mode"
+local i = 0
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer $secret"
+request = function()
+  i = i + 1
+  local q = questions[(i % #questions) + 1]
+  if mode == "repeated" then q = questions[1] end
+  return wrk.format(nil, "/v1/sessions/$id/messages", nil, '{"text":"' .. q .. '"}')
+end
+LUA
+wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port"
+echo "kefu peak resident memory: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"
