@@ -50,6 +50,22 @@ async fn handed_off(app: &TestApp, s: &UserSession) -> i64 {
     body["ticket"]["id"].as_i64().unwrap()
 }
 
+/// A new session handed off and claimed by Alice.
+async fn claimed_by_alice(app: &TestApp) -> (UserSession, i64) {
+    let s = app.new_session().await;
+    let ticket = handed_off(app, &s).await;
+    let (status, body) = app
+        .agent(
+            AGENT_TOKEN,
+            Method::POST,
+            &format!("/v1/agent/tickets/{ticket}/claim"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (s, ticket)
+}
+
 /// Reads the session's live stream (from a URL with the session and secret)
 /// until a message satisfies `want`.
 async fn stream_until(client: reqwest::Client, url: String, want: impl Fn(&Value) -> bool) -> Value {
@@ -374,15 +390,7 @@ const SEED: &str = "abandon ability able about above absent absorb abstract absu
 
 async fn seed_phrases_are_never_stored_or_shown(db: Db) {
     let app = spawn_app(db).await;
-    let s = app.new_session().await;
-    let ticket = handed_off(&app, &s).await;
-    app.agent(
-        AGENT_TOKEN,
-        Method::POST,
-        &format!("/v1/agent/tickets/{ticket}/claim"),
-        None,
-    )
-    .await;
+    let (s, ticket) = claimed_by_alice(&app).await;
     let (status, body) = app.say(&s, &format!("客服你好，我的助记词是 {SEED} 帮我看看")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["warning"], "secret_shared", "{body}");
@@ -496,15 +504,7 @@ async fn feedback_offers_the_next_suggestion(db: Db) {
 
 async fn personal_data_is_masked_for_agents(db: Db) {
     let app = spawn_app(db).await;
-    let s = app.new_session().await;
-    let ticket = handed_off(&app, &s).await;
-    app.agent(
-        AGENT_TOKEN,
-        Method::POST,
-        &format!("/v1/agent/tickets/{ticket}/claim"),
-        None,
-    )
-    .await;
+    let (s, ticket) = claimed_by_alice(&app).await;
     app.say(&s, "我的手机号13812345678，邮箱 alice@example.com").await;
     let (_, view) = app
         .agent(AGENT_TOKEN, Method::GET, &format!("/v1/agent/tickets/{ticket}"), None)
