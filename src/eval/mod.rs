@@ -3,6 +3,11 @@
 //!
 //! Query file format (JSON Lines): `{"query": "...", "expected": "article-id" |
 //! "handoff", "locale"?: "zh" | "en"}`.
+//!
+//! [`dataset`] reads public intent datasets (BANKING77, CLINC150), whose
+//! training questions become the corpus.
+
+pub mod dataset;
 
 use std::path::{Path, PathBuf};
 
