@@ -4,10 +4,11 @@
 //! Query file format (JSON Lines): `{"query": "...", "expected": "article-id" |
 //! "handoff", "locale"?: "zh" | "en"}`.
 //!
-//! [`dataset`] reads public intent datasets (BANKING77, CLINC150), whose
-//! training questions become the corpus.
+//! [`dataset`] and [`intent`] do the same for public intent datasets
+//! (BANKING77, CLINC150), whose training questions become the corpus.
 
 pub mod dataset;
+pub mod intent;
 
 use std::path::{Path, PathBuf};
 
