@@ -14,7 +14,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::answer::{Confidence, Thresholds};
 use crate::config::{token_hash, AgentAccount, Role, Settings};
 use crate::corpus::{Corpus, HandoffPolicy};
+use crate::embed::Embedder;
 use crate::engine::Engine;
+use crate::eval::dataset::DatasetKind;
+use crate::eval::intent::evaluate_intents;
 use crate::eval::{
     calibrate, cross_validate, decision_samples, evaluate_decisions, evaluate_scores, load_queries, score_queries,
     DecisionReport,
@@ -103,6 +106,14 @@ pub enum Command {
         /// Answered-question precision the calibrated thresholds must reach.
         #[arg(long, default_value_t = 0.95)]
         target_precision: f64,
+        /// Evaluate on a public intent dataset instead (banking77 or
+        /// clinc150): its training questions are the corpus, its test
+        /// questions the queries.
+        #[arg(long)]
+        dataset: Option<DatasetKind>,
+        /// Where the dataset is (default: ../shared/datasets/NAME).
+        #[arg(long, requires = "dataset")]
+        dataset_dir: Option<PathBuf>,
     },
 }
 
@@ -235,7 +246,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             sweep,
             calibrate: recalibrate,
             target_precision,
+            dataset,
+            ref dataset_dir,
         } => {
+            if let Some(kind) = dataset {
+                return eval_dataset(&settings, kind, dataset_dir.as_deref(), json);
+            }
             let engine = open_engine(&settings)?;
             let (corpus, ranker) = (engine.corpus(), engine.answerer().ranker());
             let queries = load_queries(queries, corpus)?;
@@ -325,6 +341,46 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+fn eval_dataset(settings: &Settings, kind: DatasetKind, dir: Option<&Path>, json: bool) -> anyhow::Result<()> {
+    let dir = dir.map_or_else(|| Path::new("../shared/datasets").join(kind.name()), Path::to_path_buf);
+    let dataset = kind.load(&dir)?;
+    let embedder = Embedder::load(&settings.model)?;
+    let started = Instant::now();
+    let mut bar: Box<dyn FnMut(usize, usize)> = Box::new(|_, _| {});
+    let data = settings.data_dir.join("eval").join(kind.name());
+    let report = evaluate_intents(&dataset, &embedder, &data, |stage, done, total| {
+        if done == 1 {
+            bar = Box::new(progress_bar(stage, "texts"));
+        }
+        bar(done, total);
+    })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "{}: {} intents; choosing on {} held-out training questions with {} as the corpus; testing {} questions against all {} training questions",
+        report.dataset,
+        report.intents,
+        report.held_out_examples,
+        report.fit_examples,
+        report.test_questions,
+        report.fit_examples + report.held_out_examples
+    );
+    println!("{:<46} {:>9} {:>7}  method", "ranking", "held-out", "test");
+    for row in &report.rows {
+        println!(
+            "{:<46} {:>8.1}% {:>6.1}%  {}",
+            row.label,
+            100.0 * row.held_out_top1,
+            100.0 * row.test_top1,
+            row.method
+        );
+    }
+    eprintln!("({:.1?})", started.elapsed());
     Ok(())
 }
 

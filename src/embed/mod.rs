@@ -10,6 +10,7 @@
 
 pub mod encoder;
 pub mod format;
+pub mod q4;
 pub mod tokenizer;
 
 use std::path::{Path, PathBuf};

@@ -3,6 +3,12 @@
 //!
 //! Query file format (JSON Lines): `{"query": "...", "expected": "article-id" |
 //! "handoff", "locale"?: "zh" | "en"}`.
+//!
+//! [`dataset`] and [`intent`] do the same for public intent datasets
+//! (BANKING77, CLINC150), whose training questions become the corpus.
+
+pub mod dataset;
+pub mod intent;
 
 use std::path::{Path, PathBuf};
 

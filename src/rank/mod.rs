@@ -18,7 +18,7 @@ use crate::corpus::Corpus;
 use crate::embed::{EmbedError, Embedder, Role};
 use crate::index::{ArticleIndex, Candidate, IndexError};
 
-pub use vectors::{ArticleVectors, CacheStats, VectorError, View};
+pub use vectors::{ArticleVectors, CacheStats, VectorCache, VectorError, View};
 
 /// Why ranking failed.
 #[derive(Debug, thiserror::Error)]

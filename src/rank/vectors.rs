@@ -8,7 +8,7 @@
 //! view. The cache is keyed by SHA-256 of (role, text) and stamped with the
 //! model's hash, so editing one article re-embeds only its changed texts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -97,6 +97,73 @@ fn key(role: Role, text: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// Vectors by (role, text), kept on disk between runs and stamped with the
+/// model's hash, so vectors from another model are never reused.
+pub struct VectorCache {
+    path: PathBuf,
+    model_hash: String,
+    dim: usize,
+    stored: HashMap<[u8; 32], Vec<f32>>,
+    used: Vec<([u8; 32], Vec<f32>)>,
+    used_keys: HashSet<[u8; 32]>,
+    stats: CacheStats,
+}
+
+impl VectorCache {
+    /// Reads the cache at `path` (a missing, foreign or damaged file is an
+    /// empty cache) for vectors of `embedder`'s model.
+    pub fn open(path: &Path, embedder: &Embedder) -> VectorCache {
+        VectorCache {
+            path: path.to_path_buf(),
+            model_hash: embedder.model_hash().to_string(),
+            dim: embedder.dim(),
+            stored: read_cache(path, embedder.model_hash(), embedder.dim()),
+            used: Vec::new(),
+            used_keys: HashSet::new(),
+            stats: CacheStats::default(),
+        }
+    }
+
+    /// The vector of `text` in `role`: from the cache, or embedded now.
+    pub fn get(&mut self, embedder: &Embedder, role: Role, text: &str) -> Result<Vec<f32>, VectorError> {
+        let k = key(role, text);
+        let v = match self.stored.get(&k) {
+            Some(v) => {
+                self.stats.cached += 1;
+                v.clone()
+            }
+            None => {
+                self.stats.embedded += 1;
+                let v = embedder.embed(text, role)?;
+                self.stored.insert(k, v.clone());
+                v
+            }
+        };
+        if self.used_keys.insert(k) {
+            self.used.push((k, v.clone()));
+        }
+        Ok(v)
+    }
+
+    /// Texts embedded and texts found in the cache so far.
+    pub fn stats(&self) -> CacheStats {
+        self.stats
+    }
+
+    /// Rewrites the file with exactly the vectors asked for since opening
+    /// (so it never grows with texts no longer used), unless that is what it
+    /// already holds.
+    pub fn save(&self) -> Result<(), VectorError> {
+        if self.stats.embedded == 0 && self.stored.len() == self.used.len() {
+            return Ok(());
+        }
+        write_cache(&self.path, &self.model_hash, self.dim, &self.used).map_err(|source| VectorError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
 impl ArticleVectors {
     /// Embeds every view of `corpus`'s articles, reusing `cache` entries made
     /// with the same model, and rewrites the cache with exactly this corpus's
@@ -105,10 +172,23 @@ impl ArticleVectors {
         corpus: &Corpus,
         embedder: &Embedder,
         cache: &Path,
-        mut progress: impl FnMut(usize, usize),
+        progress: impl FnMut(usize, usize),
     ) -> Result<(ArticleVectors, CacheStats), VectorError> {
+        let mut cache = VectorCache::open(cache, embedder);
+        let vectors = ArticleVectors::from_cache(corpus, embedder, &mut cache, progress)?;
+        cache.save()?;
+        Ok((vectors, cache.stats()))
+    }
+
+    /// Like [`ArticleVectors::build`], with a cache the caller opens and
+    /// saves, so that several corpora (and questions) can share one file.
+    pub fn from_cache(
+        corpus: &Corpus,
+        embedder: &Embedder,
+        cache: &mut VectorCache,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<ArticleVectors, VectorError> {
         let dim = embedder.dim();
-        let mut stored = read_cache(cache, embedder.model_hash(), dim);
         let all: Vec<(usize, View, Role, String)> = corpus
             .articles
             .iter()
@@ -116,38 +196,28 @@ impl ArticleVectors {
             .flat_map(|(i, a)| views(a).into_iter().map(move |(v, r, t)| (i, v, r, t)))
             .collect();
         let mut vectors = Vec::with_capacity(all.len() * dim);
-        let mut keep = Vec::with_capacity(all.len());
-        let mut stats = CacheStats::default();
         for (done, (_, _, role, text)) in all.iter().enumerate() {
-            let k = key(*role, text);
-            let v = match stored.remove(&k) {
-                Some(v) => {
-                    stats.cached += 1;
-                    v
-                }
-                None => {
-                    stats.embedded += 1;
-                    embedder.embed(text, *role)?
-                }
-            };
-            vectors.extend_from_slice(&v);
-            keep.push((k, v));
+            vectors.extend_from_slice(&cache.get(embedder, *role, text)?);
             progress(done + 1, all.len());
         }
-        if stats.embedded > 0 || !stored.is_empty() {
-            write_cache(cache, embedder.model_hash(), dim, &keep).map_err(|source| VectorError::Io {
-                path: cache.to_path_buf(),
-                source,
-            })?;
-        }
-        let vectors = ArticleVectors {
+        Ok(ArticleVectors {
             dim,
             vectors,
             owners: all.iter().map(|(i, ..)| *i).collect(),
             views: all.iter().map(|(_, v, ..)| *v).collect(),
             articles: corpus.articles.len(),
-        };
-        Ok((vectors, stats))
+        })
+    }
+
+    /// The similarity of every view to the unit vector `query`, in view
+    /// order (see [`ArticleVectors::owners`]).
+    pub fn view_similarities(&self, query: &[f32]) -> Vec<f32> {
+        self.vectors.chunks_exact(self.dim).map(|row| dot(row, query)).collect()
+    }
+
+    /// The article (index in corpus order) each view belongs to.
+    pub fn owners(&self) -> &[usize] {
+        &self.owners
     }
 
     /// For each article (in corpus order), the similarity of its closest view

@@ -1,0 +1,520 @@
+//! 4-bit (Q4_0) linear layers with kefu's own kernel, run as a candle custom op.
+//!
+//! candle's quantized matmul is built for generating text one token at a
+//! time. For a 10-token query it spent 93% of the encoder's instructions
+//! (callgrind) in per-block dot products that convert two f16 scales behind
+//! a runtime CPU-feature check for every 32 weights of every token, about 46
+//! instructions per 32 multiply-adds. Here the scales are converted once at
+//! load, and a few weight rows at a time are dequantized into an f32 panel
+//! that stays in L1 and is multiplied against every token with AVX2 FMA, so
+//! unpacking is paid once per weight instead of once per weight and token.
+//! Activations stay f32, which is closer to the original model than the
+//! reference engine's 8-bit activations.
+
+use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
+
+use super::format::{Q4_BLOCK, Q4_BLOCK_BYTES};
+use super::EmbedError;
+
+/// Weight rows dequantized together: the kernel's output columns per tile.
+const PANEL: usize = 3;
+/// Input rows (tokens) per tile.
+const TILE_ROWS: usize = 4;
+/// Input rows per pass over the weights: their activations (at most 64 × 1536
+/// f32, 384 KiB) stay in L2 while every panel is multiplied against them.
+const ROW_BLOCK: usize = 64;
+
+/// What is applied to each output after the bias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// Nothing.
+    Identity,
+    /// GELU with the exact (erf) form, as BERT uses.
+    Gelu,
+}
+
+/// `y = act(x · Wᵀ + b)` with `W` in Q4_0 blocks.
+pub struct Q4Linear {
+    out: usize,
+    inp: usize,
+    /// For each weight row, `inp / 32` blocks of 16 bytes: byte `j` holds
+    /// weight `j` in the low nibble and weight `j + 16` in the high one.
+    nibbles: Vec<u8>,
+    /// For each weight row, the scale of each block.
+    scales: Vec<f32>,
+    bias: Vec<f32>,
+    activation: Activation,
+}
+
+impl Q4Linear {
+    /// Builds the layer from ggml Q4_0 blocks (`out` rows of `inp` weights)
+    /// and `out` biases.
+    pub fn new(blocks: &[u8], bias: Vec<f32>, out: usize, inp: usize) -> Result<Q4Linear, EmbedError> {
+        let per_row = inp / Q4_BLOCK;
+        if !inp.is_multiple_of(Q4_BLOCK) || blocks.len() != out * per_row * Q4_BLOCK_BYTES || bias.len() != out {
+            return Err(EmbedError::Format(format!(
+                "a {out}×{inp} Q4_0 layer needs {} bytes of blocks and {out} biases, got {} and {}",
+                out * per_row * Q4_BLOCK_BYTES,
+                blocks.len(),
+                bias.len()
+            )));
+        }
+        let mut nibbles = Vec::with_capacity(out * per_row * 16);
+        let mut scales = Vec::with_capacity(out * per_row);
+        for block in blocks.chunks_exact(Q4_BLOCK_BYTES) {
+            scales.push(half::f16::from_le_bytes([block[0], block[1]]).to_f32());
+            nibbles.extend_from_slice(&block[2..]);
+        }
+        Ok(Q4Linear {
+            out,
+            inp,
+            nibbles,
+            scales,
+            bias,
+            activation: Activation::Identity,
+        })
+    }
+
+    /// Stacks layers that read the same input (query, key and value) into
+    /// one, whose output is theirs side by side.
+    pub fn stack(parts: Vec<Q4Linear>) -> Result<Q4Linear, EmbedError> {
+        let Some(inp) = parts.first().map(|p| p.inp) else {
+            return Err(EmbedError::Format("nothing to stack".into()));
+        };
+        if parts
+            .iter()
+            .any(|p| p.inp != inp || p.activation != Activation::Identity)
+        {
+            return Err(EmbedError::Format("stacked layers must share their input".into()));
+        }
+        let mut all = Q4Linear {
+            out: 0,
+            inp,
+            nibbles: Vec::new(),
+            scales: Vec::new(),
+            bias: Vec::new(),
+            activation: Activation::Identity,
+        };
+        for p in parts {
+            all.out += p.out;
+            all.nibbles.extend(p.nibbles);
+            all.scales.extend(p.scales);
+            all.bias.extend(p.bias);
+        }
+        Ok(all)
+    }
+
+    /// The same layer followed by `activation`.
+    pub fn with_activation(self, activation: Activation) -> Q4Linear {
+        Q4Linear { activation, ..self }
+    }
+
+    /// Output features.
+    pub fn out_features(&self) -> usize {
+        self.out
+    }
+
+    /// Computes the layer for the `rows` rows of `x` (row-major, `inp` wide)
+    /// into `y` (row-major, `out` wide).
+    pub fn forward_slice(&self, x: &[f32], rows: usize, y: &mut [f32]) {
+        self.forward_with(Kernel::detect(self.inp), x, rows, y)
+    }
+
+    fn forward_with(&self, kernel: Kernel, x: &[f32], rows: usize, y: &mut [f32]) {
+        assert_eq!(x.len(), rows * self.inp, "input shape");
+        assert_eq!(y.len(), rows * self.out, "output shape");
+        let panels = self.out.div_ceil(PANEL);
+        let row_blocks = rows.div_ceil(ROW_BLOCK);
+        let out = SharedOut(y.as_mut_ptr());
+        candle_core::utils::barrier_pool().execute_chunked(row_blocks * panels, |items| {
+            PANEL_SCRATCH.with_borrow_mut(|panel| {
+                panel.resize(PANEL * self.inp, 0.0);
+                for item in items {
+                    let (block, p) = (item / panels, item % panels);
+                    let cols = p * PANEL..self.out.min(p * PANEL + PANEL);
+                    // A partial last panel keeps stale rows from an earlier
+                    // one: their products are computed and never written.
+                    for (c, n) in cols.clone().enumerate() {
+                        self.dequantize_row(kernel, n, &mut panel[c * self.inp..(c + 1) * self.inp]);
+                    }
+                    let block_rows = block * ROW_BLOCK..rows.min(block * ROW_BLOCK + ROW_BLOCK);
+                    for r0 in block_rows.clone().step_by(TILE_ROWS) {
+                        let tile_rows = TILE_ROWS.min(block_rows.end - r0);
+                        let xs = &x[r0 * self.inp..(r0 + tile_rows) * self.inp];
+                        let tile = kernel.dot_tile(xs, panel, self.inp, tile_rows);
+                        for (i, row) in tile.iter().take(tile_rows).enumerate() {
+                            for (c, n) in cols.clone().enumerate() {
+                                // SAFETY: (r0 + i, n) is inside the rows × out
+                                // output, and each item writes only its own
+                                // rows and columns, so no two threads write
+                                // the same element and nobody reads it meanwhile.
+                                unsafe { out.write((r0 + i) * self.out + n, row[c] + self.bias[n]) };
+                            }
+                        }
+                    }
+                }
+            })
+        });
+        if self.activation == Activation::Gelu {
+            gelu(y);
+        }
+    }
+
+    fn dequantize_row(&self, kernel: Kernel, n: usize, out: &mut [f32]) {
+        let per_row = self.inp / Q4_BLOCK;
+        let nibbles = &self.nibbles[n * per_row * 16..(n + 1) * per_row * 16];
+        let scales = &self.scales[n * per_row..(n + 1) * per_row];
+        #[cfg(target_arch = "x86_64")]
+        if kernel == Kernel::Avx2 {
+            // SAFETY: `Kernel::Avx2` is only chosen on CPUs with AVX2 and FMA.
+            unsafe { x86::dequantize_avx2(nibbles, scales, out) };
+            return;
+        }
+        let _ = kernel;
+        for ((bytes, &scale), o) in nibbles.chunks_exact(16).zip(scales).zip(out.chunks_exact_mut(Q4_BLOCK)) {
+            for (j, &byte) in bytes.iter().enumerate() {
+                o[j] = ((byte & 0x0F) as i32 - 8) as f32 * scale;
+                o[j + 16] = ((byte >> 4) as i32 - 8) as f32 * scale;
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// Each pool thread's dequantized panel, kept between calls: allocating
+    /// and zeroing it per call was 4% of the encoder's instructions.
+    static PANEL_SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Which implementation runs, decided once per call rather than per tile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernel {
+    /// Plain Rust, for any CPU.
+    Portable,
+    /// AVX2 and FMA intrinsics.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Kernel {
+    fn detect(k: usize) -> Kernel {
+        #[cfg(target_arch = "x86_64")]
+        if k.is_multiple_of(8) && std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            return Kernel::Avx2;
+        }
+        let _ = k;
+        Kernel::Portable
+    }
+
+    /// `tile[i][c] = x_i · panel_c` for the `rows` rows of `xs` and the
+    /// `PANEL` rows of `panel`, all `k` wide.
+    fn dot_tile(self, xs: &[f32], panel: &[f32], k: usize, rows: usize) -> [[f32; PANEL]; TILE_ROWS] {
+        let mut tile = [[0f32; PANEL]; TILE_ROWS];
+        #[cfg(target_arch = "x86_64")]
+        if self == Kernel::Avx2 {
+            // SAFETY: `Kernel::Avx2` is only chosen on CPUs with AVX2 and FMA
+            // and for k a multiple of 8; `dot_tile_avx2` checks the lengths.
+            unsafe { x86::dot_tile_avx2(xs, panel, k, rows, &mut tile) };
+            return tile;
+        }
+        for (i, x) in xs.chunks_exact(k).take(rows).enumerate() {
+            for (c, w) in panel.chunks_exact(k).enumerate() {
+                tile[i][c] = super::dot(x, w);
+            }
+        }
+        tile
+    }
+}
+
+/// The output pointer shared by the pool's threads.
+struct SharedOut(*mut f32);
+
+// SAFETY: threads write disjoint elements (see `forward_slice`).
+unsafe impl Sync for SharedOut {}
+
+impl SharedOut {
+    /// # Safety
+    /// `i` must be inside the output and written by no other thread.
+    unsafe fn write(&self, i: usize, v: f32) {
+        unsafe { *self.0.add(i) = v }
+    }
+}
+
+/// GELU in place, in its exact form `x/2 · (1 + erf(x/√2))`, as BERT uses.
+pub fn gelu(values: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has AVX2 and FMA.
+        unsafe { x86::gelu_avx2(values) };
+        return;
+    }
+    gelu_portable(values);
+}
+
+/// Branch-free so the compiler vectorizes it; candle's `gelu_erf` calls libm's
+/// `erff` per element, which was 5% of the encoder's instructions.
+#[inline(always)]
+fn gelu_portable(values: &mut [f32]) {
+    for v in values {
+        *v = 0.5 * *v * (1.0 + erf(*v * std::f32::consts::FRAC_1_SQRT_2));
+    }
+}
+
+/// erf to within 2e-7: Abramowitz & Stegun 7.1.26 (error 1.5e-7) with the
+/// exponential below.
+#[inline(always)]
+fn erf(x: f32) -> f32 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let poly = t * (0.254_829_6 + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
+    (1.0 - poly * exp_negative(-z * z)).copysign(x)
+}
+
+/// e^y for y ≤ 0 (to 0 below −87) within about 1e-7 relative: y = n·ln2 + r
+/// with |r| ≤ ln2/2, e^r by its degree-7 Taylor polynomial, 2^n by building
+/// the float's exponent bits.
+#[inline(always)]
+fn exp_negative(y: f32) -> f32 {
+    // Adding 1.5·2^23 rounds to an integer held in the low mantissa bits.
+    const ROUND: f32 = 12_582_912.0;
+    let y = y.max(-87.0);
+    let shifted = y * std::f32::consts::LOG2_E + ROUND;
+    let n = shifted - ROUND;
+    let r = y - n * 0.693_145_75 - n * 1.428_606_8e-6;
+    let p = 1.0
+        + r * (1.0
+            + r * (0.5
+                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
+    let exponent = (shifted.to_bits() as i32 - ROUND.to_bits() as i32 + 127) as u32;
+    p * f32::from_bits(exponent << 23)
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    use super::{PANEL, TILE_ROWS};
+
+    /// Dequantizes Q4_0 blocks (16 nibble bytes and one scale each) into
+    /// `out`, 32 values per block: nibbles widened to i32, converted, and
+    /// scaled with the −8 offset folded into one FMA.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn dequantize_avx2(nibbles: &[u8], scales: &[f32], out: &mut [f32]) {
+        assert!(nibbles.len() == scales.len() * 16 && out.len() == scales.len() * 32);
+        let low = _mm_set1_epi8(0x0F);
+        for (b, &scale) in scales.iter().enumerate() {
+            // SAFETY: block b's 16 bytes and 32 outputs are in bounds (asserted above).
+            let bytes = unsafe { _mm_loadu_si128(nibbles.as_ptr().add(16 * b).cast()) };
+            let lo = _mm_and_si128(bytes, low);
+            let hi = _mm_and_si128(_mm_srli_epi16::<4>(bytes), low);
+            let d = _mm256_set1_ps(scale);
+            let offset = _mm256_set1_ps(-8.0 * scale);
+            let o = unsafe { out.as_mut_ptr().add(32 * b) };
+            for (i, q) in [lo, _mm_srli_si128::<8>(lo), hi, _mm_srli_si128::<8>(hi)]
+                .into_iter()
+                .enumerate()
+            {
+                let f = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(q));
+                unsafe { _mm256_storeu_ps(o.add(8 * i), _mm256_fmadd_ps(f, d, offset)) };
+            }
+        }
+    }
+
+    /// AVX2 body of `Kernel::dot_tile`: every 8 inputs, `rows` activation
+    /// loads and `PANEL` weight loads feed `rows × PANEL` FMAs.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn dot_tile_avx2(
+        xs: &[f32],
+        panel: &[f32],
+        k: usize,
+        rows: usize,
+        tile: &mut [[f32; PANEL]; TILE_ROWS],
+    ) {
+        assert!(k.is_multiple_of(8) && rows <= TILE_ROWS && xs.len() >= rows * k && panel.len() >= PANEL * k);
+        // Monomorphized per row count so the accumulators live in registers.
+        match rows {
+            4 => unsafe { tile_n::<4>(xs, panel, k, tile) },
+            3 => unsafe { tile_n::<3>(xs, panel, k, tile) },
+            2 => unsafe { tile_n::<2>(xs, panel, k, tile) },
+            1 => unsafe { tile_n::<1>(xs, panel, k, tile) },
+            _ => {}
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tile_n<const R: usize>(xs: &[f32], panel: &[f32], k: usize, tile: &mut [[f32; PANEL]; TILE_ROWS]) {
+        let mut acc = [[_mm256_setzero_ps(); PANEL]; R];
+        let (x, w) = (xs.as_ptr(), panel.as_ptr());
+        let mut at = 0;
+        while at < k {
+            // SAFETY (all loads): at + 8 <= k, and the caller checked that
+            // xs holds R rows and panel PANEL rows of k values.
+            let wv: [__m256; PANEL] = std::array::from_fn(|c| unsafe { _mm256_loadu_ps(w.add(c * k + at)) });
+            for (i, row) in acc.iter_mut().enumerate() {
+                let xv = unsafe { _mm256_loadu_ps(x.add(i * k + at)) };
+                for c in 0..PANEL {
+                    row[c] = _mm256_fmadd_ps(xv, wv[c], row[c]);
+                }
+            }
+            at += 8;
+        }
+        for (i, row) in acc.iter().enumerate() {
+            for c in 0..PANEL {
+                tile[i][c] = hsum(row[c]);
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    fn hsum(v: __m256) -> f32 {
+        let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)))
+    }
+
+    /// [`super::gelu_portable`] compiled for AVX2, where it runs 8 lanes wide.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn gelu_avx2(values: &mut [f32]) {
+        super::gelu_portable(values)
+    }
+}
+
+impl CustomOp1 for Q4Linear {
+    fn name(&self) -> &'static str {
+        "kefu-q4-linear"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (rows, inp) = layout.shape().dims2()?;
+        if inp != self.inp {
+            candle_core::bail!("q4 linear: input has {inp} features, the layer takes {}", self.inp)
+        }
+        let Some((start, end)) = layout.contiguous_offsets() else {
+            candle_core::bail!("q4 linear: input must be contiguous")
+        };
+        let x = &storage.as_slice::<f32>()?[start..end];
+        let mut y = vec![0f32; rows * self.out];
+        self.forward_slice(x, rows, &mut y);
+        Ok((CpuStorage::F32(y), Shape::from((rows, self.out))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::format::dequantize_q4_row;
+
+    /// Deterministic pseudo-random Q4_0 blocks and inputs.
+    fn layer(out: usize, inp: usize, seed: u32) -> (Vec<u8>, Vec<f32>) {
+        let mut s = seed;
+        let mut next = move || {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            s >> 8
+        };
+        let mut blocks = Vec::new();
+        for _ in 0..out * inp / Q4_BLOCK {
+            let scale = half::f16::from_f32((next() % 1000) as f32 / 20_000.0 + 0.001);
+            blocks.extend_from_slice(&scale.to_le_bytes());
+            blocks.extend((0..16).map(|_| next() as u8));
+        }
+        let bias = (0..out).map(|_| (next() % 200) as f32 / 100.0 - 1.0).collect();
+        (blocks, bias)
+    }
+
+    fn reference(blocks: &[u8], bias: &[f32], x: &[f32], rows: usize, out: usize, inp: usize) -> Vec<f32> {
+        let row_bytes = inp / Q4_BLOCK * Q4_BLOCK_BYTES;
+        let mut w = vec![0f32; inp];
+        let mut y = vec![0f32; rows * out];
+        for n in 0..out {
+            dequantize_q4_row(&blocks[n * row_bytes..(n + 1) * row_bytes], &mut w);
+            for r in 0..rows {
+                let xr = &x[r * inp..(r + 1) * inp];
+                y[r * out + n] =
+                    xr.iter().zip(&w).map(|(a, b)| (*a as f64) * (*b as f64)).sum::<f64>() as f32 + bias[n];
+            }
+        }
+        y
+    }
+
+    #[test]
+    fn matches_a_plain_dequantized_matmul() {
+        // Output widths that leave partial panels, row counts that leave
+        // partial tiles and span several row blocks.
+        for (out, inp, rows) in [(7, 64, 1), (12, 96, 5), (10, 32, 70), (384, 384, 11)] {
+            let (blocks, bias) = layer(out, inp, (out * inp + rows) as u32);
+            let x: Vec<f32> = (0..rows * inp).map(|i| ((i * 37 % 101) as f32 - 50.0) / 25.0).collect();
+            let q = Q4Linear::new(&blocks, bias.clone(), out, inp).unwrap();
+            let want = reference(&blocks, &bias, &x, rows, out, inp);
+            for kernel in [Kernel::Portable, Kernel::detect(inp)] {
+                let mut y = vec![f32::NAN; rows * out];
+                q.forward_with(kernel, &x, rows, &mut y);
+                for (i, (a, b)) in y.iter().zip(&want).enumerate() {
+                    let context = format!("{kernel:?} {out}×{inp}, {rows} rows, element {i}");
+                    assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{context}: {a} vs {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stacked_layers_give_their_outputs_side_by_side() {
+        let (b1, bias1) = layer(5, 64, 1);
+        let (b2, bias2) = layer(4, 64, 2);
+        let x: Vec<f32> = (0..2 * 64).map(|i| (i as f32 * 0.1).sin()).collect();
+        let run = |q: &Q4Linear, rows| {
+            let mut y = vec![0f32; rows * q.out_features()];
+            q.forward_slice(&x, rows, &mut y);
+            y
+        };
+        let (l1, l2) = (
+            Q4Linear::new(&b1, bias1.clone(), 5, 64).unwrap(),
+            Q4Linear::new(&b2, bias2.clone(), 4, 64).unwrap(),
+        );
+        let stacked = Q4Linear::stack(vec![
+            Q4Linear::new(&b1, bias1, 5, 64).unwrap(),
+            Q4Linear::new(&b2, bias2, 4, 64).unwrap(),
+        ])
+        .unwrap();
+        let (y1, y2, y) = (run(&l1, 2), run(&l2, 2), run(&stacked, 2));
+        for r in 0..2 {
+            assert_eq!(&y[r * 9..r * 9 + 5], &y1[r * 5..r * 5 + 5]);
+            assert_eq!(&y[r * 9 + 5..r * 9 + 9], &y2[r * 4..r * 4 + 4]);
+        }
+        assert!(Q4Linear::new(&b1, vec![0.0; 5], 5, 63).is_err());
+    }
+
+    #[test]
+    fn gelu_uses_an_accurate_erf() {
+        // erf values from tables (Abramowitz & Stegun 7.1).
+        for (x, want) in [
+            (0.0, 0.0),
+            (0.5, 0.520_499_9),
+            (1.0, 0.842_700_8),
+            (2.0, 0.995_322_3),
+            (-1.5, -0.966_105_1),
+        ] {
+            assert!((erf(x) - want).abs() < 2e-7, "erf({x}) = {} not {want}", erf(x));
+        }
+        let want = [0.0, 0.841_344_7, 0.0, -0.154_268_5, 1.954_499_7];
+        let mut fast = [0.0, 1.0, -10.0, -0.5, 2.0];
+        let mut portable = fast;
+        gelu(&mut fast);
+        gelu_portable(&mut portable);
+        for v in [fast, portable] {
+            for (got, want) in v.iter().zip(want) {
+                assert!((got - want).abs() < 1e-6, "{v:?}");
+            }
+        }
+        assert!(exp_negative(-200.0) >= 0.0 && exp_negative(-200.0) < 1e-37);
+        assert!((exp_negative(-1.0) - (-1.0f32).exp()).abs() < 1e-7);
+    }
+}
