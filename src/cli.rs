@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::answer::{Confidence, Thresholds};
-use crate::config::{token_hash, AgentAccount, Role, Settings};
+use crate::config::{new_token, token_hash, AgentAccount, Role, Settings};
 use crate::corpus::{Corpus, HandoffPolicy};
 use crate::embed::Embedder;
 use crate::engine::Engine;
@@ -145,7 +145,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 "admin" => Role::Admin,
                 other => anyhow::bail!("unknown role {other:?}: use agent or admin"),
             };
-            let token = new_token()?;
+            let token = new_token(32).ok_or_else(|| anyhow::anyhow!("no randomness available for a token"))?;
             let entry = AgentAccount {
                 name: name.clone(),
                 role,
@@ -418,7 +418,7 @@ fn serve(mut settings: Settings, address: Option<std::net::SocketAddr>) -> anyho
         settings.address = address;
     }
     if settings.agents.is_empty() {
-        let token = new_token()?;
+        let token = new_token(32).ok_or_else(|| anyhow::anyhow!("no randomness available for a token"))?;
         settings.agents.push(AgentAccount {
             name: "admin".into(),
             role: Role::Admin,
@@ -445,13 +445,6 @@ fn init_logging(filter: &str) {
         .with_env_filter(filter)
         .with_target(false)
         .try_init();
-}
-
-/// A random agent token (32 bytes, hex).
-fn new_token() -> anyhow::Result<String> {
-    let mut buf = [0u8; 32];
-    getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("no randomness for a token: {e}"))?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn progress_bar(verb: &'static str, unit: &'static str) -> impl FnMut(usize, usize) {

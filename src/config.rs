@@ -163,10 +163,22 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Hex SHA-256 of a bearer token, as stored in the settings.
+/// Hex SHA-256 of a bearer token or session secret: what is stored instead
+/// of the secret itself.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// A new secret of `bytes` random bytes from the operating system, as hex;
+/// `None` if the operating system has no randomness to give.
+pub fn new_token(bytes: usize) -> Option<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).ok()?;
+    Some(hex(&buf))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Settings {

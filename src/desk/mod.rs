@@ -13,11 +13,10 @@ mod replies;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, Semaphore};
 
 use crate::answer::{Decision, HandoffReason, Reply};
-use crate::config::Role;
+use crate::config::{new_token, token_hash, Role};
 use crate::corpus::{HandoffPolicy, Lang, Priority};
 use crate::engine::{reply_lang, ArticleSummary, Engine};
 use crate::handoff::privacy::{mask_personal_data, redact_secrets, Secret};
@@ -252,10 +251,10 @@ impl Desk {
 
     /// Starts a session.
     pub async fn open_session(&self, locale: Option<Lang>, channel: &str) -> Result<NewSession> {
-        let secret = random_hex(32)?;
+        let secret = new_token(32).ok_or(DeskError::NoRandomness)?;
         let session = Session {
-            id: random_hex(16)?,
-            secret_hash: hash(&secret),
+            id: new_token(16).ok_or(DeskError::NoRandomness)?,
+            secret_hash: token_hash(&secret),
             locale: locale.map(|l| lang_name(l).to_string()),
             channel: channel.to_string(),
             created_at: now_millis(),
@@ -271,7 +270,7 @@ impl Desk {
             .session(id)
             .await?
             .ok_or_else(|| DeskError::UnknownSession(id.to_string()))?;
-        if !constant_time_eq(hash(secret).as_bytes(), session.secret_hash.as_bytes()) {
+        if !constant_time_eq(token_hash(secret).as_bytes(), session.secret_hash.as_bytes()) {
             return Err(DeskError::WrongSecret);
         }
         Ok(session)
@@ -313,7 +312,7 @@ impl Desk {
         let (reply, handoff) = if triage.scam_by_staff {
             self.warning_handoff(lang, Warning::Scam, "scam_by_staff")
         } else if triage.asks_for_person {
-            (self.handoff_reply(lang, None, 0.0, "asked_for_person"), true)
+            (self.handoff_reply(None, 0.0, "asked_for_person"), true)
         } else if let Some(picked) = self.picked_suggestion(session, text, lang).await? {
             picked
         } else {
@@ -342,7 +341,7 @@ impl Desk {
             });
         }
         let lang = locale.or_else(|| session_lang(session)).unwrap_or(Lang::Zh);
-        let reply = self.handoff_reply(lang, None, 0.0, "asked_for_person");
+        let reply = self.handoff_reply(None, 0.0, "asked_for_person");
         let ticket = self.new_ticket(&reply, &Triage::default());
         self.record(session, None, lang, reply, Some(&ticket)).await
     }
@@ -449,12 +448,12 @@ impl Desk {
     }
 
     fn warning_handoff(&self, lang: Lang, warning: Warning, reason: &str) -> (BotReply, bool) {
-        let mut reply = self.handoff_reply(lang, self.summary(SCAM_ARTICLE, lang), 0.0, reason);
+        let mut reply = self.handoff_reply(self.summary(SCAM_ARTICLE, lang), 0.0, reason);
         reply.warning = Some(warning);
         (reply, true)
     }
 
-    fn handoff_reply(&self, _lang: Lang, article: Option<ArticleSummary>, confidence: f32, reason: &str) -> BotReply {
+    fn handoff_reply(&self, article: Option<ArticleSummary>, confidence: f32, reason: &str) -> BotReply {
         BotReply {
             decision: Decision::Handoff,
             confidence,
@@ -490,10 +489,7 @@ impl Desk {
             .article(&id)
             .is_some_and(|a| a.handoff == HandoffPolicy::Always);
         if always {
-            return Ok(Some((
-                self.handoff_reply(lang, Some(article), 1.0, "always_handoff"),
-                true,
-            )));
+            return Ok(Some((self.handoff_reply(Some(article), 1.0, "always_handoff"), true)));
         }
         Ok(Some((
             BotReply {
@@ -571,7 +567,7 @@ impl Desk {
                 } else {
                     top
                 };
-                let mut bot = self.handoff_reply(lang, meanwhile, reply.confidence, reason.unwrap_or("low_confidence"));
+                let mut bot = self.handoff_reply(meanwhile, reply.confidence, reason.unwrap_or("low_confidence"));
                 bot.candidates = candidates;
                 bot
             }
@@ -650,9 +646,6 @@ impl Desk {
 
     /// Claims ticket `id`, or the next in line when `None`.
     pub async fn claim(&self, agent: &Agent, id: Option<i64>) -> Result<Claim> {
-        if let Some(id) = id {
-            self.ticket(id).await?;
-        }
         let store = &self.store;
         let mut langs = std::collections::HashMap::new();
         if let Some(id) = id {
@@ -781,20 +774,6 @@ fn lang_name(lang: Lang) -> &'static str {
     }
 }
 
-fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// `bytes` random bytes from the operating system, as hex.
-fn random_hex(bytes: usize) -> Result<String> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).map_err(|_| DeskError::NoRandomness)?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }

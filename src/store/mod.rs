@@ -248,29 +248,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut stored = Vec::with_capacity(messages.len());
         for (author, agent, text, reply) in messages {
-            let reply = reply.map(|r| r.to_string());
-            let id: i64 = sqlx::query(
-                "INSERT INTO messages (session_id, author, agent, text, reply, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(&session.id)
-            .bind(author.as_str())
-            .bind(agent.map(str::to_string))
-            .bind(text.to_string())
-            .bind(reply.clone())
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
-            stored.push(Message {
-                id,
-                session_id: session.id.clone(),
-                author: *author,
-                agent: agent.map(str::to_string),
-                text: text.to_string(),
-                reply: reply.and_then(|r| serde_json::from_str(&r).ok()),
-                created_at: now,
-            });
+            stored.push(insert_message(&mut tx, &session.id, *author, *agent, text, *reply, now).await?);
         }
         let ticket = match handoff {
             None => None,
@@ -319,7 +297,7 @@ impl Store {
         add_event(&mut tx, id, to, actor, now).await?;
         let message = match message {
             Some((author, agent, text)) => {
-                Some(insert_message(&mut tx, &ticket.session_id, author, agent, text, now).await?)
+                Some(insert_message(&mut tx, &ticket.session_id, author, agent, text, None, now).await?)
             }
             None => None,
         };
@@ -370,6 +348,7 @@ impl Store {
             Author::System,
             Some(agent),
             &joined(&ticket),
+            None,
             now,
         )
         .await?;
@@ -382,7 +361,7 @@ impl Store {
     pub async fn agent_reply(&self, ticket: &Ticket, agent: &str, text: &str) -> Result<Message> {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
-        let message = insert_message(&mut tx, &ticket.session_id, Author::Agent, Some(agent), text, now).await?;
+        let message = insert_message(&mut tx, &ticket.session_id, Author::Agent, Some(agent), text, None, now).await?;
         sqlx::query("UPDATE tickets SET first_reply_at = COALESCE(first_reply_at, $1), updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(ticket.id)
@@ -549,15 +528,18 @@ async fn insert_message(
     author: Author,
     agent: Option<&str>,
     text: &str,
+    reply: Option<&serde_json::Value>,
     now: Millis,
 ) -> Result<Message> {
     let id: i64 = sqlx::query(
-        "INSERT INTO messages (session_id, author, agent, text, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO messages (session_id, author, agent, text, reply, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(session)
     .bind(author.as_str())
     .bind(agent.map(str::to_string))
     .bind(text)
+    .bind(reply.map(|r| r.to_string()))
     .bind(now)
     .fetch_one(&mut *conn)
     .await?
@@ -568,7 +550,7 @@ async fn insert_message(
         author,
         agent: agent.map(str::to_string),
         text: text.to_string(),
-        reply: None,
+        reply: reply.cloned(),
         created_at: now,
     })
 }
