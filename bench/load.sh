@@ -17,19 +17,32 @@ scripts/setup-model
 cargo build --release --quiet
 work=$(mktemp -d)
 trap 'kill "$pid" 2> /dev/null || true; rm -rf "$work"' EXIT
-port=18080
+port=${BENCH_PORT:-18480}
+if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then
+  echo "something already listens on port $port; set BENCH_PORT" >&2
+  exit 2
+fi
 KEFU_ADDRESS=127.0.0.1:$port KEFU_DATABASE_URL="sqlite://$work/kefu.db?mode=rwc" KEFU_LOG=warn \
   KEFU_LIMITS__PER_IP_PER_MINUTE=100000000 KEFU_LIMITS__PER_SESSION_PER_MINUTE=100000000 \
   ./target/release/kefu serve > "$work/kefu.log" 2>&1 &
 pid=$!
 for _ in $(seq 600); do
+  kill -0 "$pid" 2> /dev/null || { cat "$work/kefu.log" >&2; exit 1; }
   curl -sf "http://127.0.0.1:$port/readyz" > /dev/null && break
   sleep 1
 done
-session=$(curl -sf -XPOST "http://127.0.0.1:$port/v1/sessions" -H 'content-type: application/json' -d '{}')
-id=$(echo "$session" | sed -E 's/.*"id":"([^"]+)".*/\1/')
-secret=$(echo "$session" | sed -E 's/.*"secret":"([^"]+)".*/\1/')
+# One session per connection's worth of traffic: a single session would hit
+# the per-session ordering of the database and, once any question handed off,
+# forward everything to the (absent) agent instead of answering.
+sessions=""
+for _ in $(seq 64); do
+  created=$(curl -sf -XPOST "http://127.0.0.1:$port/v1/sessions" -H 'content-type: application/json' -d '{}')
+  id=$(echo "$created" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+  secret=$(echo "$created" | sed -E 's/.*"secret":"([^"]+)".*/\1/')
+  sessions="$sessions{\"$id\", \"$secret\"},"
+done
 cat > "$work/post.lua" <<LUA
+local sessions = { $sessions }
 local questions = {
   "怎么提币到外部钱包", "充值一直没到账怎么办", "how do I reset my google authenticator", "实名认证要多久",
   "提币手续费是多少", "忘记登录密码了", "合约爆仓是什么意思", "how to buy crypto with a credit card",
@@ -40,13 +53,16 @@ local mode = "$mode"
 local i = 0
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
-wrk.headers["authorization"] = "Bearer $secret"
 request = function()
   i = i + 1
   local q = questions[(i % #questions) + 1]
   if mode == "repeated" then q = questions[1] end
-  return wrk.format(nil, "/v1/sessions/$id/messages", nil, '{"text":"' .. q .. '"}')
+  local s = sessions[(i % #sessions) + 1]
+  wrk.headers["authorization"] = "Bearer " .. s[2]
+  return wrk.format(nil, "/v1/sessions/" .. s[1] .. "/messages", nil, '{"text":"' .. q .. '"}')
 end
 LUA
-wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port"
+wrk -t"$(( connections < 2 ? 1 : 2 ))" -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port"
+echo "decisions during the run (a handoff would silence that session's bot):"
+curl -sf "http://127.0.0.1:$port/metrics" | grep -E '^kefu_(decisions_total|engine_seconds_(sum|count))' || true
 echo "kefu peak resident memory: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"

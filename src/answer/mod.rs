@@ -77,6 +77,8 @@ pub struct Reply {
     pub handoff_reason: Option<HandoffReason>,
     /// The ranked candidates, best first (the answer is the first).
     pub candidates: Vec<Ranked>,
+    /// How long embedding the question took.
+    pub embedding_time: std::time::Duration,
 }
 
 /// Makes decisions on top of a [`Ranker`].
@@ -115,7 +117,7 @@ impl Answerer {
     /// Decides what to do with `question`, returning up to `suggestions`
     /// ranked candidates.
     pub fn reply(&self, question: &str, suggestions: usize) -> Result<Reply, RankError> {
-        let scores = self.ranker.score_all(question)?;
+        let (scores, embedding_time) = self.ranker.score_all_timed(question)?;
         let features = Features::of(&scores);
         let confidence = features.map_or(0.0, |f| self.confidence.probability(&f));
         let top = scores.first().map(|s| s.article_id.clone());
@@ -128,6 +130,7 @@ impl Answerer {
             confidence,
             handoff_reason,
             candidates,
+            embedding_time,
         })
     }
 

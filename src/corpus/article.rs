@@ -56,6 +56,25 @@ pub enum Lang {
     En,
 }
 
+impl Lang {
+    /// The code used in front matter, the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a code written by [`Lang::as_str`].
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
 /// A value in each language; either may be missing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -309,9 +328,9 @@ fn split_body(lines: &[&str], first_line: usize) -> (Localized<String>, Vec<(usi
                 Lang::En => &mut body.en,
             };
             if text.is_empty() {
-                problems.push((line, format!("the {} body section is empty", lang_name(lang))));
+                problems.push((line, format!("the {} body section is empty", lang.as_str())));
             } else if slot.is_some() {
-                problems.push((line, format!("a second {} body section", lang_name(lang))));
+                problems.push((line, format!("a second {} body section", lang.as_str())));
             } else {
                 *slot = Some(text);
             }
@@ -349,13 +368,6 @@ fn split_body(lines: &[&str], first_line: usize) -> (Localized<String>, Vec<(usi
     }
     finish(current, &mut body, &mut problems);
     (body, problems)
-}
-
-fn lang_name(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => "zh",
-        Lang::En => "en",
-    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod model;
 mod replies;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Semaphore};
@@ -18,7 +19,7 @@ use tokio::sync::{broadcast, Semaphore};
 use crate::answer::{Decision, HandoffReason, Reply};
 use crate::config::{new_token, token_hash, Role};
 use crate::corpus::{HandoffPolicy, Lang, Priority};
-use crate::engine::{reply_lang, ArticleSummary, Engine};
+use crate::engine::{reply_lang, ArticleSummary, Engine, SearchHit};
 use crate::handoff::privacy::{mask_personal_data, redact_secrets, Secret};
 use crate::handoff::{TicketStatus, Triage};
 use crate::rank::RankError;
@@ -54,6 +55,9 @@ pub enum DeskError {
     /// Feedback is for bot answers only.
     #[error("message {0} is not a bot answer")]
     NotAnAnswer(i64),
+    /// A chip named an article the corpus does not have.
+    #[error("no article {0}")]
+    UnknownArticle(String),
     /// No ticket has this id.
     #[error("no ticket {0}")]
     UnknownTicket(i64),
@@ -148,7 +152,16 @@ pub struct Turn {
     /// The ticket, when the conversation is (or now goes) to a person.
     pub ticket: Option<Ticket>,
     /// How long the answer engine took, when it ran.
-    pub engine_time: Option<std::time::Duration>,
+    pub engine_time: Option<EngineTime>,
+}
+
+/// Where a turn's time went, for metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineTime {
+    /// Waiting for a worker, ranking and deciding.
+    pub total: std::time::Duration,
+    /// Embedding the question (part of `total`).
+    pub embedding: std::time::Duration,
 }
 
 /// A ticket as an agent reads it.
@@ -255,7 +268,7 @@ impl Desk {
         let session = Session {
             id: new_token(16).ok_or(DeskError::NoRandomness)?,
             secret_hash: token_hash(&secret),
-            locale: locale.map(|l| lang_name(l).to_string()),
+            locale: locale.map(|l| l.as_str().to_string()),
             channel: channel.to_string(),
             created_at: now_millis(),
         };
@@ -296,9 +309,19 @@ impl Desk {
         Ok(self.store.messages(&session.id, after, limit).await?)
     }
 
-    /// Handles a message from the user.
-    pub async fn user_message(&self, session: &Session, text: &str, locale: Option<Lang>) -> Result<Turn> {
+    /// Handles a message from the user. `picked` is the article of a chip the
+    /// user tapped (a quick reply or a suggestion), `text` its label.
+    pub async fn user_message(
+        &self,
+        session: &Session,
+        text: &str,
+        locale: Option<Lang>,
+        picked: Option<&str>,
+    ) -> Result<Turn> {
         self.validate_text(text)?;
+        if let Some(id) = picked.filter(|id| self.engine.article(id).is_none()) {
+            return Err(DeskError::UnknownArticle(id.to_string()));
+        }
         let (stored_text, secrets) = redact_secrets(text);
         let lang = reply_lang(locale.or_else(|| session_lang(session)), text);
         if !secrets.is_empty() {
@@ -313,15 +336,20 @@ impl Desk {
             self.warning_handoff(lang, Warning::Scam, "scam_by_staff")
         } else if triage.asks_for_person {
             (self.handoff_reply(None, 0.0, "asked_for_person"), true)
+        } else if let Some(chosen) = picked.and_then(|id| self.article_reply(id, lang, Vec::new())) {
+            chosen
         } else if let Some(picked) = self.picked_suggestion(session, text, lang).await? {
             picked
         } else {
             let started = std::time::Instant::now();
-            let reply = self.engine_reply(text, lang, &triage).await?;
-            engine_time = Some(started.elapsed());
-            reply
+            let (reply, handoff, embedding) = self.engine_reply(text, lang, &triage).await?;
+            engine_time = Some(EngineTime {
+                total: started.elapsed(),
+                embedding,
+            });
+            (reply, handoff)
         };
-        let ticket = handoff.then(|| self.new_ticket(&reply, &triage));
+        let ticket = handoff.then(|| self.new_ticket(&reply, &triage, lang));
         let mut turn = self
             .record(session, Some(&stored_text), lang, reply, ticket.as_ref())
             .await?;
@@ -342,7 +370,7 @@ impl Desk {
         }
         let lang = locale.or_else(|| session_lang(session)).unwrap_or(Lang::Zh);
         let reply = self.handoff_reply(None, 0.0, "asked_for_person");
-        let ticket = self.new_ticket(&reply, &Triage::default());
+        let ticket = self.new_ticket(&reply, &Triage::default(), lang);
         self.record(session, None, lang, reply, Some(&ticket)).await
     }
 
@@ -480,18 +508,22 @@ impl Desk {
         let Some(i) = replies::pick(text, &titles) else {
             return Ok(None);
         };
-        let id = previous.suggestions[i].id.clone();
-        let Some(article) = self.summary(&id, lang) else {
-            return Ok(None);
-        };
+        Ok(self.article_reply(&previous.suggestions[i].id, lang, previous.candidates))
+    }
+
+    /// The reply for an article the user chose themselves (a suggestion or a
+    /// quick-reply chip): certain, but `handoff: always` topics still go to a
+    /// person.
+    fn article_reply(&self, id: &str, lang: Lang, candidates: Vec<CandidateNote>) -> Option<(BotReply, bool)> {
+        let article = self.summary(id, lang)?;
         let always = self
             .engine
-            .article(&id)
+            .article(id)
             .is_some_and(|a| a.handoff == HandoffPolicy::Always);
         if always {
-            return Ok(Some((self.handoff_reply(Some(article), 1.0, "always_handoff"), true)));
+            return Some((self.handoff_reply(Some(article), 1.0, "always_handoff"), true));
         }
-        Ok(Some((
+        Some((
             BotReply {
                 decision: Decision::Answer,
                 confidence: 1.0,
@@ -499,26 +531,42 @@ impl Desk {
                 suggestions: Vec::new(),
                 warning: None,
                 handoff_reason: None,
-                candidates: previous.candidates,
+                candidates,
             },
             false,
-        )))
+        ))
+    }
+
+    /// Help-center search on the engine's workers.
+    pub async fn search(&self, query: &str, lang: Lang, limit: usize) -> Result<Vec<SearchHit>> {
+        let query = query.to_string();
+        Ok(self
+            .on_engine(move |engine| engine.search(&query, lang, limit))
+            .await??)
+    }
+
+    /// Runs CPU-bound engine work on a blocking thread, at most one call per
+    /// worker permit, so the async runtime never stalls and a burst of
+    /// questions queues instead of oversubscribing the cores.
+    async fn on_engine<T: Send + 'static>(&self, work: impl FnOnce(&Engine) -> T + Send + 'static) -> Result<T> {
+        let engine = Arc::clone(&self.engine);
+        let _permit = self.workers.acquire().await.map_err(|_| DeskError::EngineStopped)?;
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            work(&engine)
+        })
+        .await
+        .map_err(|_| DeskError::EngineStopped)
     }
 
     /// Ranks and decides on a blocking worker; returns the reply and whether
     /// it hands off.
-    async fn engine_reply(&self, text: &str, lang: Lang, triage: &Triage) -> Result<(BotReply, bool)> {
-        let engine = Arc::clone(&self.engine);
+    async fn engine_reply(&self, text: &str, lang: Lang, triage: &Triage) -> Result<(BotReply, bool, Duration)> {
         let question = text.to_string();
-        let permit = self.workers.acquire().await.map_err(|_| DeskError::EngineStopped)?;
-        let span = tracing::Span::current();
-        let reply: Reply = tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
-            engine.reply(&question, crate::answer::SUGGESTIONS)
-        })
-        .await
-        .map_err(|_| DeskError::EngineStopped)??;
-        drop(permit);
+        let reply: Reply = self
+            .on_engine(move |engine| engine.reply(&question, crate::answer::SUGGESTIONS))
+            .await??;
         let candidates: Vec<CandidateNote> = reply
             .candidates
             .iter()
@@ -573,10 +621,10 @@ impl Desk {
             }
         };
         let handoff = bot.decision == Decision::Handoff;
-        Ok((bot, handoff))
+        Ok((bot, handoff, reply.embedding_time))
     }
 
-    fn new_ticket(&self, reply: &BotReply, triage: &Triage) -> NewTicket {
+    fn new_ticket(&self, reply: &BotReply, triage: &Triage, lang: Lang) -> NewTicket {
         let topic = reply
             .article
             .as_ref()
@@ -592,6 +640,7 @@ impl Desk {
             reason: reply.handoff_reason.clone().unwrap_or_else(|| "low_confidence".into()),
             topic,
             confidence: f64::from(reply.confidence),
+            locale: lang.as_str(),
         }
     }
 
@@ -646,18 +695,12 @@ impl Desk {
 
     /// Claims ticket `id`, or the next in line when `None`.
     pub async fn claim(&self, agent: &Agent, id: Option<i64>) -> Result<Claim> {
-        let store = &self.store;
-        let mut langs = std::collections::HashMap::new();
         if let Some(id) = id {
-            let t = self.ticket(id).await?;
-            if let Some(s) = store.session(&t.session_id).await? {
-                langs.insert(t.session_id.clone(), session_lang(&s));
-            }
+            self.ticket(id).await?;
         }
-        let claim = store
-            .claim(&agent.name, id, |t| {
-                replies::agent_joined(langs.get(&t.session_id).copied().flatten(), &agent.name)
-            })
+        let claim = self
+            .store
+            .claim(&agent.name, id, |t| replies::agent_joined(ticket_lang(t), &agent.name))
             .await?;
         if let Claim::Claimed(t) = &claim {
             self.changed(&t.session_id, true);
@@ -708,9 +751,7 @@ impl Desk {
                 to: to.as_str(),
             });
         }
-        let session = self.store.session(&ticket.session_id).await?;
-        let closing = (to == TicketStatus::Resolved)
-            .then(|| replies::resolved(session.as_ref().and_then(session_lang)).to_string());
+        let closing = (to == TicketStatus::Resolved).then(|| replies::resolved(ticket_lang(&ticket)).to_string());
         let message = closing
             .as_deref()
             .map(|t| (Author::System, Some(agent.name.as_str()), t));
@@ -760,18 +801,15 @@ impl Desk {
 }
 
 fn session_lang(session: &Session) -> Option<Lang> {
-    match session.locale.as_deref() {
-        Some("zh") => Some(Lang::Zh),
-        Some("en") => Some(Lang::En),
-        _ => None,
-    }
+    parse_lang(session.locale.as_deref())
 }
 
-fn lang_name(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => "zh",
-        Lang::En => "en",
-    }
+fn ticket_lang(ticket: &Ticket) -> Option<Lang> {
+    parse_lang(ticket.locale.as_deref())
+}
+
+fn parse_lang(name: Option<&str>) -> Option<Lang> {
+    name.and_then(Lang::parse)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

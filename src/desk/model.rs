@@ -116,6 +116,8 @@ pub struct Ticket {
     pub resolved_at: Option<Millis>,
     /// Last reopened.
     pub reopened_at: Option<Millis>,
+    /// The language of the conversation when it was handed off, if known.
+    pub locale: Option<String>,
 }
 
 /// A ticket status change, for the lifecycle timestamps.
@@ -168,6 +170,8 @@ pub struct NewTicket {
     pub topic: Option<String>,
     /// The bot's confidence.
     pub confidence: f64,
+    /// The language of the conversation (`zh` or `en`).
+    pub locale: &'static str,
 }
 
 /// Which tickets to list.

@@ -11,6 +11,7 @@
 pub mod vectors;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -121,6 +122,12 @@ impl Ranker {
 
     /// BM25 and embedding scores of every article, unfused, in corpus order.
     pub fn raw_scores(&self, question: &str) -> Result<(Vec<f32>, Vec<f32>), RankError> {
+        self.measured_scores(question)
+            .map(|(bm25, similarity, _)| (bm25, similarity))
+    }
+
+    /// [`Ranker::raw_scores`] and how long embedding the question took.
+    fn measured_scores(&self, question: &str) -> Result<(Vec<f32>, Vec<f32>, Duration), RankError> {
         let mut bm25 = vec![0.0; self.ids.len()];
         // `ids` are in corpus order, which is sorted by id.
         for (id, score) in self.index.scores(question, self.ids.len())? {
@@ -128,14 +135,22 @@ impl Ranker {
                 bm25[i] = score;
             }
         }
+        let started = Instant::now();
         let query = self.embedder.embed(question, Role::Query)?;
-        Ok((bm25, self.vectors.similarities(&query)))
+        let took = started.elapsed();
+        Ok((bm25, self.vectors.similarities(&query), took))
     }
 
     /// Every article's scores under this ranker's fusion, best first.
     pub fn score_all(&self, question: &str) -> Result<Vec<Scores>, RankError> {
-        let (bm25, similarity) = self.raw_scores(question)?;
-        Ok(self.fuse_scores(&bm25, &similarity))
+        Ok(self.score_all_timed(question)?.0)
+    }
+
+    /// [`Ranker::score_all`] and how long embedding the question took (the
+    /// model is most of the cost of answering, so the service reports it).
+    pub fn score_all_timed(&self, question: &str) -> Result<(Vec<Scores>, Duration), RankError> {
+        let (bm25, similarity, took) = self.measured_scores(question)?;
+        Ok((self.fuse_scores(&bm25, &similarity), took))
     }
 
     /// Fuses raw scores (from [`Ranker::raw_scores`]) and sorts best first.

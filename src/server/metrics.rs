@@ -57,6 +57,7 @@ pub struct Metrics {
     decisions: Family<DecisionLabels, Counter>,
     feedback: Family<FeedbackLabels, Counter>,
     engine: Histogram,
+    embedding: Histogram,
     queue: Family<QueueLabels, Gauge>,
 }
 
@@ -86,6 +87,12 @@ impl Metrics {
             "Answer engine latency per question (embedding, retrieval, ranking)",
             engine.clone(),
         );
+        let embedding = latency_histogram();
+        registry.register(
+            "embedding_seconds",
+            "Time to embed one question with the sentence model (part of engine_seconds)",
+            embedding.clone(),
+        );
         let queue = Family::<QueueLabels, Gauge>::default();
         registry.register("queue_depth", "Open tickets by priority and status", queue.clone());
         Metrics {
@@ -95,6 +102,7 @@ impl Metrics {
             decisions,
             feedback,
             engine,
+            embedding,
             queue,
         }
     }
@@ -122,9 +130,10 @@ impl Metrics {
             .inc();
     }
 
-    /// Records one engine call.
-    pub fn engine(&self, took: Duration) {
+    /// Records one engine call and the embedding within it.
+    pub fn engine(&self, took: Duration, embedding: Duration) {
         self.engine.observe(took.as_secs_f64());
+        self.embedding.observe(embedding.as_secs_f64());
     }
 
     /// The metrics in the text exposition format, with the queue read now.

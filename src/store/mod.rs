@@ -74,9 +74,22 @@ pub enum Claim {
     Unavailable,
 }
 
-const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[(1, "desk", include_str!("../../migrations/sqlite/0001_desk.sql"))];
-const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] =
-    &[(1, "desk", include_str!("../../migrations/postgres/0001_desk.sql"))];
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
+    (1, "desk", include_str!("../../migrations/sqlite/0001_desk.sql")),
+    (
+        2,
+        "ticket locale",
+        include_str!("../../migrations/sqlite/0002_ticket_locale.sql"),
+    ),
+];
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
+    (1, "desk", include_str!("../../migrations/postgres/0001_desk.sql")),
+    (
+        2,
+        "ticket locale",
+        include_str!("../../migrations/postgres/0002_ticket_locale.sql"),
+    ),
+];
 
 impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`) and migrates the
@@ -297,7 +310,8 @@ impl Store {
         add_event(&mut tx, id, to, actor, now).await?;
         let message = match message {
             Some((author, agent, text)) => {
-                Some(insert_message(&mut tx, &ticket.session_id, author, agent, text, None, now).await?)
+                let event = system_event(to.as_str());
+                Some(insert_message(&mut tx, &ticket.session_id, author, agent, text, Some(&event), now).await?)
             }
             None => None,
         };
@@ -348,7 +362,7 @@ impl Store {
             Author::System,
             Some(agent),
             &joined(&ticket),
-            None,
+            Some(&system_event("agent_joined")),
             now,
         )
         .await?;
@@ -522,6 +536,13 @@ impl Store {
 
 type Conn = sqlx::AnyConnection;
 
+/// What a system message announces, for clients that react to it (the
+/// widget shows "a person has joined" from `agent_joined`): stored as the
+/// message's `reply` so the text stays free to change and be translated.
+fn system_event(event: &str) -> serde_json::Value {
+    serde_json::json!({ "event": event })
+}
+
 async fn insert_message(
     conn: &mut Conn,
     session: &str,
@@ -616,7 +637,7 @@ async fn open_or_reopen(
     }
     let reopened = sqlx::query(&format!(
         "UPDATE tickets SET status = 'pending', agent = NULL, priority = $1, priority_rank = $2, reason = $3,
-             topic = $4, confidence = $5, updated_at = $6, reopened_at = $6
+             topic = $4, confidence = $5, updated_at = $6, reopened_at = $6, locale = $8
          WHERE id = (SELECT id FROM tickets WHERE session_id = $7 ORDER BY id DESC LIMIT 1)
          RETURNING {TICKET_COLUMNS}"
     ))
@@ -627,6 +648,7 @@ async fn open_or_reopen(
     .bind(new.confidence)
     .bind(now)
     .bind(&session.id)
+    .bind(new.locale)
     .fetch_optional(&mut *conn)
     .await?;
     let row = match reopened {
@@ -634,8 +656,8 @@ async fn open_or_reopen(
         None => {
             sqlx::query(&format!(
                 "INSERT INTO tickets (session_id, status, priority, priority_rank, reason, topic, confidence, channel,
-                     created_at, updated_at)
-                 VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {TICKET_COLUMNS}"
+                     created_at, updated_at, locale)
+                 VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING {TICKET_COLUMNS}"
             ))
             .bind(&session.id)
             .bind(new.priority.as_str())
@@ -645,6 +667,7 @@ async fn open_or_reopen(
             .bind(new.confidence)
             .bind(&session.channel)
             .bind(now)
+            .bind(new.locale)
             .fetch_one(&mut *conn)
             .await?
         }

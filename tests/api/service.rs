@@ -679,6 +679,7 @@ async fn operations_endpoints() {
         "kefu_decisions_total{decision=\"answer\"} 1",
         "kefu_queue_depth{priority=\"normal\",status=\"pending\"} 1",
         "kefu_engine_seconds_count 1",
+        "kefu_embedding_seconds_count 1",
         "kefu_http_request_duration_seconds_bucket",
     ] {
         assert!(metrics.contains(needle), "{needle} not in\n{metrics}");
