@@ -177,7 +177,8 @@ pub fn new_token(bytes: usize) -> Option<String> {
     Some(hex(&buf))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

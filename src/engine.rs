@@ -11,7 +11,7 @@ use crate::answer::{Answerer, Confidence, Reply};
 use crate::config::Settings;
 use crate::corpus::{Article, Corpus, CorpusError, Lang};
 use crate::embed::{EmbedError, Embedder};
-use crate::index::{ArticleIndex, IndexError};
+use crate::index::{ArticleIndex, IndexError, Snippet};
 use crate::rank::{ArticleVectors, RankError, Ranker, VectorError};
 use crate::text::is_chinese;
 
@@ -60,6 +60,17 @@ pub struct ArticleSummary {
     pub url: String,
 }
 
+/// A help-center search result.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    /// Article id.
+    pub id: String,
+    /// Title in the reader's language.
+    pub title: String,
+    /// The passage that matched, with its highlights.
+    pub snippet: Snippet,
+}
+
 /// The longest excerpt an answer shows.
 pub const EXCERPT_CHARS: usize = 280;
 
@@ -97,6 +108,32 @@ impl Engine {
     /// Ranks and decides, returning up to `suggestions` candidates.
     pub fn reply(&self, question: &str, suggestions: usize) -> Result<Reply, RankError> {
         self.answerer.reply(question, suggestions)
+    }
+
+    /// Help-center search: the same ranking as answering, keeping only
+    /// articles that share at least one term with the query so a search
+    /// for nonsense honestly finds nothing.
+    pub fn search(&self, query: &str, lang: Lang, limit: usize) -> Result<Vec<SearchHit>, RankError> {
+        let ranker = self.answerer.ranker();
+        let scores = ranker
+            .score_all(query)?
+            .into_iter()
+            .filter(|s| s.bm25 > 0.0)
+            .take(limit)
+            .collect();
+        Ok(ranker
+            .details(query, scores)?
+            .into_iter()
+            .map(|r| SearchHit {
+                title: self
+                    .corpus
+                    .article(&r.candidate.article_id)
+                    .and_then(|a| a.title.get(lang).cloned())
+                    .unwrap_or(r.candidate.title),
+                id: r.candidate.article_id,
+                snippet: r.candidate.snippet,
+            })
+            .collect())
     }
 
     /// The article with `id`.

@@ -7,6 +7,7 @@
 //! categories.yaml      known categories (id, zh, en), in display order
 //! dict.txt             jieba user dictionary: `word [freq] [tag]` per line
 //! synonyms.txt         synonym groups, one per line, members separated by commas
+//! quick-replies.yaml   optional: article ids the chat offers as chips on first open
 //! articles/**/*.md     one article per file, file name = article id
 //! ```
 //!
@@ -51,6 +52,9 @@ pub struct Corpus {
     pub dictionary: String,
     /// The synonym list text.
     pub synonyms: String,
+    /// Articles offered as one-tap chips when a chat opens: the questions
+    /// the team sees most.
+    pub quick_replies: Vec<ArticleId>,
     /// SHA-256 over every file that shapes the index: a changed fingerprint
     /// means the index must be rebuilt.
     pub fingerprint: String,
@@ -127,6 +131,14 @@ impl Corpus {
                 Err(p) => problems.extend(p),
             }
         }
+        let quick_replies = if root.join(QUICK_REPLIES).is_file() {
+            match read(Path::new(QUICK_REPLIES), &mut problems)? {
+                Some(text) => parse_quick_replies(&root.join(QUICK_REPLIES), &text, &seen, &mut problems),
+                None => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        };
         if articles.is_empty() && problems.is_empty() {
             problems.push(Problem::new(root.join("articles"), None, "no articles (*.md) found"));
         }
@@ -140,6 +152,7 @@ impl Corpus {
             articles,
             dictionary,
             synonyms,
+            quick_replies,
             fingerprint: format!("{:x}", hasher.finalize()),
         })
     }
@@ -174,6 +187,36 @@ fn parse_categories(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec
             Vec::new()
         }
     }
+}
+
+const QUICK_REPLIES: &str = "quick-replies.yaml";
+
+fn parse_quick_replies(
+    path: &Path,
+    text: &str,
+    known: &HashMap<ArticleId, PathBuf>,
+    problems: &mut Vec<Problem>,
+) -> Vec<ArticleId> {
+    let ids = match serde_yaml_ng::from_str::<Option<Vec<String>>>(text) {
+        Ok(ids) => ids.unwrap_or_default(),
+        Err(e) => {
+            problems.push(Problem::new(
+                path,
+                e.location().map(|l| l.line()),
+                format!("expected a list of article ids: {e}"),
+            ));
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for id in ids {
+        let line = text.lines().position(|l| l.contains(id.as_str())).map(|i| i + 1);
+        match ArticleId::parse(&id) {
+            Ok(id) if known.contains_key(&id) => out.push(id),
+            _ => problems.push(Problem::new(path, line, format!("no article `{id}`"))),
+        }
+    }
+    out
 }
 
 fn line_of(text: &str, needle: &str) -> Option<usize> {

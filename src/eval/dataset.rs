@@ -235,6 +235,7 @@ impl IntentDataset {
             articles,
             dictionary: String::new(),
             synonyms: String::new(),
+            quick_replies: Vec::new(),
             fingerprint: format!("{:x}", hasher.finalize()),
         })
     }

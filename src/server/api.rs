@@ -71,6 +71,10 @@ pub struct UserMessageRequest {
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "zh")]
     pub locale: Option<Lang>,
+    /// The article of a chip the user tapped (a quick reply or a
+    /// suggestion); `text` is then the chip's label.
+    #[serde(default)]
+    pub article_id: Option<String>,
 }
 
 /// The ticket as the user sees it.
@@ -165,7 +169,8 @@ pub struct MessageDto {
     pub agent: Option<String>,
     /// The text (secrets redacted; for agents, personal data masked).
     pub text: String,
-    /// For bot messages: decision, article, suggestions, warning.
+    /// For bot messages: decision, article, suggestions, warning. For system
+    /// messages: `{"event": "agent_joined" | "resolved"}`.
     #[schema(value_type = Option<Object>)]
     pub reply: Option<serde_json::Value>,
     /// RFC 3339.
@@ -280,6 +285,8 @@ pub struct TicketDto {
     pub first_reply_seconds: Option<f64>,
     /// Seconds since creation.
     pub age_seconds: f64,
+    /// The user's language (`zh` or `en`), so the agent can answer in it.
+    pub locale: Option<String>,
 }
 
 impl From<&Ticket> for TicketDto {
@@ -303,6 +310,7 @@ impl From<&Ticket> for TicketDto {
             reopened_at: opt(t.reopened_at),
             first_reply_seconds: t.first_reply_at.map(|r| (r - t.created_at) as f64 / 1000.0),
             age_seconds: (crate::desk::model::now_millis() - t.created_at) as f64 / 1000.0,
+            locale: t.locale.clone(),
         }
     }
 }
@@ -458,4 +466,80 @@ pub struct AuditQuery {
     /// At most this many (default 200).
     #[serde(default)]
     pub limit: Option<i64>,
+}
+
+/// `?lang=zh|en`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LangQuery {
+    /// `zh` (default) or `en`.
+    #[param(value_type = Option<String>, example = "en")]
+    pub lang: Option<Lang>,
+}
+
+/// One-tap questions for a chat that just opened.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuickReplies {
+    /// In display order.
+    pub items: Vec<QuickReply>,
+}
+
+/// A chip: send `label` as the message with `article_id`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuickReply {
+    /// The article it answers with.
+    pub article_id: String,
+    /// What the chip says (a question as users ask it).
+    pub label: String,
+}
+
+/// A whole article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleDto {
+    /// Article id.
+    pub id: String,
+    /// Title in the requested language.
+    pub title: String,
+    /// Category id.
+    pub category: String,
+    /// The body as HTML: raw HTML in the source is escaped and link targets
+    /// are limited to web, mail and same-site addresses.
+    pub html: String,
+    /// The help-center page.
+    pub url: String,
+}
+
+/// `GET /v1/search`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// What to look for (at most 200 characters).
+    pub q: String,
+    /// Result language; default: the query's.
+    #[param(value_type = Option<String>, example = "zh")]
+    pub lang: Option<Lang>,
+    /// At most this many (1-20, default 8).
+    pub limit: Option<usize>,
+}
+
+/// Search results, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    /// The matches.
+    pub results: Vec<SearchResult>,
+}
+
+/// One match.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResult {
+    /// Article id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// The help-center page.
+    pub url: String,
+    /// The passage that matched, HTML-escaped, with `<mark>` around matches.
+    pub snippet_html: String,
 }

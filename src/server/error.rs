@@ -118,6 +118,7 @@ impl From<DeskError> for ApiError {
             MessageTooLong { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "message_too_long", message),
             UnknownMessage(_) => ApiError::new(StatusCode::NOT_FOUND, "message_not_found", message),
             NotAnAnswer(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_an_answer", message),
+            UnknownArticle(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_article", message),
             UnknownTicket(_) => ApiError::new(StatusCode::NOT_FOUND, "ticket_not_found", message),
             NotYourTicket { .. } => ApiError::new(StatusCode::CONFLICT, "not_your_ticket", message),
             BadTransition { .. } => ApiError::new(StatusCode::CONFLICT, "invalid_transition", message),

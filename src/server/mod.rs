@@ -7,8 +7,10 @@
 //! from what is served.
 
 mod api;
+mod assets;
 mod auth;
 mod error;
+mod help;
 mod limits;
 mod metrics;
 mod routes;
@@ -18,12 +20,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{header, HeaderName, Method, StatusCode};
 use axum::routing::get;
 use axum::{middleware, Json, Router};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -70,6 +73,7 @@ pub struct AppState {
     tags(
         (name = "chat", description = "For users: sessions, messages, live stream, handoff, feedback"),
         (name = "agent", description = "For agents: the queue, claiming, replies, notes, audit"),
+        (name = "content", description = "Help-center content: quick replies, articles, search"),
         (name = "ops", description = "Health, readiness, metrics"),
     ),
     modifiers(&Security),
@@ -111,6 +115,10 @@ pub fn router(app: AppState) -> Router {
         .routes(routes!(routes::agent::set_status))
         .routes(routes!(routes::agent::add_note))
         .routes(routes!(routes::agent::audit))
+        .routes(routes!(routes::agent::events))
+        .routes(routes!(routes::content::quick_replies))
+        .routes(routes!(routes::content::article))
+        .routes(routes!(routes::content::search))
         .layer(middleware::from_fn_with_state(app.clone(), limits::per_ip))
         .routes(routes!(routes::ops::healthz))
         .routes(routes!(routes::ops::readyz))
@@ -119,7 +127,29 @@ pub fn router(app: AppState) -> Router {
     let openapi = Arc::new(openapi);
     let request_id = HeaderName::from_static("x-request-id");
     let body_limit = app.settings.limits.body_bytes;
-    api.route(
+    let pages = Router::new()
+        .route("/", get(assets::demo))
+        .route("/agent", get(assets::console))
+        .route("/widget.js", get(assets::widget))
+        .route("/static/{file}", get(assets::asset))
+        .route("/help", get(help::home))
+        .route("/help/search", get(help::search))
+        .route("/help/categories/{id}", get(help::category))
+        .route("/help/articles/{id}", get(help::article))
+        .layer(middleware::from_fn_with_state(app.clone(), limits::per_ip));
+    // The widget runs on the host site's origin; sessions and agents
+    // authenticate with bearer tokens, never cookies, so any origin may call.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("last-event-id"),
+        ])
+        .max_age(Duration::from_secs(3600));
+    api.merge(pages)
+        .route(
         "/openapi.json",
         get(move || async move { Json(openapi.as_ref().clone()) }),
     )
@@ -152,6 +182,9 @@ pub fn router(app: AppState) -> Router {
         }),
     )
     .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+    // Outermost, so preflight requests are answered before routing, which
+    // knows no OPTIONS routes.
+    .layer(cors)
     .with_state(app)
 }
 

@@ -8,3 +8,4 @@ mod helpers;
 mod ranking;
 mod retrieval;
 mod service;
+mod web;

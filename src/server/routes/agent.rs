@@ -1,16 +1,27 @@
 //! The agent API: the queue, claiming, transcripts, replies, status, notes
 //! and (for admins) the audit log. Every call needs an agent bearer token.
 
+use std::convert::Infallible;
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
+use futures_util::stream::{self, Stream};
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::desk::model::QueueFilter;
+use crate::desk::Change;
 use crate::server::api::*;
 use crate::server::auth::{Admin, AnyAgent};
 use crate::server::error::{ApiError, ErrorBody};
 use crate::server::AppState;
 use crate::store::Claim;
+
+/// How often the console's stream nudges it to re-read the queue, for
+/// changes made through other replicas (this replica's arrive at once).
+const OTHER_REPLICAS: Duration = Duration::from_secs(5);
 
 /// Who am I (checks a token).
 #[utoipa::path(get, path = "/v1/agent/me", tag = "agent", security(("agent_token" = [])),
@@ -155,4 +166,33 @@ pub async fn audit(
     Ok(Json(AuditLog {
         entries: entries.into_iter().map(AuditDto::from).collect(),
     }))
+}
+
+/// Live changes for the console (`text/event-stream`): `queue` when the
+/// queue may have changed, `session` (data `{"session_id"}`) when a
+/// conversation has new messages. Changes made through other replicas
+/// arrive as a `queue` event at least every few seconds.
+#[utoipa::path(get, path = "/v1/agent/events", tag = "agent", security(("agent_token" = [])),
+    responses((status = 200, description = "text/event-stream"), (status = 401, body = ErrorBody)))]
+pub async fn events(
+    State(app): State<AppState>,
+    AnyAgent(_): AnyAgent,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let changes = app.desk.subscribe();
+    let shutdown = app.shutdown.clone();
+    let stream = stream::unfold((changes, shutdown), |(mut changes, mut shutdown)| async move {
+        let event = tokio::select! {
+            change = changes.recv() => match change {
+                Ok(Change::Session(id)) => Event::default()
+                    .event("session")
+                    .data(serde_json::json!({ "session_id": id }).to_string()),
+                Ok(Change::Queue) | Err(RecvError::Lagged(_)) => Event::default().event("queue").data("{}"),
+                Err(RecvError::Closed) => return None,
+            },
+            _ = tokio::time::sleep(OTHER_REPLICAS) => Event::default().event("queue").data("{}"),
+            _ = shutdown.changed() => return None,
+        };
+        Some((Ok(event), (changes, shutdown)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }

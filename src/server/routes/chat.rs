@@ -76,12 +76,15 @@ pub async fn post_message(
 ) -> Result<Json<TurnResponse>, ApiError> {
     let session = session(&app, &id, &headers, None).await?;
     app.limiter.check_session(&session.id)?;
-    let turn = app.desk.user_message(&session, &body.text, body.locale).await?;
+    let turn = app
+        .desk
+        .user_message(&session, &body.text, body.locale, body.article_id.as_deref())
+        .await?;
     if let Some(reply) = &turn.reply {
         app.metrics.decision(reply.decision);
     }
     if let Some(took) = turn.engine_time {
-        app.metrics.engine(took);
+        app.metrics.engine(took.total, took.embedding);
     }
     Ok(Json(turn.into()))
 }

@@ -2,4 +2,5 @@
 
 pub mod agent;
 pub mod chat;
+pub mod content;
 pub mod ops;

@@ -1,0 +1,551 @@
+// End-to-end tests of the chat widget (web/widget.js) and the agent console
+// (web/agent.html) against a real kefu, in headless Chromium.
+//
+//   node --test tests/browser/        (scripts/browser-test does the set-up)
+//
+// One kefu serves every test; each user is a fresh browser context (its own
+// localStorage), so tests do not share conversations unless they say so.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { AGENTS, api, eventually, launchBrowser, screenshots, startKefu } from './harness.mjs';
+
+const SEED = 'abandon ability able about above absent absorb abstract absurd abuse access accident';
+const SEED_WORDS = SEED.split(' ');
+const DESKTOP = { viewport: { width: 1280, height: 800 } };
+const PHONE = {
+  viewport: { width: 375, height: 812 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  userAgent:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1',
+};
+const T = { timeout: 180_000 };
+
+let kefu;
+let browser;
+
+before(
+  async () => {
+    mkdirSync(screenshots, { recursive: true });
+    kefu = await startKefu();
+    browser = await launchBrowser();
+  },
+  // The first start embeds the corpus (minutes in a debug build).
+  { timeout: (Number(process.env.TEST_READY_TIMEOUT_MS) || 10 * 60_000) + 2 * 60_000 },
+);
+
+after(async () => {
+  if (browser) await browser.close().catch(() => {});
+  if (kefu) await kefu.stop();
+});
+
+// ------------------------------------------------------------------ helpers
+
+async function userPage(options = {}) {
+  const { locale = 'zh-CN', device = DESKTOP } = options;
+  const context = await browser.newContext({ ...device, locale });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[user page] ${e.message}`));
+  await page.goto(kefu.url + '/');
+  return { context, page };
+}
+
+async function openWidget(page) {
+  await page.getByTestId('launcher').click();
+  const panel = page.getByTestId('panel');
+  await panel.waitFor({ state: 'visible' });
+  return panel;
+}
+
+async function ask(page, text) {
+  const bots = page.locator('[data-testid=message][data-author=bot]');
+  const failed = page.locator('[data-testid=message][data-author=user].failed');
+  const before = await bots.count();
+  await page.getByTestId('input').fill(text);
+  await page.getByTestId('input').press('Enter');
+  await eventually(async () => (await bots.count()) > before || (await failed.count()) > 0, {
+    timeout: 60_000,
+    message: `the bot's reply to ${JSON.stringify(text)}`,
+  });
+  if ((await failed.count()) > 0) throw new Error(`the widget could not send the message: ${await failed.first().innerText()}`);
+  return bots.nth(before);
+}
+
+async function sessionOf(page) {
+  return page.evaluate(() => window.__kefuWidget.sessionId);
+}
+
+/** Server ids of the messages shown, in order; pending copies as 'pending'. */
+async function shownIds(page) {
+  return page
+    .locator('[data-testid=messages] [data-testid=message]')
+    .evaluateAll((nodes) => nodes.map((n) => n.dataset.messageId || 'pending'));
+}
+
+async function agentPage(agent, options = {}) {
+  const context = await browser.newContext({ ...DESKTOP, locale: 'zh-CN', ...options });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[agent page] ${e.message}`));
+  await page.goto(kefu.url + '/agent');
+  await page.getByTestId('token-input').fill(agent.token);
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('me').filter({ hasText: agent.name }).waitFor();
+  return { context, page };
+}
+
+function row(page, sessionId) {
+  return page.locator(`[data-testid=queue-row][data-session-id="${sessionId}"]`);
+}
+
+/** The lowest text contrast ratio on screen: in the widget, or the page. */
+async function worstContrast(page, inWidget) {
+  return page.evaluate((inWidget) => {
+    const root = inWidget ? document.querySelector('kefu-chat').shadowRoot : document;
+    const parse = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) =>
+      [r, g, b]
+        .map((v) => v / 255)
+        .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+        .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const background = (node) => {
+      for (let n = node; n; n = n.parentElement || (n.getRootNode() && n.getRootNode().host)) {
+        if (!(n instanceof Element)) break;
+        const c = parse(getComputedStyle(n).backgroundColor);
+        if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c;
+      }
+      return [255, 255, 255];
+    };
+    let min = { ratio: 99 };
+    for (const n of root.querySelectorAll('*')) {
+      if (n.getClientRects().length === 0 || n.closest('[disabled]')) continue;
+      const own = Array.from(n.childNodes).some((c) => c.nodeType === 3 && c.textContent.trim());
+      if (!own) continue;
+      const style = getComputedStyle(n);
+      const fg = parse(style.color);
+      const bgc = background(n);
+      const [a, b] = [lum(fg) + 0.05, lum(bgc) + 0.05];
+      const ratio = Math.max(a, b) / Math.min(a, b);
+      if (ratio < min.ratio) min = { ratio, text: n.textContent.trim().slice(0, 40), fg: style.color, bg: String(bgc) };
+    }
+    return min;
+  }, inWidget);
+}
+
+// -------------------------------------------------------------------- tests
+
+describe('chat widget and agent console', () => {
+  // Shared by the handoff tests, which follow one conversation.
+  const handoff = {};
+
+  test('(1) a Chinese question gets the right article, with a typing indicator while the bot works', T, async () => {
+    const { context, page } = await userPage();
+    // The one-tag embed: a shadow root holds the widget.
+    assert.equal(await page.locator('script[src="/widget.js"]').count(), 1);
+    assert.equal(await page.evaluate(() => !!document.querySelector('kefu-chat')?.shadowRoot), true);
+
+    await openWidget(page);
+    // Focus goes to the input when the panel opens.
+    assert.equal(await page.evaluate(() => document.querySelector('kefu-chat').shadowRoot.activeElement?.dataset.testid), 'input');
+    assert.equal(await page.getByTestId('messages').getAttribute('aria-live'), 'polite');
+
+    // Hold the bot's answer back a moment so the indicator can be seen.
+    await page.route('**/v1/sessions/*/messages', async (route) => {
+      if (route.request().method() === 'POST') await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
+    await page.getByTestId('input').fill('怎么开启谷歌验证');
+    await page.getByTestId('send').click();
+    await page.getByTestId('typing').waitFor({ state: 'visible' });
+    const answer = page.locator('[data-testid=message][data-author=bot]').first();
+    await answer.waitFor({ timeout: 60_000 });
+    await page.unroute('**/v1/sessions/*/messages');
+    await page.getByTestId('typing').waitFor({ state: 'hidden' });
+
+    const title = answer.getByTestId('article-title');
+    assert.match(await title.textContent(), /谷歌验证器/);
+    assert.equal(await answer.getByTestId('article').getAttribute('data-article-id'), 'enable-google-authenticator');
+    assert.match(await title.getAttribute('href'), /\/help\/articles\/enable-google-authenticator$/);
+    // Our message is shown once, confirmed by the server (no pending copy).
+    await eventually(async () => (await shownIds(page)).filter((x) => x === 'pending').length === 0, { message: 'the user message confirmed' });
+    assert.equal(await page.locator('[data-testid=message][data-author=user]').count(), 1);
+
+    // "Read the full article" shows the article inline.
+    await answer.getByTestId('read-more').click();
+    const body = answer.getByTestId('article-body');
+    await body.locator('.article-html').waitFor({ timeout: 10_000 });
+    assert.match(await body.innerText(), /Google Authenticator/);
+    assert.equal(await answer.getByTestId('read-more').getAttribute('aria-expanded'), 'true');
+    await answer.getByTestId('read-more').click();
+    await body.waitFor({ state: 'hidden' });
+
+    await page.screenshot({ path: path.join(screenshots, 'widget-desktop.png') });
+    handoff.feedbackPage = { context, page };
+  });
+
+  test('(5) feedback: 👎 brings the follow-up message, and both buttons are disabled', T, async () => {
+    const { page } = handoff.feedbackPage;
+    const answer = page.locator('[data-testid=message][data-author=bot]').first();
+    const bots = await page.locator('[data-testid=message][data-author=bot]').count();
+    await answer.getByTestId('feedback-down').click();
+    await page.locator('[data-testid=message][data-author=bot]').nth(bots).waitFor();
+    const followUp = page.locator('[data-testid=message][data-author=bot]').nth(bots);
+    assert.match(await followUp.innerText(), /抱歉没能帮到您/);
+    assert.equal(await answer.getByTestId('feedback-down').isDisabled(), true);
+    assert.equal(await answer.getByTestId('feedback-up').isDisabled(), true);
+    assert.equal(await answer.getByTestId('feedback-down').getAttribute('aria-pressed'), 'true');
+    assert.match(await answer.locator('.fb-note').innerText(), /感谢/);
+    // The follow-up arrives in the POST's answer and on the live stream: shown once.
+    await page.waitForTimeout(500);
+    const ids = await shownIds(page);
+    assert.equal(new Set(ids).size, ids.length, `duplicate messages: ${ids}`);
+
+    // 👍 on a second answer just says thanks.
+    const second = await ask(page, '提币手续费是多少');
+    if ((await second.getByTestId('feedback-up').count()) > 0) {
+      await second.getByTestId('feedback-up').click();
+      await second.locator('.fb-note').filter({ hasText: '感谢' }).waitFor();
+      assert.equal(await second.getByTestId('feedback-up').getAttribute('aria-pressed'), 'true');
+    }
+  });
+
+  test('(6) a reload keeps the conversation, without duplicates, and remembers the feedback', T, async () => {
+    const { page } = handoff.feedbackPage;
+    const session = await sessionOf(page);
+    const idsBefore = await shownIds(page);
+    await page.reload();
+    // The panel was open: it opens again, with the same transcript.
+    await page.getByTestId('panel').waitFor({ state: 'visible' });
+    await eventually(async () => (await shownIds(page)).length === idsBefore.length, { message: 'the transcript restored' });
+    assert.deepEqual(await shownIds(page), idsBefore);
+    assert.equal(await sessionOf(page), session);
+    const answer = page.locator('[data-testid=message][data-author=bot]').first();
+    assert.equal(await answer.getByTestId('feedback-down').isDisabled(), true);
+    assert.match(await answer.getByTestId('article-title').textContent(), /谷歌验证器/);
+    await handoff.feedbackPage.context.close();
+  });
+
+  test('(8) quick-reply chips on first open answer with their article; 中/EN switches the language', T, async () => {
+    const { context, page } = await userPage({ locale: 'en-US' });
+    await openWidget(page);
+    // English browser: English UI.
+    assert.match(await page.getByTestId('handoff-button').innerText(), /Talk to a person/);
+    const chips = page.locator('.welcome [data-testid=chip]');
+    await chips.first().waitFor();
+    assert.ok((await chips.count()) >= 3, 'at least three quick replies');
+
+    // Switch to Chinese: the chips are fetched again in Chinese.
+    await page.getByTestId('lang-switch').click();
+    assert.match(await page.getByTestId('handoff-button').innerText(), /转人工/);
+    await eventually(async () => /[\u4e00-\u9fff]/.test(await page.locator('.welcome [data-testid=chip]').first().innerText()), {
+      message: 'Chinese chips',
+    });
+    const chip = page.locator('.welcome [data-testid=chip]').first();
+    const articleId = await chip.getAttribute('data-article-id');
+    const label = await chip.innerText();
+    await chip.click();
+    const answer = page.locator('[data-testid=message][data-author=bot]').first();
+    await answer.waitFor({ timeout: 60_000 });
+    assert.equal(await answer.getByTestId('article').getAttribute('data-article-id'), articleId);
+    assert.equal(await page.locator('[data-testid=message][data-author=user]').first().innerText().then((t) => t.includes(label)), true);
+    // The chips were for the first open only.
+    assert.equal(await page.locator('.welcome [data-testid=chip]').count(), 0);
+
+    // And back to English: the answer comes in English.
+    await page.getByTestId('lang-switch').click();
+    const en = await ask(page, '怎么充值');
+    assert.doesNotMatch(await en.getByTestId('article-title').innerText(), /[\u4e00-\u9fff]/);
+    await context.close();
+  });
+
+  test('the help center page has the widget, and its "Chat with us" button opens it', T, async () => {
+    const { context, page } = await userPage({ locale: 'en-US' });
+    await page.goto(kefu.url + '/help/articles/withdraw-crypto?lang=en');
+    await page.locator('[data-kefu-open]').first().click();
+    await page.getByTestId('panel').waitFor({ state: 'visible' });
+    assert.equal(await page.evaluate(() => document.querySelector('kefu-chat').shadowRoot.activeElement?.dataset.testid), 'input');
+    await context.close();
+  });
+
+  test('(2) an out-of-scope question, then "talk to a person": the user is handed off', T, async () => {
+    const { context, page } = await userPage();
+    await openWidget(page);
+    const reply = await ask(page, '你们公司楼下的咖啡店几点开门');
+    const handedOff = (await page.getByTestId('waiting').count()) > 0;
+    if (!handedOff) {
+      // The bot offered articles instead: the user asks for a person.
+      assert.ok(await reply.isVisible());
+      await page.getByTestId('handoff-button').click();
+    }
+    await page.getByTestId('waiting').waitFor({ state: 'visible' });
+    assert.match(await page.getByTestId('waiting').innerText(), /人工客服/);
+    assert.match(await page.getByTestId('status').innerText(), /转接/);
+    handoff.user = { context, page, session: await sessionOf(page), question: '你们公司楼下的咖啡店几点开门' };
+  });
+
+  test('(3) an agent signs in, sees the ticket in the queue, claims it and replies', T, async () => {
+    const { page } = await agentPage(AGENTS.alice);
+    handoff.agent = page;
+    assert.match(await page.getByTestId('me').innerText(), /alice/);
+    const r = row(page, handoff.user.session);
+    await r.waitFor({ timeout: 15_000 });
+    assert.equal(await r.getAttribute('data-status'), 'pending');
+    assert.ok(['normal', 'urgent'].includes(await r.getAttribute('data-priority')));
+    // The age ticks.
+    const seconds = async () => {
+      const m = /(?:(\d+)m )?(\d+)s/.exec(await r.getByTestId('age').innerText());
+      return Number(m[1] || 0) * 60 + Number(m[2]);
+    };
+    const age1 = await seconds();
+    await page.waitForTimeout(2_200);
+    assert.ok((await seconds()) > age1, 'the age shown goes up');
+
+    await r.getByTestId('claim').click();
+    const transcript = page.getByTestId('transcript');
+    await transcript.filter({ hasText: handoff.user.question }).waitFor();
+    await page.locator('[data-testid=ticket-status]', { hasText: 'Assigned' }).waitFor();
+    // Bot messages carry the decision and confidence.
+    assert.match(await transcript.locator('[data-author=bot] [data-testid=bot-meta]').first().innerText(), /confidence \d+%/);
+    handoff.ticketId = Number(await row(page, handoff.user.session).getAttribute('data-ticket-id'));
+
+    await page.getByTestId('reply-input').fill('您好，我是 alice，很高兴为您服务。');
+    await page.getByTestId('reply-input').press('Control+Enter');
+    await transcript.locator('[data-author=agent]', { hasText: '很高兴为您服务' }).waitFor();
+    assert.equal(await page.getByTestId('reply-input').inputValue(), '');
+
+    // Internal note and article link insertion.
+    await page.getByTestId('note-input').fill('用户问的是线下咖啡店，与平台无关。');
+    await page.getByTestId('note-add').click();
+    await page.getByTestId('notes').filter({ hasText: '线下咖啡店' }).waitFor();
+    await page.locator('#article-tool summary').click();
+    await page.getByTestId('article-search').fill('提币');
+    const result = page.getByTestId('article-result').first();
+    await result.waitFor({ timeout: 10_000 });
+    await result.getByTestId('article-insert').click();
+    assert.match(await page.getByTestId('reply-input').inputValue(), /http:\/\/127\.0\.0\.1:\d+\/help\/articles\/[\w-]+/);
+    await page.getByTestId('reply-input').fill('');
+    await page.locator('#article-tool summary').click();
+    await page.screenshot({ path: path.join(screenshots, 'agent-console.png') });
+    const worst = await worstContrast(page, false);
+    assert.ok(worst.ratio >= 4.5, `low contrast in the console: ${JSON.stringify(worst)}`);
+  });
+
+  test('(4) the user sees the agent join and the reply live, without reloading', T, async () => {
+    const { page } = handoff.user;
+    const banner = page.getByTestId('agent-joined');
+    await banner.waitFor({ timeout: 15_000 });
+    assert.match(await banner.innerText(), /alice/);
+    const reply = page.locator('[data-testid=message][data-author=agent]', { hasText: '很高兴为您服务' });
+    await reply.waitFor({ timeout: 15_000 });
+    assert.match(await reply.locator('.who').innerText(), /alice/);
+    assert.equal(await page.locator('[data-testid=message][data-author=system]', { hasText: 'alice' }).count(), 1);
+
+    // The user answers; the agent sees it live.
+    await page.getByTestId('input').fill('好的，谢谢');
+    await page.getByTestId('input').press('Enter');
+    await handoff.agent.getByTestId('transcript').locator('[data-author=user]', { hasText: '好的，谢谢' }).waitFor({ timeout: 15_000 });
+    const ids = await shownIds(page);
+    assert.equal(new Set(ids).size, ids.length, `duplicate messages: ${ids}`);
+    await page.screenshot({ path: path.join(screenshots, 'widget-agent-joined.png') });
+  });
+
+  test('a second agent gets a readable 409 when the ticket is already taken', T, async () => {
+    const other = await userPage();
+    await openWidget(other.page);
+    await other.page.getByTestId('handoff-button').click();
+    await other.page.getByTestId('waiting').waitFor();
+    const session = await sessionOf(other.page);
+
+    const { context, page } = await agentPage(AGENTS.bob);
+    const stale = row(page, session);
+    await stale.waitFor({ timeout: 15_000 });
+    const ticketId = await stale.getAttribute('data-ticket-id');
+    // Bob's console stops hearing about changes (its live feed and queue
+    // reads fail), so his claim button goes stale; then alice claims.
+    await page.route('**/v1/agent/events', (route) => route.abort());
+    await page.route(
+      (url) => url.pathname === '/v1/agent/tickets',
+      (route) => (route.request().method() === 'GET' ? route.abort() : route.continue()),
+    );
+    const claimed = await api(kefu, 'POST', `/v1/agent/tickets/${ticketId}/claim`, { token: AGENTS.alice.token });
+    assert.equal(claimed.status, 200, claimed.text);
+    await stale.getByTestId('claim').click();
+    const alert = page.getByTestId('error');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /已被其他客服接走|Someone else has it/);
+    assert.equal(await alert.getAttribute('data-status'), '409');
+    // Meanwhile the user of that ticket sees alice join.
+    await other.page.getByTestId('agent-joined').filter({ hasText: 'alice' }).waitFor({ timeout: 15_000 });
+    await other.context.close();
+    await context.close();
+  });
+
+  test('a dropped connection (kefu restarts) loses and duplicates nothing', T, async () => {
+    const { page } = handoff.user;
+    const before = await shownIds(page);
+    await kefu.restart(1_500);
+    // The agent answers while the user's stream is reconnecting.
+    const sent = await api(kefu, 'POST', `/v1/agent/tickets/${handoff.ticketId}/messages`, {
+      token: AGENTS.alice.token,
+      body: { text: '服务器重启后的回复' },
+    });
+    assert.equal(sent.status, 201, sent.text);
+    const late = page.locator('[data-testid=message][data-author=agent]', { hasText: '服务器重启后的回复' });
+    await late.waitFor({ timeout: 60_000 });
+    const after = await shownIds(page);
+    assert.deepEqual(after.slice(0, before.length), before);
+    assert.equal(new Set(after).size, after.length, `duplicate messages: ${after}`);
+    assert.equal(await late.count(), 1);
+    // The console reconnects too, and shows it.
+    await handoff.agent.getByTestId('live').filter({ hasText: 'Live' }).waitFor({ timeout: 60_000 });
+    await handoff.agent.getByTestId('transcript').locator('[data-author=agent]', { hasText: '服务器重启后的回复' }).waitFor({ timeout: 15_000 });
+    // The reconnecting notice is gone.
+    await page.getByTestId('reconnecting').waitFor({ state: 'hidden', timeout: 30_000 });
+  });
+
+  test('resolving the ticket gives the conversation back to the bot (and a closed panel counts it as unread)', T, async () => {
+    const agent = handoff.agent;
+    await handoff.user.page.getByTestId('close').click();
+    await handoff.user.page.getByTestId('panel').waitFor({ state: 'hidden' });
+    await agent.getByTestId('status-waiting').click();
+    await agent.locator('[data-testid=ticket-status]', { hasText: 'Waiting on user' }).waitFor();
+    await agent.getByTestId('status-resolved').click();
+    await agent.locator('[data-testid=ticket-status]', { hasText: 'Resolved' }).waitFor();
+    const { page } = handoff.user;
+    await eventually(async () => /条新消息/.test(await page.getByTestId('launcher').getAttribute('aria-label')), {
+      message: 'the unread count on the launcher',
+    });
+    await page.getByTestId('launcher').click();
+    assert.doesNotMatch(await page.getByTestId('launcher').getAttribute('aria-label'), /条新消息/);
+    await page.getByTestId('agent-joined').waitFor({ state: 'detached', timeout: 15_000 });
+    assert.match(await page.getByTestId('status').innerText(), /智能助手/);
+    await handoff.user.context.close();
+  });
+
+  test('(7) a pasted seed phrase shows the warning, and the agent never sees the words', T, async () => {
+    const { context, page } = await userPage();
+    await openWidget(page);
+    const reply = await ask(page, SEED);
+    const warning = reply.getByTestId('warning');
+    await warning.waitFor();
+    assert.equal(await warning.getAttribute('role'), 'alert');
+    assert.equal(await warning.getAttribute('data-warning'), 'secret_shared');
+    assert.match(await warning.innerText(), /助记词/);
+    // The user's own copy is replaced by the stored, redacted one.
+    const mine = page.locator('[data-testid=message][data-author=user]').first();
+    await eventually(async () => !(await mine.innerText()).includes('abandon'), { message: 'the redacted user message' });
+    assert.match(await mine.innerText(), /助记词（已隐藏）/);
+    await page.screenshot({ path: path.join(screenshots, 'widget-seed-warning.png') });
+
+    await page.getByTestId('handoff-button').click();
+    await page.getByTestId('waiting').waitFor();
+    const session = await sessionOf(page);
+    const { context: agentContext, page: agent } = await agentPage(AGENTS.bob);
+    await row(agent, session).waitFor({ timeout: 15_000 });
+    await row(agent, session).getByTestId('claim').click();
+    await agent.getByTestId('transcript').locator('[data-author=bot] [data-testid=bot-meta]').first().waitFor();
+    const text = await agent.locator('body').innerText();
+    const html = await agent.content();
+    for (const word of ['abandon', 'ability', 'absurd', 'accident', 'abstract']) {
+      assert.ok(!text.includes(word), `the agent's screen shows "${word}"`);
+      assert.ok(!html.includes(word), `the agent's page holds "${word}"`);
+    }
+    assert.ok(SEED_WORDS.length === 12);
+    await agentContext.close();
+    await context.close();
+  });
+
+  test('(9) phone width: the panel fills the screen and everything still works', T, async () => {
+    const { context, page } = await userPage({ device: PHONE });
+    const launcher = page.getByTestId('launcher');
+    const box = await launcher.boundingBox();
+    assert.ok(box.x + box.width <= 375 && box.y + box.height <= 812, 'launcher on screen');
+    await launcher.click();
+    const panel = page.getByTestId('panel');
+    await panel.waitFor({ state: 'visible' });
+    await panel.evaluate((node) => Promise.all(node.getAnimations().map((a) => a.finished)));
+    const p = await panel.boundingBox();
+    assert.deepEqual([p.x, p.y, p.width, p.height].map(Math.round), [0, 0, 375, 812]);
+    // The launcher hides behind the full-screen panel; close is in the header.
+    assert.equal(await launcher.isVisible(), false);
+    const input = await page.getByTestId('input').boundingBox();
+    assert.ok(input.y + input.height <= 812 && input.width > 200, 'input visible and wide');
+    const answer = await ask(page, '提币一直没到账怎么办');
+    await answer.waitFor();
+    // Nothing overflows sideways.
+    const overflow = await page.evaluate(() => {
+      const root = document.querySelector('kefu-chat').shadowRoot;
+      const scroller = root.querySelector('.scroller');
+      return scroller.scrollWidth - scroller.clientWidth;
+    });
+    assert.ok(overflow <= 0, `horizontal overflow ${overflow}px`);
+    await page.screenshot({ path: path.join(screenshots, 'widget-phone.png') });
+
+    // Esc closes and gives focus back to the launcher.
+    await page.getByTestId('input').press('Escape');
+    await panel.waitFor({ state: 'hidden' });
+    await launcher.waitFor({ state: 'visible' });
+    assert.equal(await page.evaluate(() => document.querySelector('kefu-chat').shadowRoot.activeElement?.dataset.testid), 'launcher');
+    await context.close();
+  });
+
+  test('embedded on another origin with the one tag: asks, hands off and hears the agent live (CORS)', T, async () => {
+    // The host page comes from a server of its own (another port: another
+    // origin); the script, the styles and the API from kefu.
+    const kefuOrigin = kefu.url;
+    const shop = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+        <style>* { font-size: 40px !important; color: red; } button { background: hotpink; }</style></head>
+        <body><h1>Another site</h1>
+        <script src="${kefuOrigin}/widget.js" data-kefu-url="${kefuOrigin}" defer></script></body></html>`);
+    });
+    await new Promise((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    const context = await browser.newContext({ ...DESKTOP, locale: 'zh-CN' });
+    const consoleErrors = [];
+    try {
+      const page = await context.newPage();
+      page.on('pageerror', (e) => console.error(`[shop page] ${e.message}`));
+      page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+      await page.goto(`http://127.0.0.1:${shop.address().port}/`);
+      await openWidget(page);
+      const answer = await ask(page, '怎么开启谷歌验证').catch(async (e) => {
+        await page.waitForTimeout(300); // let the console messages arrive
+        throw new Error(`${e.message}\nbrowser console:\n${consoleErrors.join('\n')}`);
+      });
+      assert.equal(await answer.getByTestId('article').getAttribute('data-article-id'), 'enable-google-authenticator');
+      // The host page's rules do not reach into the widget.
+      assert.equal(await answer.getByTestId('article-title').evaluate((n) => getComputedStyle(n).fontSize), '15px');
+      assert.match(await answer.getByTestId('article-title').getAttribute('href'), new RegExp(`^${kefuOrigin}/help/articles/`));
+      await answer.getByTestId('read-more').click();
+      await answer.locator('.article-html').waitFor({ timeout: 10_000 });
+      await page.getByTestId('handoff-button').click();
+      await page.getByTestId('waiting').waitFor();
+      const session = await sessionOf(page);
+      const queue = await api(kefu, 'GET', '/v1/agent/tickets', { token: AGENTS.bob.token });
+      const ticket = queue.json.tickets.find((t) => t.session_id === session);
+      assert.ok(ticket, 'the ticket is in the queue');
+      assert.equal((await api(kefu, 'POST', `/v1/agent/tickets/${ticket.id}/claim`, { token: AGENTS.bob.token })).status, 200);
+      await page.getByTestId('agent-joined').filter({ hasText: 'bob' }).waitFor({ timeout: 15_000 });
+    } finally {
+      await context.close();
+      shop.close();
+    }
+  });
+
+  test('the host page cannot restyle the widget, and its text meets contrast 4.5:1', T, async () => {
+    const { context, page } = await userPage();
+    // The demo page styles every <button> yellow; the launcher stays blue.
+    const bg = await page.getByTestId('launcher').evaluate((b) => getComputedStyle(b).backgroundColor);
+    assert.equal(bg, 'rgb(11, 87, 208)');
+    await openWidget(page);
+    await ask(page, '怎么开启谷歌验证');
+    const worst = await worstContrast(page, true);
+    assert.ok(worst.ratio >= 4.5, `low contrast: ${JSON.stringify(worst)}`);
+    await context.close();
+  });
+});
