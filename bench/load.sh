@@ -64,5 +64,5 @@ end
 LUA
 wrk -t"$(( connections < 2 ? 1 : 2 ))" -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port"
 echo "decisions during the run (a handoff would silence that session's bot):"
-curl -sf "http://127.0.0.1:$port/metrics" | grep -E '^kefu_(decisions_total|engine_seconds_(sum|count))' || true
+curl -sf "http://127.0.0.1:$port/metrics" | grep -E '^kefu_(decisions_total|(engine|embedding)_seconds_(sum|count))' || true
 echo "kefu peak resident memory: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"
