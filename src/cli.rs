@@ -429,9 +429,9 @@ fn serve(mut settings: Settings, address: Option<std::net::SocketAddr>) -> anyho
     }
     // The desk already runs one engine call per core; candle's shared
     // barrier pool sized to the cores on top of that makes concurrent calls
-    // wait on each other (measured with bench/load.sh, 1 connection: p50
-    // 175 ms with 2 threads per call, 23 ms with 1). No other thread exists
-    // yet, so changing the environment here is sound.
+    // wait on each other (bench/load.sh at 32 connections: 54.7 requests/s
+    // with 2 threads per call, 69.9 with 1). No other thread exists yet, so
+    // changing the environment here is sound.
     if std::env::var_os("RAYON_NUM_THREADS").is_none() {
         std::env::set_var("RAYON_NUM_THREADS", "1");
     }

@@ -164,19 +164,21 @@ pub async fn search(State(app): State<AppState>, Query(q): Query<PageQuery>, hea
     page(lang, text(lang, "搜索", "Search"), "/help/search", &body)
 }
 
-/// A snippet as HTML: the text escaped, matches in `<mark>`.
+/// A snippet as HTML: the text escaped, matches in `<mark>`, and Markdown's
+/// bold markers (the passage is cut from the article source) dropped.
 pub fn snippet_html(snippet: &Snippet) -> String {
+    let plain = |s: &str| escape(&s.replace("**", ""));
     let mut out = String::with_capacity(snippet.text.len() + 16 * snippet.highlights.len());
     let mut at = 0;
     for r in &snippet.highlights {
         let (Some(before), Some(marked)) = (snippet.text.get(at..r.start), snippet.text.get(r.clone())) else {
             continue;
         };
-        out.push_str(&escape(before));
+        out.push_str(&plain(before));
         let _ = write!(out, "<mark>{}</mark>", escape(marked));
         at = r.end;
     }
-    out.push_str(&escape(snippet.text.get(at..).unwrap_or("")));
+    out.push_str(&plain(snippet.text.get(at..).unwrap_or("")));
     out
 }
 
@@ -340,7 +342,7 @@ mod tests {
     #[test]
     fn snippets_escape_text_and_mark_matches() {
         let snippet = Snippet {
-            text: "提币 <b>地址</b> & 网络".to_string(),
+            text: "提币 <b>地址</b> & **网络**".to_string(),
             highlights: vec![0..6, 10..16],
         };
         assert_eq!(
