@@ -147,8 +147,8 @@ impl Engine {
         let article = self.corpus.article(id)?;
         Some(ArticleSummary {
             id: id.to_string(),
-            title: article.title.get(lang).cloned().unwrap_or_default(),
-            excerpt: excerpt(article.body.get(lang).map_or("", String::as_str), EXCERPT_CHARS),
+            title: article.title.text(lang).to_string(),
+            excerpt: excerpt(article.body.text(lang), EXCERPT_CHARS),
             url: format!("{}/help/articles/{id}", base_url.trim_end_matches('/')),
         })
     }

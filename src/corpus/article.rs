@@ -95,6 +95,13 @@ impl<T> Localized<T> {
     }
 }
 
+impl Localized<String> {
+    /// The text in `lang`, falling back to the other language, else empty.
+    pub fn text(&self, lang: Lang) -> &str {
+        self.get(lang).map_or("", String::as_str)
+    }
+}
+
 /// How urgent a topic is for the human queue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -161,6 +161,11 @@ impl Corpus {
     pub fn article(&self, id: &str) -> Option<&Article> {
         self.articles.iter().find(|a| a.id.as_str() == id)
     }
+
+    /// The category with `id`.
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.id == id)
+    }
 }
 
 fn parse_categories(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<Category> {

@@ -801,15 +801,11 @@ impl Desk {
 }
 
 fn session_lang(session: &Session) -> Option<Lang> {
-    parse_lang(session.locale.as_deref())
+    session.locale.as_deref().and_then(Lang::parse)
 }
 
 fn ticket_lang(ticket: &Ticket) -> Option<Lang> {
-    parse_lang(ticket.locale.as_deref())
-}
-
-fn parse_lang(name: Option<&str>) -> Option<Lang> {
-    name.and_then(Lang::parse)
+    ticket.locale.as_deref().and_then(Lang::parse)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

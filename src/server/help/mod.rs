@@ -61,14 +61,14 @@ pub async fn category(
 ) -> Response {
     let lang = page_lang(&q, &headers);
     let engine = app.desk.engine();
-    let Some(category) = engine.corpus().categories.iter().find(|c| c.id == id) else {
+    let Some(category) = engine.corpus().category(&id) else {
         return not_found(lang);
     };
     let name = category_name(category, lang);
     let mut body = breadcrumb(lang, None);
     let _ = write!(body, "<h1>{}</h1><ul class=\"articles\">", escape(name));
     for a in in_category(engine, &category.id) {
-        let summary = excerpt(a.body.get(lang).map_or("", String::as_str), 140);
+        let summary = excerpt(a.body.text(lang), 140);
         let _ = write!(body, "<li>{}<p>{}</p></li>", article_link(a, lang), escape(&summary));
     }
     body.push_str("</ul>");
@@ -87,14 +87,14 @@ pub async fn article(
     let Some(article) = engine.article(&id) else {
         return not_found(lang);
     };
-    let category = engine.corpus().categories.iter().find(|c| c.id == article.category);
-    let title = article.title.get(lang).map_or("", String::as_str);
+    let category = engine.corpus().category(&article.category);
+    let title = article.title.text(lang);
     let mut body = breadcrumb(lang, category);
     let _ = write!(
         body,
         r#"<article><h1>{}</h1>{}</article>"#,
         escape(title),
-        markdown::to_html(article.body.get(lang).map_or("", String::as_str))
+        markdown::to_html(article.body.text(lang))
     );
     let related: Vec<&Article> = in_category(engine, &article.category)
         .into_iter()
@@ -242,7 +242,7 @@ fn article_link(a: &Article, lang: Lang) -> String {
         r#"<a href="/help/articles/{id}?lang={l}">{title}</a>"#,
         id = escape(a.id.as_str()),
         l = lang.as_str(),
-        title = escape(a.title.get(lang).map_or("", String::as_str)),
+        title = escape(a.title.text(lang)),
     )
 }
 

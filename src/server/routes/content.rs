@@ -56,9 +56,9 @@ pub async fn article(
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "article_not_found", format!("no article {id}")))?;
     Ok(Json(ArticleDto {
         id: article.id.to_string(),
-        title: article.title.get(lang).cloned().unwrap_or_default(),
+        title: article.title.text(lang).to_string(),
         category: article.category.clone(),
-        html: markdown::to_html(article.body.get(lang).map_or("", String::as_str)),
+        html: markdown::to_html(article.body.text(lang)),
         url: format!("/help/articles/{id}?lang={}", lang.as_str()),
     }))
 }
