@@ -2,7 +2,6 @@
 //! Errors travel up as `anyhow` and `main` prints them; nothing here panics
 //! on bad input.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,20 +10,13 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::answer::{Confidence, Thresholds};
 use crate::config::{new_token, token_hash, AgentAccount, Role, Settings};
-use crate::corpus::{Corpus, HandoffPolicy};
-use crate::embed::Embedder;
+use crate::corpus::Corpus;
 use crate::engine::Engine;
-use crate::eval::dataset::DatasetKind;
-use crate::eval::intent::evaluate_intents;
-use crate::eval::{
-    calibrate, cross_validate, decision_samples, evaluate_decisions, evaluate_scores, load_queries, score_queries,
-    DecisionReport,
-};
 use crate::index::{ArticleIndex, Freshness};
-use crate::rank::{fuse, Fusion};
 use crate::server::{shutdown_signal, Application};
+
+mod eval;
 
 /// kefu (客服): FAQ answer engine for help centers.
 #[derive(Debug, Parser)]
@@ -85,36 +77,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Measure ranking quality on a labelled query file.
-    Eval {
-        /// JSON Lines file of labelled questions.
-        #[arg(long, default_value = "tests/eval/queries.jsonl")]
-        queries: PathBuf,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-        /// How many misses to list.
-        #[arg(long, default_value_t = 15)]
-        misses: usize,
-        /// Also compare fusion methods and weights.
-        #[arg(long)]
-        sweep: bool,
-        /// Refit the confidence model and thresholds on these questions, and
-        /// estimate them by 5-fold cross-validation.
-        #[arg(long)]
-        calibrate: bool,
-        /// Answered-question precision the calibrated thresholds must reach.
-        #[arg(long, default_value_t = 0.95)]
-        target_precision: f64,
-        /// Evaluate on a public intent dataset instead (banking77 or
-        /// clinc150): its training questions are the corpus, its test
-        /// questions the queries.
-        #[arg(long)]
-        dataset: Option<DatasetKind>,
-        /// Where the dataset is (default: ../shared/datasets/NAME).
-        #[arg(long, requires = "dataset")]
-        dataset_dir: Option<PathBuf>,
-    },
+    /// Measure ranking and decision quality: on a labelled query file, on
+    /// the corpus's own similar questions (--folds) or on a public intent
+    /// dataset (--dataset).
+    Eval(eval::EvalArgs),
 }
 
 impl Cli {
@@ -239,168 +205,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             eprintln!("(loaded in {loaded:.1?}, answered in {search_time:.1?})");
         }
-        Command::Eval {
-            ref queries,
-            json,
-            misses,
-            sweep,
-            calibrate: recalibrate,
-            target_precision,
-            dataset,
-            ref dataset_dir,
-        } => {
-            if let Some(kind) = dataset {
-                return eval_dataset(&settings, kind, dataset_dir.as_deref(), json);
-            }
-            let engine = open_engine(&settings)?;
-            let (corpus, ranker) = (engine.corpus(), engine.answerer().ranker());
-            let queries = load_queries(queries, corpus)?;
-            let scored = score_queries(ranker, &queries)?;
-            let ids: Vec<String> = corpus.articles.iter().map(|a| a.id.to_string()).collect();
-            let fusion = ranker.fusion();
-            let mut rows = vec![
-                ("bm25".to_string(), evaluate_scores(&ids, &scored, |b, _| b.to_vec())),
-                (
-                    "embedding".to_string(),
-                    evaluate_scores(&ids, &scored, |_, s| s.to_vec()),
-                ),
-            ];
-            if sweep {
-                rows.push((
-                    "rrf k=60".into(),
-                    evaluate_scores(&ids, &scored, |b, s| fuse(b, s, Fusion::Reciprocal { k: 60.0 })),
-                ));
-                for w in 1..10 {
-                    let f = Fusion::Weighted {
-                        embedding_weight: w as f32 / 10.0,
-                    };
-                    rows.push((
-                        format!("weighted w={:.1}", w as f32 / 10.0),
-                        evaluate_scores(&ids, &scored, |b, s| fuse(b, s, f)),
-                    ));
-                }
-            }
-            rows.push((
-                format!("hybrid ({})", serde_json::to_string(&fusion)?),
-                evaluate_scores(&ids, &scored, |b, s| fuse(b, s, fusion)),
-            ));
-            if json {
-                let map: serde_json::Map<String, serde_json::Value> = rows
-                    .iter()
-                    .map(|(k, v)| Ok((k.clone(), serde_json::to_value(v)?)))
-                    .collect::<anyhow::Result<_>>()?;
-                println!("{}", serde_json::to_string_pretty(&map)?);
-                return Ok(());
-            }
-            println!("{} in-scope questions", rows[0].1.questions);
-            println!(
-                "{:<48} {:>7} {:>7} {:>7} {:>7}",
-                "ranking", "top-1", "rec@3", "rec@5", "MRR"
-            );
-            for (name, r) in &rows {
-                println!(
-                    "{name:<48} {:>6.1}% {:>6.1}% {:>6.1}% {:>7.3}",
-                    100.0 * r.top1,
-                    100.0 * r.recall_at_3,
-                    100.0 * r.recall_at_5,
-                    r.mrr
-                );
-            }
-            let always: HashSet<String> = corpus
-                .articles
-                .iter()
-                .filter(|a| a.handoff == HandoffPolicy::Always)
-                .map(|a| a.id.to_string())
-                .collect();
-            let samples = decision_samples(&ids, &scored, fusion);
-            let report = evaluate_decisions(&samples, &Confidence::default(), &Thresholds::default(), &always);
-            print_decisions("decisions with the default confidence and thresholds", &report);
-            if recalibrate {
-                let (confidence, thresholds) = calibrate(&samples, target_precision, &always);
-                println!("calibrated on these questions (target precision {target_precision}):");
-                println!("  {confidence:?}");
-                println!("  {thresholds:?}");
-                print_decisions(
-                    "  on these questions",
-                    &evaluate_decisions(&samples, &confidence, &thresholds, &always),
-                );
-                print_decisions(
-                    "  5-fold cross-validated",
-                    &cross_validate(&samples, 5, target_precision, &always),
-                );
-            }
-            let hybrid = &rows[rows.len() - 1].1;
-            for m in hybrid.misses.iter().take(misses) {
-                let rank = m.rank.map_or("-".to_string(), |r| r.to_string());
-                println!(
-                    "  miss (rank {rank:>2}) {} → want {}, got {}",
-                    m.query,
-                    m.expected,
-                    m.got.join(", ")
-                );
-            }
-        }
+        Command::Eval(ref args) => eval::run(&settings, args)?,
     }
-    Ok(())
-}
-
-fn eval_dataset(settings: &Settings, kind: DatasetKind, dir: Option<&Path>, json: bool) -> anyhow::Result<()> {
-    let dir = dir.map_or_else(|| Path::new("../shared/datasets").join(kind.name()), Path::to_path_buf);
-    let dataset = kind.load(&dir)?;
-    let embedder = Embedder::load(&settings.model)?;
-    let started = Instant::now();
-    let mut bar: Box<dyn FnMut(usize, usize)> = Box::new(|_, _| {});
-    let data = settings.data_dir.join("eval").join(kind.name());
-    let report = evaluate_intents(&dataset, &embedder, &data, |stage, done, total| {
-        if done == 1 {
-            bar = Box::new(progress_bar(stage, "texts"));
-        }
-        bar(done, total);
-    })?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
-    }
-    println!(
-        "{}: {} intents; choosing on {} held-out training questions with {} as the corpus; testing {} questions against all {} training questions",
-        report.dataset,
-        report.intents,
-        report.held_out_examples,
-        report.fit_examples,
-        report.test_questions,
-        report.fit_examples + report.held_out_examples
-    );
-    println!("{:<46} {:>9} {:>7}  method", "ranking", "held-out", "test");
-    for row in &report.rows {
-        println!(
-            "{:<46} {:>8.1}% {:>6.1}%  {}",
-            row.label,
-            100.0 * row.held_out_top1,
-            100.0 * row.test_top1,
-            row.method
-        );
-    }
-    eprintln!("({:.1?})", started.elapsed());
     Ok(())
 }
 
 fn load(corpus: &Path) -> anyhow::Result<Corpus> {
     Corpus::load(corpus).with_context(|| format!("cannot load the corpus in {}", corpus.display()))
-}
-
-fn print_decisions(title: &str, r: &DecisionReport) {
-    println!("{title}:");
-    println!(
-        "  answered {} right / {} wrong / {} out-of-scope; clarified {} right / {} wrong / {} out-of-scope; handed off {} as required / {} other in-scope / {} out-of-scope",
-        r.answered_right, r.answered_wrong, r.answered_out_of_scope, r.clarified_right, r.clarified_wrong,
-        r.clarified_out_of_scope, r.handed_off_as_required, r.handed_off_in_scope, r.handed_off_out_of_scope
-    );
-    println!(
-        "  answered precision {:.1}%, coverage {:.1}%, out-of-scope handoff recall {:.1}%",
-        100.0 * r.answered_precision,
-        100.0 * r.coverage,
-        100.0 * r.out_of_scope_handoff_recall
-    );
 }
 
 /// Loads the corpus, index, model and vectors, with progress bars.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_yaml_ng::Value;
 use sha2::{Digest, Sha256};
 
-use crate::answer::Thresholds;
+use crate::answer::{Confidence, Thresholds};
 use crate::rank::Fusion;
 
 /// Why the settings could not be loaded.
@@ -59,6 +59,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Confidence thresholds for answering and clarifying.
     pub answer: Thresholds,
+    /// The confidence model (`kefu eval --calibrate` fits one and prints
+    /// these entries).
+    pub confidence: Confidence,
     /// How BM25 and embedding scores are fused.
     pub fusion: Fusion,
     /// Input and traffic limits.
@@ -79,6 +82,7 @@ impl Default for Settings {
             database_url: None,
             public_url: None,
             answer: Thresholds::default(),
+            confidence: Confidence::default(),
             fusion: Fusion::default(),
             limits: Limits::default(),
             agents: Vec::new(),

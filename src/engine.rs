@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::answer::{Answerer, Confidence, Reply};
+use crate::answer::{Answerer, Reply};
 use crate::config::Settings;
 use crate::corpus::{Article, Corpus, CorpusError, Lang};
 use crate::embed::{EmbedError, Embedder};
@@ -91,7 +91,7 @@ impl Engine {
         let cache = settings.data_dir.join("vectors.bin");
         let (vectors, _) = ArticleVectors::build(&corpus, &embedder, &cache, embed_progress)?;
         let ranker = Ranker::new(&corpus, index, vectors, embedder, settings.fusion);
-        let answerer = Answerer::new(&corpus, ranker, Confidence::default(), settings.answer);
+        let answerer = Answerer::new(&corpus, ranker, settings.confidence, settings.answer);
         Ok(Engine { corpus, answerer })
     }
 

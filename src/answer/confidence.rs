@@ -45,6 +45,7 @@ impl Features {
 
 /// A fitted logistic model: feature standardization and weights.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Confidence {
     /// Feature means used for standardization.
     pub mean: [f32; 4],

@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::{Corpus, HandoffPolicy};
-use crate::rank::{RankError, Ranked, Ranker};
+use crate::rank::{RankError, Ranked, Ranker, Scores};
 
 pub use confidence::{Confidence, Features};
 
@@ -117,21 +117,27 @@ impl Answerer {
     /// Decides what to do with `question`, returning up to `suggestions`
     /// ranked candidates.
     pub fn reply(&self, question: &str, suggestions: usize) -> Result<Reply, RankError> {
+        Ok(self.reply_with_scores(question, suggestions)?.0)
+    }
+
+    /// [`Answerer::reply`] and every article's scores, best first: what
+    /// `kefu eval` measures, from the very path the service answers by.
+    pub fn reply_with_scores(&self, question: &str, suggestions: usize) -> Result<(Reply, Vec<Scores>), RankError> {
         let (scores, embedding_time) = self.ranker.score_all_timed(question)?;
         let features = Features::of(&scores);
         let confidence = features.map_or(0.0, |f| self.confidence.probability(&f));
-        let top = scores.first().map(|s| s.article_id.clone());
-        let candidates = self
-            .ranker
-            .details(question, scores.into_iter().take(suggestions).collect())?;
-        let (decision, handoff_reason) = self.decide(confidence, top.as_deref());
-        Ok(Reply {
+        let top = scores.first().map(|s| s.article_id.as_str());
+        let (decision, handoff_reason) = self.decide(confidence, top);
+        let shown = scores.iter().take(suggestions).cloned().collect();
+        let candidates = self.ranker.details(question, shown)?;
+        let reply = Reply {
             decision,
             confidence,
             handoff_reason,
             candidates,
             embedding_time,
-        })
+        };
+        Ok((reply, scores))
     }
 
     /// The decision for a confidence and top article.

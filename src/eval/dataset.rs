@@ -81,23 +81,50 @@ impl DatasetKind {
 
     /// Reads the dataset from its folder.
     pub fn load(self, dir: &Path) -> Result<IntentDataset, DatasetError> {
-        let (train, test) = match self {
+        match self {
             DatasetKind::Banking77 => {
                 let read = |file: &str| {
                     let path = dir.join(file);
                     parse_csv(&path, &read_text(&path)?)
                 };
-                (read("train.csv")?, read("test.csv")?)
+                IntentDataset::new(self.name(), read("train.csv")?, read("test.csv")?)
             }
             DatasetKind::Clinc150 => {
                 let path = dir.join("data_full.json");
                 let mut splits = parse_clinc(&path, &read_text(&path)?)?;
                 let mut take = |name: &str| splits.remove(name).unwrap_or_default();
-                (take("train"), take("test"))
+                let texts = |pairs: Vec<(String, String)>| pairs.into_iter().map(|(text, _)| text).collect();
+                let mut dataset = IntentDataset::new(self.name(), take("train"), take("test"))?;
+                dataset.val = dataset.label(take("val"))?;
+                dataset.out_of_scope_val = texts(take("oos_val"));
+                dataset.out_of_scope_test = texts(take("oos_test"));
+                let domains = dir.join("domains.json");
+                if domains.exists() {
+                    dataset.domains = parse_domains(&domains, &read_text(&domains)?, &dataset.intents)?;
+                }
+                Ok(dataset)
             }
-        };
-        IntentDataset::new(self.name(), train, test)
+        }
     }
+}
+
+/// Reads CLINC150's `domains.json` (`{"domain": ["intent", …], …}`) into
+/// the domain of each intent; intents it does not list keep the dataset's
+/// name.
+fn parse_domains(path: &Path, text: &str, intents: &[String]) -> Result<Vec<String>, DatasetError> {
+    let domains: HashMap<String, Vec<String>> = serde_json::from_str(text).map_err(|e| DatasetError::Malformed {
+        path: path.to_path_buf(),
+        line: e.line().max(1),
+        message: e.to_string(),
+    })?;
+    let by_intent: HashMap<&str, &str> = domains
+        .iter()
+        .flat_map(|(domain, intents)| intents.iter().map(move |i| (i.as_str(), domain.as_str())))
+        .collect();
+    Ok(intents
+        .iter()
+        .map(|i| by_intent.get(i.as_str()).map_or("clinc150", |d| d).to_string())
+        .collect())
 }
 
 fn read_text(path: &Path) -> Result<String, DatasetError> {
@@ -127,6 +154,15 @@ pub struct IntentDataset {
     pub train: Vec<Example>,
     /// The test split: the questions.
     pub test: Vec<Example>,
+    /// A validation split, when the dataset has one: where methods and
+    /// thresholds are chosen.
+    pub val: Vec<Example>,
+    /// Validation questions no intent covers (they should be handed off).
+    pub out_of_scope_val: Vec<String>,
+    /// Test questions no intent covers.
+    pub out_of_scope_test: Vec<String>,
+    /// Each intent's domain (its category in reports), or empty.
+    pub domains: Vec<String>,
 }
 
 impl IntentDataset {
@@ -143,23 +179,40 @@ impl IntentDataset {
         if intents.is_empty() {
             return Err(unusable("no training examples".into()));
         }
-        let by_name: HashMap<&str, usize> = intents.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
-        let label = |pairs: Vec<(String, String)>| -> Result<Vec<Example>, DatasetError> {
-            pairs
-                .into_iter()
-                .map(|(text, intent)| match by_name.get(intent.as_str()) {
-                    Some(&intent) => Ok(Example { text, intent }),
-                    None => Err(unusable(format!("test intent `{intent}` has no training example"))),
-                })
-                .collect()
-        };
-        let (train, test) = (label(train)?, label(test)?);
-        Ok(IntentDataset {
+        let mut dataset = IntentDataset {
             name: name.to_string(),
             intents,
-            train,
-            test,
-        })
+            train: Vec::new(),
+            test: Vec::new(),
+            val: Vec::new(),
+            out_of_scope_val: Vec::new(),
+            out_of_scope_test: Vec::new(),
+            domains: Vec::new(),
+        };
+        dataset.train = dataset.label(train)?;
+        dataset.test = dataset.label(test)?;
+        Ok(dataset)
+    }
+
+    /// Labels `(text, intent)` pairs with intent indices; an intent with no
+    /// training example is an error, as no article could ever be right for it.
+    fn label(&self, pairs: Vec<(String, String)>) -> Result<Vec<Example>, DatasetError> {
+        let by_name: HashMap<&str, usize> = self.intents.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        pairs
+            .into_iter()
+            .map(|(text, intent)| match by_name.get(intent.as_str()) {
+                Some(&intent) => Ok(Example { text, intent }),
+                None => Err(DatasetError::Unusable {
+                    name: self.name.clone(),
+                    message: format!("intent `{intent}` has no training example"),
+                }),
+            })
+            .collect()
+    }
+
+    /// The category of intent `i` in reports: its domain, else the dataset.
+    pub fn category(&self, i: usize) -> &str {
+        self.domains.get(i).map_or(self.name.as_str(), String::as_str)
     }
 
     /// The article id of each intent: the name in kefu's id alphabet
@@ -544,6 +597,39 @@ mod tests {
         assert_eq!(questions, ["card late", "where is my card"]);
         assert_ne!(corpus.fingerprint, dataset.corpus(&[0, 2]).unwrap().fingerprint);
         let unknown = IntentDataset::new("toy", vec![("a".into(), "x".into())], vec![("b".into(), "y".into())]);
-        assert!(unknown.unwrap_err().to_string().contains("test intent `y`"));
+        assert!(unknown
+            .unwrap_err()
+            .to_string()
+            .contains("intent `y` has no training example"));
+    }
+
+    #[test]
+    fn clinc_folder_gives_validation_out_of_scope_and_domains() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = r#"{
+            "train": [["hi in french", "translate"], ["what's my balance", "balance"]],
+            "val": [["say hi in german", "translate"]],
+            "test": [["balance please", "balance"]],
+            "oos_val": [["tell a joke", "oos"]],
+            "oos_test": [["dow today", "oos"], ["primes below 100", "oos"]],
+            "oos_train": [["ignored", "oos"]]
+        }"#;
+        std::fs::write(dir.path().join("data_full.json"), data).unwrap();
+        std::fs::write(
+            dir.path().join("domains.json"),
+            r#"{"utility": ["translate"], "banking": ["balance"]}"#,
+        )
+        .unwrap();
+        let d = DatasetKind::Clinc150.load(dir.path()).unwrap();
+        assert_eq!(d.intents, ["balance", "translate"]);
+        assert_eq!((d.train.len(), d.val.len(), d.test.len()), (2, 1, 1));
+        assert_eq!(d.out_of_scope_val, ["tell a joke"]);
+        assert_eq!(d.out_of_scope_test.len(), 2);
+        assert_eq!((d.category(0), d.category(1)), ("banking", "utility"));
+
+        let bad = r#"{"train": [["a", "x"]], "val": [["b", "unknown"]], "test": []}"#;
+        std::fs::write(dir.path().join("data_full.json"), bad).unwrap();
+        let err = DatasetKind::Clinc150.load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("intent `unknown` has no training example"), "{err}");
     }
 }

@@ -18,9 +18,14 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::dataset::{stratified_split, DatasetError, Example, IntentDataset};
+use super::metrics::{
+    best_coverage, calibrate, evaluate_decisions, out_of_scope_auroc, retrieval, sweep, Judgement, OUT_OF_SCOPE,
+};
+use super::report::{Calibration, DecisionSetup, EvalReport, RankingRow};
+use super::Expected;
 use crate::embed::{Embedder, Role};
 use crate::index::{ArticleIndex, IndexError};
-use crate::rank::{fuse, ArticleVectors, Fusion, VectorCache, VectorError};
+use crate::rank::{fuse, ArticleVectors, Fusion, Scores, VectorCache, VectorError};
 
 /// Why an intent evaluation failed.
 #[derive(Debug, thiserror::Error)]
@@ -102,8 +107,10 @@ impl std::fmt::Display for Aggregation {
 /// One question's raw signals against a corpus of intents.
 #[derive(Debug, Clone)]
 pub struct Signals {
-    /// The right intent.
-    pub expected: usize,
+    /// The question.
+    pub query: String,
+    /// The right intent; `None` when no intent covers the question.
+    pub expected: Option<usize>,
     /// BM25 per intent.
     pub bm25: Vec<f32>,
     /// Per intent, the similarities to its nearest questions, most similar first.
@@ -145,6 +152,46 @@ impl Method {
             Method::Hybrid { aggregation, fusion } => fuse(&s.bm25, &s.embedding(aggregation), fusion),
         }
     }
+
+    /// The embedding score the confidence model sees (1-NN for BM25 alone).
+    fn similarity(&self, s: &Signals) -> Vec<f32> {
+        match *self {
+            Method::Bm25 => s.embedding(Aggregation::MeanTop { k: 1 }),
+            Method::Embedding { aggregation } | Method::Hybrid { aggregation, .. } => s.embedding(aggregation),
+        }
+    }
+
+    /// Every question of `signals` judged by this method, grouped under the
+    /// intent's domain.
+    pub fn judge(&self, dataset: &IntentDataset, ids: &[String], signals: &[Signals]) -> Vec<Judgement> {
+        signals
+            .iter()
+            .map(|s| {
+                let (fused, similarity) = (self.scores(s), self.similarity(s));
+                let mut ranking: Vec<Scores> = (0..ids.len())
+                    .map(|i| Scores {
+                        article_id: ids[i].clone(),
+                        bm25: s.bm25[i],
+                        similarity: similarity[i],
+                        fused: fused[i],
+                    })
+                    .collect();
+                super::metrics::sort_best_first(&mut ranking);
+                Judgement {
+                    query: s.query.clone(),
+                    locale: None,
+                    expected: s
+                        .expected
+                        .map_or(Expected::Handoff, |i| Expected::Article(ids[i].clone())),
+                    category: s
+                        .expected
+                        .map_or(OUT_OF_SCOPE.to_string(), |i| dataset.category(i).to_string()),
+                    ranking,
+                    latency: None,
+                }
+            })
+            .collect()
+    }
 }
 
 impl std::fmt::Display for Method {
@@ -167,10 +214,12 @@ impl std::fmt::Display for Method {
     }
 }
 
-/// Share of questions whose right intent scores highest (ties count
-/// against: the lowest intent index wins them, as in any stable ranking).
+/// Share of in-scope questions whose right intent scores highest (ties
+/// count against: the lowest intent index wins them, as in any stable
+/// ranking).
 pub fn top1(method: &Method, questions: &[Signals]) -> f64 {
-    let right = questions
+    let in_scope: Vec<&Signals> = questions.iter().filter(|q| q.expected.is_some()).collect();
+    let right = in_scope
         .iter()
         .filter(|q| {
             let scores = method.scores(q);
@@ -181,10 +230,10 @@ pub fn top1(method: &Method, questions: &[Signals]) -> f64 {
                     Some((_, b)) if b >= s => best,
                     _ => Some((i, s)),
                 });
-            best.map(|(i, _)| i) == Some(q.expected)
+            best.map(|(i, _)| i) == q.expected
         })
         .count();
-    right as f64 / questions.len().max(1) as f64
+    right as f64 / in_scope.len().max(1) as f64
 }
 
 /// The method among `methods` with the best top-1 on `questions`; the
@@ -258,7 +307,7 @@ impl IntentCorpus {
     /// The signals of each of `questions` against this corpus.
     fn signals(
         &self,
-        questions: &[&Example],
+        questions: &[Asked<'_>],
         embedder: &Embedder,
         cache: &mut VectorCache,
         progress: &mut impl FnMut(&'static str, usize, usize),
@@ -267,12 +316,12 @@ impl IntentCorpus {
         for (done, q) in questions.iter().enumerate() {
             let intents = self.by_id.len();
             let mut bm25 = vec![0.0; intents];
-            for (id, score) in self.index.scores(&q.text, intents)? {
+            for (id, score) in self.index.scores(q.text, intents)? {
                 if let Some(&i) = self.by_id.get(&id) {
                     bm25[i] = score;
                 }
             }
-            let query = cache.get(embedder, Role::Query, &q.text)?;
+            let query = cache.get(embedder, Role::Query, q.text)?;
             let mut nearest: Vec<Vec<f32>> = vec![Vec::new(); intents];
             for (s, &owner) in self
                 .vectors
@@ -287,6 +336,7 @@ impl IntentCorpus {
                 n.truncate(NEIGHBOURS);
             }
             out.push(Signals {
+                query: q.text.to_string(),
                 expected: q.intent,
                 bm25,
                 nearest,
@@ -297,60 +347,123 @@ impl IntentCorpus {
     }
 }
 
-/// One row of the report.
+/// A question put to an intent corpus.
+#[derive(Debug, Clone, Copy)]
+struct Asked<'a> {
+    text: &'a str,
+    /// The right intent; `None` for out-of-scope questions.
+    intent: Option<usize>,
+}
+
+fn in_scope<'a>(examples: impl IntoIterator<Item = &'a Example>) -> Vec<Asked<'a>> {
+    examples
+        .into_iter()
+        .map(|e| Asked {
+            text: &e.text,
+            intent: Some(e.intent),
+        })
+        .collect()
+}
+
+fn out_of_scope(texts: &[String]) -> Vec<Asked<'_>> {
+    texts.iter().map(|t| Asked { text: t, intent: None }).collect()
+}
+
+/// One row of the ranking comparison.
 #[derive(Debug, Clone, Serialize)]
 pub struct IntentRow {
     /// What was measured.
     pub label: String,
     /// The ranking method.
     pub method: Method,
-    /// Top-1 on the held-out slice of the training split.
-    pub held_out_top1: f64,
+    /// Top-1 on the questions methods are chosen on.
+    pub dev_top1: f64,
     /// Top-1 on the test split.
     pub test_top1: f64,
+    /// Answered precision on the test split with a confidence model and
+    /// thresholds calibrated for this method on the dev questions.
+    pub test_precision: f64,
+    /// The share of in-scope test questions answered with them.
+    pub test_coverage: f64,
+    /// The most coverage any threshold gives on the test split at the target
+    /// precision: what a threshold tuned on the test split itself would
+    /// reach, comparable with numbers published that way, not a claim.
+    pub test_best_coverage: f64,
+    /// Out-of-scope detection AUROC on the test split, when it has any.
+    pub test_auroc: Option<f64>,
 }
 
-/// Top-1 accuracies on an intent dataset.
+/// An intent dataset's ranking comparison and the full report of the
+/// chosen ranking on its test split.
 #[derive(Debug, Clone, Serialize)]
 pub struct IntentReport {
     /// The dataset.
     pub dataset: String,
     /// Intents (articles).
     pub intents: usize,
-    /// Training examples kept as the corpus while choosing.
-    pub fit_examples: usize,
-    /// Training examples held out to choose on.
-    pub held_out_examples: usize,
-    /// Test questions.
+    /// Where methods and thresholds were chosen.
+    pub dev: String,
+    /// Questions there.
+    pub dev_questions: usize,
+    /// Test questions (in and out of scope).
     pub test_questions: usize,
-    /// The rows: fixed baselines first, then the methods chosen on the held-out slice.
+    /// The rows: fixed baselines first, then the methods chosen on the dev questions.
     pub rows: Vec<IntentRow>,
+    /// The last row's method on the test split, calibrated on the dev questions.
+    pub report: EvalReport,
 }
 
 /// Evaluates `dataset`, keeping indexes and the vector cache in `dir`.
+/// Methods and thresholds are chosen on the validation split when the
+/// dataset has one (its out-of-scope part included), else on a stratified
+/// held-out slice of the training split; the test split is only measured.
 /// `progress(stage, done, total)` reports long steps.
 pub fn evaluate_intents(
     dataset: &IntentDataset,
     embedder: &Embedder,
     dir: &Path,
+    target_precision: f64,
+    misses: usize,
     mut progress: impl FnMut(&'static str, usize, usize),
 ) -> Result<IntentReport, IntentEvalError> {
     let mut cache = VectorCache::open(&dir.join("vectors.bin"), embedder);
-    let (fit, held_out) = stratified_split(&dataset.train, HELD_OUT, SEED);
     let all: Vec<usize> = (0..dataset.train.len()).collect();
 
-    let fit_corpus = IntentCorpus::build(dataset, &fit, &dir.join("fit"), embedder, &mut cache, &mut progress)?;
-    let held_out_questions: Vec<&Example> = held_out.iter().map(|&i| &dataset.train[i]).collect();
-    let dev = fit_corpus.signals(&held_out_questions, embedder, &mut cache, &mut progress)?;
-    drop(fit_corpus);
-
     let full_corpus = IntentCorpus::build(dataset, &all, &dir.join("full"), embedder, &mut cache, &mut progress)?;
-    let test_questions: Vec<&Example> = dataset.test.iter().collect();
+    let (dev_label, dev) = if dataset.val.is_empty() {
+        let (fit, held_out) = stratified_split(&dataset.train, HELD_OUT, SEED);
+        let fit_corpus = IntentCorpus::build(dataset, &fit, &dir.join("fit"), embedder, &mut cache, &mut progress)?;
+        let questions = in_scope(held_out.iter().map(|&i| &dataset.train[i]));
+        let label = format!(
+            "a held-out {:.0}% of the training split ({} questions, the other {} as the corpus)",
+            100.0 * HELD_OUT,
+            held_out.len(),
+            fit.len()
+        );
+        (
+            label,
+            fit_corpus.signals(&questions, embedder, &mut cache, &mut progress)?,
+        )
+    } else {
+        let mut questions = in_scope(&dataset.val);
+        questions.extend(out_of_scope(&dataset.out_of_scope_val));
+        let label = format!(
+            "the validation split ({} in scope + {} out of scope)",
+            dataset.val.len(),
+            dataset.out_of_scope_val.len()
+        );
+        (
+            label,
+            full_corpus.signals(&questions, embedder, &mut cache, &mut progress)?,
+        )
+    };
+    let mut test_questions = in_scope(&dataset.test);
+    test_questions.extend(out_of_scope(&dataset.out_of_scope_test));
     let test = full_corpus.signals(&test_questions, embedder, &mut cache, &mut progress)?;
     cache.save()?;
 
     let one_nn = Aggregation::MeanTop { k: 1 };
-    let mut rows: Vec<(String, Method)> = vec![
+    let mut methods: Vec<(String, Method)> = vec![
         ("BM25".into(), Method::Bm25),
         ("embedding 1-NN".into(), Method::Embedding { aggregation: one_nn }),
         (
@@ -375,26 +488,80 @@ pub fn evaluate_intents(
         ),
     ];
     if let Some((m, _)) = choose(&embedding_methods(), &dev) {
-        rows.push(("embedding, chosen on held-out".into(), m));
+        methods.push(("embedding, chosen on dev".into(), m));
     }
-    if let Some((m, _)) = choose(&hybrid_methods(), &dev) {
-        rows.push(("hybrid, chosen on held-out".into(), m));
+    // The report's ranking: the best hybrid on the dev questions, or kefu's
+    // default when there is nothing to choose on.
+    let chosen = choose(&hybrid_methods(), &dev).map_or(methods[methods.len() - 1].1, |(m, _)| m);
+    methods.push(("hybrid, chosen on dev".into(), chosen));
+
+    let ids: Vec<String> = dataset.article_ids()?.iter().map(|id| id.to_string()).collect();
+    let none = std::collections::HashSet::new();
+    let mut rows = Vec::new();
+    for (label, method) in methods {
+        let (dev_j, test_j) = (method.judge(dataset, &ids, &dev), method.judge(dataset, &ids, &test));
+        let (confidence, thresholds) = calibrate(&dev_j, target_precision, &none);
+        let decisions = evaluate_decisions(&test_j, &confidence, &thresholds, &none);
+        rows.push(IntentRow {
+            dev_top1: top1(&method, &dev),
+            test_top1: retrieval(&test_j).top1,
+            test_precision: decisions.answered_precision,
+            test_coverage: decisions.coverage,
+            test_best_coverage: best_coverage(&sweep(&test_j, &confidence, &none), target_precision),
+            test_auroc: out_of_scope_auroc(&test_j, &confidence),
+            label,
+            method,
+        });
     }
+    let (dev_j, test_j) = (chosen.judge(dataset, &ids, &dev), chosen.judge(dataset, &ids, &test));
+    let (confidence, thresholds) = calibrate(&dev_j, target_precision, &none);
+    let setup = DecisionSetup {
+        confidence,
+        thresholds,
+        always_handoff: none.clone(),
+    };
+    let mut report = EvalReport::new(
+        format!(
+            "{} test split, {} intents as articles",
+            dataset.name,
+            dataset.intents.len()
+        ),
+        chosen.to_string(),
+        &test_j,
+        &setup,
+        misses,
+        |id| id.to_string(),
+    );
+    report.rankings = rows
+        .iter()
+        .take(rows.len() - 1)
+        .map(|r| RankingRow {
+            name: r.label.clone(),
+            retrieval: retrieval(&r.method.judge(dataset, &ids, &test)),
+        })
+        .collect();
+    report.calibration = Some(Calibration {
+        target_precision,
+        fitted_on: dev_label.clone(),
+        confidence,
+        thresholds,
+        on_fitted: evaluate_decisions(&dev_j, &confidence, &thresholds, &none),
+        estimate: report.decisions.clone(),
+        estimate_from: "on the test split".into(),
+        config: Calibration::config_snippet(
+            &confidence,
+            &thresholds,
+            &format!("kefu eval --dataset {} --calibrate", dataset.name),
+        ),
+    });
     Ok(IntentReport {
         dataset: dataset.name.clone(),
         intents: dataset.intents.len(),
-        fit_examples: fit.len(),
-        held_out_examples: held_out.len(),
+        dev: dev_label,
+        dev_questions: dev.len(),
         test_questions: test.len(),
-        rows: rows
-            .into_iter()
-            .map(|(label, method)| IntentRow {
-                label,
-                held_out_top1: top1(&method, &dev),
-                test_top1: top1(&method, &test),
-                method,
-            })
-            .collect(),
+        rows,
+        report,
     })
 }
 
@@ -404,7 +571,8 @@ mod tests {
 
     fn signals(expected: usize, bm25: &[f32], nearest: &[&[f32]]) -> Signals {
         Signals {
-            expected,
+            query: String::new(),
+            expected: Some(expected),
             bm25: bm25.to_vec(),
             nearest: nearest.iter().map(|n| n.to_vec()).collect(),
         }

@@ -8,7 +8,9 @@ use std::collections::HashSet;
 use kefu::answer::{Answerer, Confidence, Decision, HandoffReason, Thresholds, SUGGESTIONS};
 use kefu::corpus::{Corpus, HandoffPolicy};
 use kefu::embed::Embedder;
-use kefu::eval::{decision_samples, evaluate_decisions, evaluate_scores, load_queries, score_queries, ScoredQuery};
+use kefu::eval::folds::{judge_folds, FoldSetup};
+use kefu::eval::metrics::{evaluate_decisions, retrieval, Judgement, Retrieval};
+use kefu::eval::{judge, load_queries};
 use kefu::index::ArticleIndex;
 use kefu::rank::{fuse, ArticleVectors, Fusion, Ranker};
 
@@ -16,9 +18,20 @@ use crate::helpers::{bundled_corpus, model_path, prepared_data_dir};
 
 struct Shared {
     corpus: Corpus,
-    ranker: Ranker,
+    answerer: Answerer,
     embedder: Arc<Embedder>,
-    scored: Vec<ScoredQuery>,
+    judgements: Vec<Judgement>,
+}
+
+impl Shared {
+    fn ranker(&self) -> &Ranker {
+        self.answerer.ranker()
+    }
+
+    /// The dev set's ranking quality when articles are ordered by `score`.
+    fn quality(&self, score: impl Fn(&[f32], &[f32]) -> Vec<f32>) -> Retrieval {
+        retrieval(&self.judgements.iter().map(|j| j.reranked(&score)).collect::<Vec<_>>())
+    }
 }
 
 fn data_dir() -> PathBuf {
@@ -34,14 +47,15 @@ fn shared() -> &'static Shared {
         let (vectors, _) =
             ArticleVectors::build(&corpus, &embedder, &data_dir().join("vectors.bin"), |_, _| {}).unwrap();
         let ranker = Ranker::new(&corpus, index, vectors, embedder.clone(), Fusion::default());
+        let answerer = Answerer::new(&corpus, ranker, Confidence::default(), Thresholds::default());
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/queries.jsonl");
         let queries = load_queries(&path, &corpus).unwrap();
-        let scored = score_queries(&ranker, &queries).unwrap();
+        let judgements = judge(&answerer, &corpus, &queries, |_, _| {}).unwrap();
         Shared {
             corpus,
-            ranker,
+            answerer,
             embedder,
-            scored,
+            judgements,
         }
     })
 }
@@ -52,17 +66,17 @@ pub fn cached_vectors() -> PathBuf {
     data_dir().join("vectors.bin")
 }
 
-fn ids(corpus: &Corpus) -> Vec<String> {
-    corpus.articles.iter().map(|a| a.id.to_string()).collect()
-}
-
 #[test]
 fn hybrid_beats_each_signal_alone_on_the_dev_set() {
     let s = shared();
-    let ids = ids(&s.corpus);
-    let bm25 = evaluate_scores(&ids, &s.scored, |b, _| b.to_vec());
-    let embedding = evaluate_scores(&ids, &s.scored, |_, e| e.to_vec());
-    let hybrid = evaluate_scores(&ids, &s.scored, |b, e| fuse(b, e, s.ranker.fusion()));
+    let bm25 = s.quality(|b, _| b.to_vec());
+    let embedding = s.quality(|_, e| e.to_vec());
+    let hybrid = s.quality(|b, e| fuse(b, e, s.ranker().fusion()));
+    assert_eq!(
+        hybrid,
+        retrieval(&s.judgements),
+        "reranking by the ranker's own fusion changes nothing"
+    );
     assert!(
         hybrid.top1 > bm25.top1,
         "hybrid {:.3} vs bm25 {:.3}",
@@ -81,9 +95,8 @@ fn hybrid_beats_each_signal_alone_on_the_dev_set() {
 #[test]
 fn weighted_fusion_beats_reciprocal_rank_fusion() {
     let s = shared();
-    let ids = ids(&s.corpus);
-    let rrf = evaluate_scores(&ids, &s.scored, |b, e| fuse(b, e, Fusion::Reciprocal { k: 60.0 }));
-    let weighted = evaluate_scores(&ids, &s.scored, |b, e| fuse(b, e, s.ranker.fusion()));
+    let rrf = s.quality(|b, e| fuse(b, e, Fusion::Reciprocal { k: 60.0 }));
+    let weighted = s.quality(|b, e| fuse(b, e, s.ranker().fusion()));
     assert!(
         weighted.mrr > rrf.mrr,
         "weighted {:.3} vs rrf {:.3}",
@@ -96,7 +109,7 @@ fn weighted_fusion_beats_reciprocal_rank_fusion() {
 fn the_embedding_finds_what_shares_no_word_with_the_article() {
     let s = shared();
     let ranked = s
-        .ranker
+        .ranker()
         .rank("my phone with the authenticator app fell in the river", 3)
         .unwrap();
     assert_eq!(ranked[0].scores.article_id, "lost-2fa-device", "{ranked:#?}");
@@ -147,8 +160,7 @@ fn out_of_scope_questions_hand_off_and_answers_are_precise() {
         .filter(|a| a.handoff == HandoffPolicy::Always)
         .map(|a| a.id.to_string())
         .collect();
-    let samples = decision_samples(&ids(&s.corpus), &s.scored, s.ranker.fusion());
-    let report = evaluate_decisions(&samples, &Confidence::default(), &Thresholds::default(), &always);
+    let report = evaluate_decisions(&s.judgements, &Confidence::default(), &Thresholds::default(), &always);
     assert!(report.out_of_scope_handoff_recall >= 0.85, "{report:#?}");
     assert!(report.answered_precision >= 0.95, "{report:#?}");
     assert!(report.coverage >= 0.85, "{report:#?}");
@@ -182,4 +194,39 @@ fn replies_decide_and_always_handoff_topics_reach_a_person() {
     }
     let nothing = answerer.reply("？？？", SUGGESTIONS).unwrap();
     assert_eq!(nothing.decision, Decision::Handoff);
+}
+
+#[test]
+fn folds_ask_every_similar_question_of_an_engine_built_without_it() {
+    let s = shared();
+    let mut corpus = s.corpus.clone();
+    corpus.articles.retain(|a| {
+        [
+            "withdraw-crypto",
+            "change-email",
+            "lost-2fa-device",
+            "kyc-steps",
+            "deposit-crypto",
+        ]
+        .contains(&a.id.as_str())
+    });
+    let questions: usize = corpus.articles.iter().map(|a| a.all_questions().count()).sum();
+    let work = tempfile::tempdir().unwrap();
+    let setup = FoldSetup {
+        corpus: &corpus,
+        embedder: s.embedder.clone(),
+        cache: &cached_vectors(),
+        work_dir: work.path(),
+        fusion: Fusion::default(),
+        confidence: Confidence::default(),
+        thresholds: Thresholds::default(),
+    };
+    let mut asked = vec![0; 3];
+    let judgements = judge_folds(&setup, 3, |fold, done, _| asked[fold] = done).unwrap();
+    assert_eq!(judgements.len(), questions);
+    assert_eq!(asked.iter().sum::<usize>(), questions, "{asked:?}");
+    assert!(asked.iter().all(|&n| n > 0));
+    let quality = retrieval(&judgements);
+    assert!(quality.top1 >= 0.85, "{quality:?}");
+    assert!(judgements.iter().all(|j| j.latency.is_some() && j.locale.is_some()));
 }

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use kefu::corpus::Corpus;
-use kefu::eval::{evaluate_retrieval, load_queries};
+use kefu::eval::metrics::retrieval;
+use kefu::eval::{judge_bm25, load_queries};
 use kefu::index::{ArticleIndex, Freshness};
 
 use crate::helpers::{bundled_index, corpus_copy};
@@ -128,7 +129,7 @@ fn dev_set_quality_does_not_regress() {
         .filter(|q| q.expected == kefu::eval::Expected::Handoff)
         .count();
     assert!(queries.len() - handoff >= 200 && zh >= 150 && handoff >= 40);
-    let report = evaluate_retrieval(&t.index, &queries).unwrap();
+    let report = retrieval(&judge_bm25(&t.index, &t.corpus, &queries).unwrap());
     assert!(report.top1 >= 0.90, "top-1 {:.3}", report.top1);
     assert!(report.recall_at_5 >= 0.97, "recall@5 {:.3}", report.recall_at_5);
 }

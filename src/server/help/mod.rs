@@ -16,6 +16,7 @@ use crate::corpus::{Article, Category, Lang};
 use crate::engine::{excerpt, Engine};
 use crate::index::Snippet;
 use crate::server::AppState;
+use crate::text::escape_html as escape;
 
 /// `?lang=…&q=…` on help pages. Unknown parameters are ignored: links to
 /// the help center come from anywhere and carry tracking junk.
@@ -179,22 +180,6 @@ pub fn snippet_html(snippet: &Snippet) -> String {
         at = r.end;
     }
     out.push_str(&plain(snippet.text.get(at..).unwrap_or("")));
-    out
-}
-
-/// `s` safe inside HTML text and quoted attributes.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
     out
 }
 
