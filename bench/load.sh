@@ -3,7 +3,11 @@
 # bundled corpus with a throw-away SQLite database, then drives it with wrk
 # (Debian package `wrk`) and prints wrk's latency distribution.
 #
-#   bench/load.sh [SECONDS] [CONNECTIONS] [mixed|repeated]   (mixed: 16 questions in rotation)
+#   bench/load.sh [SECONDS] [CONNECTIONS] [distinct|mixed|repeated]
+#
+# distinct (default): every request a new question (one of 16, numbered), so
+# the answer cache never helps; mixed: the 16 questions in rotation, answered
+# from the cache after their first time; repeated: one question.
 #
 # Rate limits are lifted for the run: this measures the engine and the
 # database, not the limiter.
@@ -11,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 connections=${2:-32}
-mode=${3:-mixed}
+mode=${3:-distinct}
 command -v wrk > /dev/null || { echo "bench/load.sh needs wrk (apt-get install wrk)" >&2; exit 2; }
 scripts/setup-model
 cargo build --release --quiet
@@ -51,12 +55,16 @@ local questions = {
 }
 local mode = "$mode"
 local i = 0
+-- Each wrk thread has its own Lua state and counter; a per-state salt keeps
+-- the threads' "distinct" questions apart.
+local salt = string.sub(tostring({}), -6)
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
 request = function()
   i = i + 1
   local q = questions[(i % #questions) + 1]
   if mode == "repeated" then q = questions[1] end
+  if mode == "distinct" then q = q .. " " .. salt .. i end
   local s = sessions[(i % #sessions) + 1]
   wrk.headers["authorization"] = "Bearer " .. s[2]
   return wrk.format(nil, "/v1/sessions/" .. s[1] .. "/messages", nil, '{"text":"' .. q .. '"}')
@@ -64,5 +72,5 @@ end
 LUA
 wrk -t"$(( connections < 2 ? 1 : 2 ))" -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port"
 echo "decisions during the run (a handoff would silence that session's bot):"
-curl -sf "http://127.0.0.1:$port/metrics" | grep -E '^kefu_(decisions_total|(engine|embedding)_seconds_(sum|count))' || true
+curl -sf "http://127.0.0.1:$port/metrics" | grep -E '^kefu_(decisions_total|answer_cache_total|(engine|embedding)_seconds_(sum|count))' || true
 echo "kefu peak resident memory: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"

@@ -64,6 +64,9 @@ pub struct Settings {
     pub confidence: Confidence,
     /// How BM25 and embedding scores are fused.
     pub fusion: Fusion,
+    /// Replies remembered by normalized question, so repeated questions
+    /// skip the model; 0 turns the cache off.
+    pub answer_cache: usize,
     /// Input and traffic limits.
     pub limits: Limits,
     /// People who may use the agent API.
@@ -84,6 +87,7 @@ impl Default for Settings {
             answer: Thresholds::default(),
             confidence: Confidence::default(),
             fusion: Fusion::default(),
+            answer_cache: 10_000,
             limits: Limits::default(),
             agents: Vec::new(),
             log: "info".to_string(),

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::answer::{Answerer, Reply};
+use crate::answer::{AnswerCache, Answerer, Reply};
 use crate::config::Settings;
 use crate::corpus::{Article, Corpus, CorpusError, Lang};
 use crate::embed::{EmbedError, Embedder};
@@ -45,6 +45,7 @@ pub type Progress = Box<dyn FnMut(usize, usize) + Send>;
 pub struct Engine {
     corpus: Corpus,
     answerer: Answerer,
+    cache: AnswerCache,
 }
 
 /// An article as an answer shows it: title, a short excerpt, a link.
@@ -92,7 +93,11 @@ impl Engine {
         let (vectors, _) = ArticleVectors::build(&corpus, &embedder, &cache, embed_progress)?;
         let ranker = Ranker::new(&corpus, index, vectors, embedder, settings.fusion);
         let answerer = Answerer::new(&corpus, ranker, settings.confidence, settings.answer);
-        Ok(Engine { corpus, answerer })
+        Ok(Engine {
+            corpus,
+            answerer,
+            cache: AnswerCache::new(settings.answer_cache),
+        })
     }
 
     /// The loaded corpus.
@@ -105,9 +110,23 @@ impl Engine {
         &self.answerer
     }
 
-    /// Ranks and decides, returning up to `suggestions` candidates.
+    /// Ranks and decides, returning up to `suggestions` candidates; a
+    /// question asked before (after normalization) is answered from the
+    /// cache.
     pub fn reply(&self, question: &str, suggestions: usize) -> Result<Reply, RankError> {
-        self.answerer.reply(question, suggestions)
+        let key = AnswerCache::key(question, suggestions);
+        if let Some(reply) = self.cache.get(&key) {
+            return Ok(reply);
+        }
+        let reply = self.answerer.reply(question, suggestions)?;
+        self.cache.insert(key, reply.clone());
+        Ok(reply)
+    }
+
+    /// The cached reply to `question`, if it was asked before: cheap enough
+    /// to try before waiting for an engine worker.
+    pub fn cached_reply(&self, question: &str, suggestions: usize) -> Option<Reply> {
+        self.cache.get(&AnswerCache::key(question, suggestions))
     }
 
     /// Help-center search: the same ranking as answering, keeping only

@@ -8,6 +8,7 @@
 //! get low confidence and are handed off rather than answered with whatever
 //! article happens to be nearest.
 
+mod cache;
 mod confidence;
 
 use std::collections::HashSet;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::corpus::{Corpus, HandoffPolicy};
 use crate::rank::{RankError, Ranked, Ranker, Scores};
 
+pub use cache::AnswerCache;
 pub use confidence::{Confidence, Features};
 
 /// What the engine does with a question.

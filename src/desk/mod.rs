@@ -162,6 +162,8 @@ pub struct EngineTime {
     pub total: std::time::Duration,
     /// Embedding the question (part of `total`).
     pub embedding: std::time::Duration,
+    /// Whether the reply came from the answer cache (no model run).
+    pub cached: bool,
 }
 
 /// A ticket as an agent reads it.
@@ -342,10 +344,11 @@ impl Desk {
             picked
         } else {
             let started = std::time::Instant::now();
-            let (reply, handoff, embedding) = self.engine_reply(text, lang, &triage).await?;
+            let (reply, handoff, embedding, cached) = self.engine_reply(text, lang, &triage).await?;
             engine_time = Some(EngineTime {
                 total: started.elapsed(),
                 embedding,
+                cached,
             });
             (reply, handoff)
         };
@@ -562,11 +565,18 @@ impl Desk {
 
     /// Ranks and decides on a blocking worker; returns the reply and whether
     /// it hands off.
-    async fn engine_reply(&self, text: &str, lang: Lang, triage: &Triage) -> Result<(BotReply, bool, Duration)> {
-        let question = text.to_string();
-        let reply: Reply = self
-            .on_engine(move |engine| engine.reply(&question, crate::answer::SUGGESTIONS))
-            .await??;
+    async fn engine_reply(&self, text: &str, lang: Lang, triage: &Triage) -> Result<(BotReply, bool, Duration, bool)> {
+        let suggestions = crate::answer::SUGGESTIONS;
+        let cached = self.engine.cached_reply(text, suggestions);
+        let was_cached = cached.is_some();
+        let reply: Reply = match cached {
+            Some(reply) => reply,
+            None => {
+                let question = text.to_string();
+                self.on_engine(move |engine| engine.reply(&question, suggestions))
+                    .await??
+            }
+        };
         let candidates: Vec<CandidateNote> = reply
             .candidates
             .iter()
@@ -621,7 +631,7 @@ impl Desk {
             }
         };
         let handoff = bot.decision == Decision::Handoff;
-        Ok((bot, handoff, reply.embedding_time))
+        Ok((bot, handoff, reply.embedding_time, was_cached))
     }
 
     fn new_ticket(&self, reply: &BotReply, triage: &Triage, lang: Lang) -> NewTicket {

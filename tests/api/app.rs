@@ -2,9 +2,11 @@
 //! a fresh database (a SQLite file, or a schema of its own in the PostgreSQL
 //! at 127.0.0.1:5432, database `test`), plus a small client for the API.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use kefu::config::{token_hash, AgentAccount, Role, Settings};
+use kefu::engine::{no_progress, Engine};
 use kefu::server::Application;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
@@ -77,7 +79,16 @@ pub async fn spawn_app_with(db: Db, tweak: impl FnOnce(&mut Settings)) -> TestAp
         account("Carol", Role::Admin, ADMIN_TOKEN),
     ];
     tweak(&mut settings);
-    let app = Application::build(settings, engine()).await.expect("the app starts");
+    // A test that turns the answer cache on gets an engine (and cache) of its own.
+    let engine = if settings.answer_cache == 0 {
+        engine()
+    } else {
+        let s = settings.clone();
+        tokio::task::spawn_blocking(move || Arc::new(Engine::open(&s, no_progress(), no_progress()).unwrap()))
+            .await
+            .unwrap()
+    };
+    let app = Application::build(settings, engine).await.expect("the app starts");
     let base = format!("http://{}", app.address().unwrap());
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {

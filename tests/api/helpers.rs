@@ -91,6 +91,9 @@ pub fn engine_settings() -> Settings {
         corpus: bundled_corpus_dir(),
         data_dir: prepared_data_dir().to_path_buf(),
         model: model_path(),
+        // One engine serves every server test; a shared cache would make
+        // their engine metrics depend on which test asked first.
+        answer_cache: 0,
         ..Settings::default()
     }
 }

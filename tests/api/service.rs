@@ -710,3 +710,33 @@ async fn operations_endpoints() {
     let request_id = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert!(request_id.headers().contains_key("x-request-id"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_questions_are_answered_from_the_cache() {
+    let app = spawn_app_with(Db::Sqlite, |s| s.answer_cache = 100).await;
+    let (_, first) = app.say(&app.new_session().await, "怎么提币到外部钱包").await;
+    // The same question in traditional characters and other spacing, from another user.
+    let (_, again) = app.say(&app.new_session().await, " 怎麼提幣到外部錢包 ").await;
+    assert_eq!(first["decision"], "answer", "{first:#}");
+    for field in ["decision", "confidence", "answer", "suggestions"] {
+        assert_eq!(first[field], again[field], "a cached reply is the same reply: {field}");
+    }
+    app.say(&app.new_session().await, "how do I change my email").await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "kefu_answer_cache_total{result=\"hit\"} 1",
+        "kefu_answer_cache_total{result=\"miss\"} 2",
+        "kefu_engine_seconds_count 2",
+        "kefu_decisions_total{decision=\"answer\"} 3",
+    ] {
+        assert!(metrics.contains(needle), "{needle} not in\n{metrics}");
+    }
+}

@@ -84,7 +84,7 @@ pub async fn post_message(
         app.metrics.decision(reply.decision);
     }
     if let Some(took) = turn.engine_time {
-        app.metrics.engine(took.total, took.embedding);
+        app.metrics.engine(took.total, took.embedding, took.cached);
     }
     Ok(Json(turn.into()))
 }
