@@ -202,3 +202,71 @@ pub fn judge_bm25(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{Article, ArticleId, Localized};
+    use proptest::prelude::*;
+
+    fn corpus() -> Corpus {
+        Corpus {
+            root: "c".into(),
+            categories: Vec::new(),
+            articles: vec![Article {
+                id: ArticleId::parse("withdraw-crypto").unwrap(),
+                category: "withdrawal".into(),
+                title: Localized::default(),
+                questions: Localized::default(),
+                tags: Vec::new(),
+                priority: Default::default(),
+                handoff: Default::default(),
+                body: Localized::default(),
+            }],
+            dictionary: String::new(),
+            synonyms: String::new(),
+            quick_replies: Vec::new(),
+            fingerprint: String::new(),
+        }
+    }
+
+    fn load(text: &str) -> Result<Vec<LabeledQuery>, EvalError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.jsonl");
+        std::fs::write(&path, text).unwrap();
+        load_queries(&path, &corpus())
+    }
+
+    #[test]
+    fn every_bad_line_is_named_and_good_lines_load() {
+        let text = "{\"query\": \"怎么提币\", \"expected\": \"withdraw-crypto\", \"locale\": \"zh\"}\n\n\
+                    {\"query\": \"  \", \"expected\": \"handoff\"}\n\
+                    {\"query\": \"x\", \"expected\": \"handoff\", \"locale\": \"fr\"}\n\
+                    {\"query\": \"joke\", \"expected\": \"handoff\"}\n";
+        let EvalError::Invalid(problems) = load(text).unwrap_err() else {
+            panic!("expected line problems")
+        };
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].ends_with("q.jsonl:3: empty query"), "{problems:?}");
+        assert!(problems[1].contains("q.jsonl:4: "), "{problems:?}");
+        let good = load("{\"query\": \"怎么提币\", \"expected\": \"withdraw-crypto\"}\n{\"query\": \"joke\", \"expected\": \"handoff\"}").unwrap();
+        assert_eq!(good[0].expected, Expected::Article("withdraw-crypto".into()));
+        assert_eq!((good[1].expected.to_string(), good[1].locale), ("handoff".into(), None));
+    }
+
+    proptest! {
+        #[test]
+        fn any_file_loads_or_names_its_lines(lines in prop::collection::vec(".{0,40}", 0..6)) {
+            match load(&lines.join("\n")) {
+                Ok(queries) => prop_assert!(queries.len() <= lines.len()),
+                Err(EvalError::Invalid(problems)) => {
+                    prop_assert!(!problems.is_empty());
+                    for p in problems {
+                        prop_assert!(p.contains("q.jsonl:"), "{}", p);
+                    }
+                }
+                Err(other) => prop_assert!(false, "unexpected error {}", other),
+            }
+        }
+    }
+}
