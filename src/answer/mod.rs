@@ -15,7 +15,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::{Corpus, HandoffPolicy};
+use crate::corpus::Corpus;
 use crate::rank::{RankError, Ranked, Ranker, Scores};
 
 pub use cache::AnswerCache;
@@ -97,17 +97,11 @@ pub const SUGGESTIONS: usize = 3;
 impl Answerer {
     /// An answerer for `corpus` ranked by `ranker`.
     pub fn new(corpus: &Corpus, ranker: Ranker, confidence: Confidence, thresholds: Thresholds) -> Answerer {
-        let always_handoff = corpus
-            .articles
-            .iter()
-            .filter(|a| a.handoff == HandoffPolicy::Always)
-            .map(|a| a.id.to_string())
-            .collect();
         Answerer {
             ranker,
             confidence,
             thresholds,
-            always_handoff,
+            always_handoff: corpus.always_handoff(),
         }
     }
 

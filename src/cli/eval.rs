@@ -17,9 +17,9 @@ use crate::embed::Embedder;
 use crate::eval::dataset::DatasetKind;
 use crate::eval::folds::{judge_folds, FoldSetup};
 use crate::eval::intent::{evaluate_intents, IntentReport};
-use crate::eval::metrics::{calibrate, cross_validate, evaluate_decisions, Judgement};
+use crate::eval::metrics::{calibrate, cross_validate, evaluate_decisions, retrieval_reranked, Judgement};
 use crate::eval::report::{configured_setup, Calibration, EvalReport, RankingRow};
-use crate::eval::{always_handoff, html, judge, load_queries};
+use crate::eval::{html, judge, load_queries};
 use crate::rank::{fuse, Fusion};
 
 /// `kefu eval` flags.
@@ -82,10 +82,10 @@ pub fn run(settings: &Settings, args: &EvalArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let engine = open_engine(settings)?;
     let corpus = engine.corpus();
-    let always = always_handoff(corpus);
+    let always = corpus.always_handoff();
     let judgements = match args.folds {
         Some(folds) => {
-            let embedder = Arc::new(Embedder::load(&settings.model)?);
+            let embedder = Arc::clone(engine.answerer().ranker().embedder());
             let work_dir = settings.data_dir.join("eval").join("folds");
             let setup = FoldSetup {
                 corpus,
@@ -183,7 +183,7 @@ type Rescore<'a> = dyn Fn(&[f32], &[f32]) -> Vec<f32> + 'a;
 fn rankings(judgements: &[Judgement], sweep: bool) -> Vec<RankingRow> {
     let row = |name: String, score: &Rescore<'_>| RankingRow {
         name,
-        retrieval: crate::eval::metrics::retrieval(&judgements.iter().map(|j| j.reranked(score)).collect::<Vec<_>>()),
+        retrieval: retrieval_reranked(judgements, score),
     };
     let mut rows = vec![
         row("BM25 alone".into(), &|b, _| b.to_vec()),

@@ -166,6 +166,15 @@ impl Corpus {
     pub fn category(&self, id: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.id == id)
     }
+
+    /// Ids of the articles whose topics a person must always take.
+    pub fn always_handoff(&self) -> std::collections::HashSet<String> {
+        self.articles
+            .iter()
+            .filter(|a| a.handoff == HandoffPolicy::Always)
+            .map(|a| a.id.to_string())
+            .collect()
+    }
 }
 
 fn parse_categories(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec<Category> {

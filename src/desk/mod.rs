@@ -573,6 +573,8 @@ impl Desk {
             Some(reply) => reply,
             None => {
                 let question = text.to_string();
+                // `Engine::reply` looks again: another worker may have answered
+                // the same question while this one waited for a permit.
                 self.on_engine(move |engine| engine.reply(&question, suggestions))
                     .await??
             }

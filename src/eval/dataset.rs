@@ -112,11 +112,7 @@ impl DatasetKind {
 /// the domain of each intent; intents it does not list keep the dataset's
 /// name.
 fn parse_domains(path: &Path, text: &str, intents: &[String]) -> Result<Vec<String>, DatasetError> {
-    let domains: HashMap<String, Vec<String>> = serde_json::from_str(text).map_err(|e| DatasetError::Malformed {
-        path: path.to_path_buf(),
-        line: e.line().max(1),
-        message: e.to_string(),
-    })?;
+    let domains: HashMap<String, Vec<String>> = serde_json::from_str(text).map_err(|e| malformed_json(path, e))?;
     let by_intent: HashMap<&str, &str> = domains
         .iter()
         .flat_map(|(domain, intents)| intents.iter().map(move |i| (i.as_str(), domain.as_str())))
@@ -395,15 +391,20 @@ fn csv_records(text: &str) -> Result<Vec<Record>, (usize, String)> {
 /// `[text, intent]` pairs. Errors name the line of the offending pair.
 pub fn parse_clinc(path: &Path, text: &str) -> Result<HashMap<String, Vec<(String, String)>>, DatasetError> {
     let splits: HashMap<String, Vec<(NonEmpty, NonEmpty)>> =
-        serde_json::from_str(text).map_err(|e| DatasetError::Malformed {
-            path: path.to_path_buf(),
-            line: e.line().max(1),
-            message: e.to_string(),
-        })?;
+        serde_json::from_str(text).map_err(|e| malformed_json(path, e))?;
     Ok(splits
         .into_iter()
         .map(|(name, pairs)| (name, pairs.into_iter().map(|(t, i)| (t.0, i.0)).collect()))
         .collect())
+}
+
+/// A JSON dataset file's error, at the line serde found it on.
+fn malformed_json(path: &Path, e: serde_json::Error) -> DatasetError {
+    DatasetError::Malformed {
+        path: path.to_path_buf(),
+        line: e.line().max(1),
+        message: e.to_string(),
+    }
 }
 
 /// A string with something besides white space in it; rejected while

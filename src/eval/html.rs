@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::metrics::{DecisionReport, Group, SweepPoint};
+use super::metrics::{pct, DecisionReport, Group, SweepPoint};
 use super::report::EvalReport;
 use crate::text::escape_html as escape;
 
@@ -24,10 +24,6 @@ const HANDOFF: &str = "#bc4c00";
 const WRONG: &str = "#cf222e";
 const CLARIFY: &str = "#bf8700";
 const PERSON: &str = "#8c959f";
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
 
 /// The whole page.
 pub fn render(r: &EvalReport) -> String {
@@ -383,12 +379,7 @@ fn groups_table(h: &mut String, heading: &str, groups: &[Group]) {
          <th>answered precision</th><th class=\"l\">decisions</th></tr>"
     );
     for g in groups {
-        let r = &g.retrieval;
-        let (top1, recall_at_3, mrr) = if r.questions == 0 {
-            ("–".to_string(), "–".to_string(), "–".to_string())
-        } else {
-            (pct(r.top1), pct(r.recall_at_3), format!("{:.3}", r.mrr))
-        };
+        let [top1, recall_at_3, mrr] = g.retrieval.cells();
         let _ = write!(
             h,
             "<tr><td class=\"l\">{}</td><td>{}</td><td>{top1}</td><td>{recall_at_3}</td><td>{mrr}</td><td>{}</td><td class=\"l\">{}</td></tr>",

@@ -23,6 +23,7 @@ use super::metrics::{
 };
 use super::report::{Calibration, DecisionSetup, EvalReport, RankingRow};
 use super::Expected;
+use crate::answer::{Confidence, Thresholds};
 use crate::embed::{Embedder, Role};
 use crate::index::{ArticleIndex, IndexError};
 use crate::rank::{fuse, ArticleVectors, Fusion, Scores, VectorCache, VectorError};
@@ -347,6 +348,10 @@ impl IntentCorpus {
     }
 }
 
+/// One ranking's dev and test judgements and the confidence model and
+/// thresholds calibrated on the dev ones.
+type Measured = (Vec<Judgement>, Vec<Judgement>, Confidence, Thresholds);
+
 /// A question put to an intent corpus.
 #[derive(Debug, Clone, Copy)]
 struct Asked<'a> {
@@ -493,28 +498,42 @@ pub fn evaluate_intents(
     // The report's ranking: the best hybrid on the dev questions, or kefu's
     // default when there is nothing to choose on.
     let chosen = choose(&hybrid_methods(), &dev).map_or(methods[methods.len() - 1].1, |(m, _)| m);
-    methods.push(("hybrid, chosen on dev".into(), chosen));
 
     let ids: Vec<String> = dataset.article_ids()?.iter().map(|id| id.to_string()).collect();
     let none = std::collections::HashSet::new();
-    let mut rows = Vec::new();
-    for (label, method) in methods {
+    // Each ranking is judged and calibrated once; the chosen one's run also
+    // becomes the full report.
+    let measure = |method: &Method| {
         let (dev_j, test_j) = (method.judge(dataset, &ids, &dev), method.judge(dataset, &ids, &test));
         let (confidence, thresholds) = calibrate(&dev_j, target_precision, &none);
-        let decisions = evaluate_decisions(&test_j, &confidence, &thresholds, &none);
-        rows.push(IntentRow {
+        (dev_j, test_j, confidence, thresholds)
+    };
+    let row = |label: String, method: Method, (_, test_j, confidence, thresholds): &Measured| {
+        let decisions = evaluate_decisions(test_j, confidence, thresholds, &none);
+        IntentRow {
             dev_top1: top1(&method, &dev),
-            test_top1: retrieval(&test_j).top1,
+            test_top1: retrieval(test_j).top1,
             test_precision: decisions.answered_precision,
             test_coverage: decisions.coverage,
-            test_best_coverage: best_coverage(&sweep(&test_j, &confidence, &none), target_precision),
-            test_auroc: out_of_scope_auroc(&test_j, &confidence),
+            test_best_coverage: best_coverage(&sweep(test_j, confidence, &none), target_precision),
+            test_auroc: out_of_scope_auroc(test_j, confidence),
             label,
             method,
+        }
+    };
+    let mut rows = Vec::new();
+    let mut rankings = Vec::new();
+    for (label, method) in methods {
+        let measured = measure(&method);
+        rankings.push(RankingRow {
+            name: label.clone(),
+            retrieval: retrieval(&measured.1),
         });
+        rows.push(row(label, method, &measured));
     }
-    let (dev_j, test_j) = (chosen.judge(dataset, &ids, &dev), chosen.judge(dataset, &ids, &test));
-    let (confidence, thresholds) = calibrate(&dev_j, target_precision, &none);
+    let chosen_run = measure(&chosen);
+    rows.push(row("hybrid, chosen on dev".into(), chosen, &chosen_run));
+    let (dev_j, test_j, confidence, thresholds) = chosen_run;
     let setup = DecisionSetup {
         confidence,
         thresholds,
@@ -532,14 +551,7 @@ pub fn evaluate_intents(
         misses,
         |id| id.to_string(),
     );
-    report.rankings = rows
-        .iter()
-        .take(rows.len() - 1)
-        .map(|r| RankingRow {
-            name: r.label.clone(),
-            retrieval: retrieval(&r.method.judge(dataset, &ids, &test)),
-        })
-        .collect();
+    report.rankings = rankings;
     report.calibration = Some(Calibration {
         target_precision,
         fitted_on: dev_label.clone(),

@@ -75,6 +75,11 @@ impl Judgement {
         Features::of(&self.ranking)
     }
 
+    /// `model`'s confidence in the top article (0 when nothing ranked).
+    pub fn confidence(&self, model: &Confidence) -> f32 {
+        self.features().map_or(0.0, |f| model.probability(&f))
+    }
+
     /// The same question ranked by `score(bm25, similarity)` over all
     /// articles instead: how alternative rankings are compared without
     /// running the model again.
@@ -120,6 +125,22 @@ pub struct Retrieval {
     pub mrr: f64,
 }
 
+impl Retrieval {
+    /// Top-1, recall@3 and MRR as a report shows them; dashes when there was
+    /// nothing to rank (a slice of only out-of-scope questions).
+    pub fn cells(&self) -> [String; 3] {
+        if self.questions == 0 {
+            return ["–".into(), "–".into(), "–".into()];
+        }
+        [pct(self.top1), pct(self.recall_at_3), format!("{:.3}", self.mrr)]
+    }
+}
+
+/// A share as a report shows it: `97.1%`.
+pub fn pct(share: f64) -> String {
+    format!("{:.1}%", 100.0 * share)
+}
+
 /// Ranking quality of the in-scope questions among `judgements`.
 pub fn retrieval(judgements: &[Judgement]) -> Retrieval {
     let ranks: Vec<Option<usize>> = judgements
@@ -128,6 +149,12 @@ pub fn retrieval(judgements: &[Judgement]) -> Retrieval {
         .map(Judgement::rank)
         .collect();
     from_ranks(&ranks)
+}
+
+/// Ranking quality if articles were ordered by `score(bm25, similarity)`
+/// instead ([`Judgement::reranked`]).
+pub fn retrieval_reranked(judgements: &[Judgement], score: impl Fn(&[f32], &[f32]) -> Vec<f32>) -> Retrieval {
+    retrieval(&judgements.iter().map(|j| j.reranked(&score)).collect::<Vec<_>>())
 }
 
 fn from_ranks(ranks: &[Option<usize>]) -> Retrieval {
@@ -240,8 +267,7 @@ fn ratio(a: usize, b: usize) -> f64 {
 
 /// What the engine decides for `j` with this confidence model and thresholds.
 pub fn decision_for(j: &Judgement, c: &Confidence, t: &Thresholds, always_handoff: &HashSet<String>) -> Decision {
-    let confidence = j.features().map_or(0.0, |f| c.probability(&f));
-    decide(t, confidence, j.top().map(|id| always_handoff.contains(id))).0
+    decide(t, j.confidence(c), j.top().map(|id| always_handoff.contains(id))).0
 }
 
 /// Applies `confidence` and `thresholds` to `judgements`. Articles in
@@ -378,8 +404,10 @@ pub fn cross_validate(
 /// question gets more confidence than a random out-of-scope one (ties count
 /// half). `None` without both kinds.
 pub fn out_of_scope_auroc(judgements: &[Judgement], confidence: &Confidence) -> Option<f64> {
-    let score = |j: &Judgement| j.features().map_or(0.0, |f| confidence.probability(&f));
-    let mut scored: Vec<(f32, bool)> = judgements.iter().map(|j| (score(j), j.in_scope())).collect();
+    let mut scored: Vec<(f32, bool)> = judgements
+        .iter()
+        .map(|j| (j.confidence(confidence), j.in_scope()))
+        .collect();
     let positives = scored.iter().filter(|(_, p)| *p).count();
     let negatives = scored.len() - positives;
     if positives == 0 || negatives == 0 {

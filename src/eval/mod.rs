@@ -14,7 +14,6 @@ pub mod intent;
 pub mod metrics;
 pub mod report;
 
-use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,7 +21,7 @@ use std::time::Instant;
 use serde::Deserialize;
 
 use crate::answer::{Answerer, SUGGESTIONS};
-use crate::corpus::{Corpus, HandoffPolicy, Lang};
+use crate::corpus::{Corpus, Lang};
 use crate::index::{ArticleIndex, IndexError};
 use crate::rank::{RankError, Scores};
 use metrics::{Judgement, OUT_OF_SCOPE};
@@ -133,16 +132,6 @@ fn category_of(corpus: &Corpus, expected: &Expected) -> String {
         Expected::Article(id) => corpus.article(id).map_or_else(String::new, |a| a.category.clone()),
         Expected::Handoff => OUT_OF_SCOPE.to_string(),
     }
-}
-
-/// Ids of the articles a person must always take.
-pub fn always_handoff(corpus: &Corpus) -> HashSet<String> {
-    corpus
-        .articles
-        .iter()
-        .filter(|a| a.handoff == HandoffPolicy::Always)
-        .map(|a| a.id.to_string())
-        .collect()
 }
 
 /// Asks every question through the whole answer path, as the service

@@ -8,8 +8,8 @@ use std::fmt;
 use serde::Serialize;
 
 use super::metrics::{
-    breakdown, evaluate_decisions, latency, out_of_scope_auroc, retrieval, sweep, DecisionReport, Group, Judgement,
-    Latency, Retrieval, SweepPoint,
+    breakdown, evaluate_decisions, latency, out_of_scope_auroc, pct, retrieval, sweep, DecisionReport, Group,
+    Judgement, Latency, Retrieval, SweepPoint,
 };
 use super::Expected;
 use crate::answer::{Confidence, Decision, Thresholds};
@@ -208,7 +208,7 @@ fn worst_misses(
     let mut misses: Vec<Miss> = judgements
         .iter()
         .filter_map(|j| {
-            let confidence = j.features().map_or(0.0, |f| setup.confidence.probability(&f));
+            let confidence = j.confidence(&setup.confidence);
             let decision = super::metrics::decision_for(j, &setup.confidence, &setup.thresholds, &setup.always_handoff);
             let missed = match &j.expected {
                 Expected::Article(_) => !j.top_is_right(),
@@ -247,10 +247,6 @@ fn worst_misses(
     });
     misses.truncate(limit);
     misses
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
 }
 
 impl fmt::Display for EvalReport {
@@ -292,12 +288,7 @@ impl fmt::Display for EvalReport {
             )?;
             for g in groups {
                 let d = &g.decisions;
-                let r = &g.retrieval;
-                let (top1, recall_at_3, mrr) = if r.questions == 0 {
-                    ("–".to_string(), "–".to_string(), "–".to_string())
-                } else {
-                    (pct(r.top1), pct(r.recall_at_3), format!("{:.3}", r.mrr))
-                };
+                let [top1, recall_at_3, mrr] = g.retrieval.cells();
                 writeln!(
                     f,
                     "{:<24} {:>5} {:>7} {:>7} {:>7}  {:>8} {:>8} {:>8}",

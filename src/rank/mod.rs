@@ -110,6 +110,11 @@ impl Ranker {
         &self.index
     }
 
+    /// The sentence model it embeds questions with.
+    pub fn embedder(&self) -> &Arc<Embedder> {
+        &self.embedder
+    }
+
     /// The fusion in use.
     pub fn fusion(&self) -> Fusion {
         self.fusion

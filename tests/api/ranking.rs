@@ -3,13 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use std::collections::HashSet;
-
 use kefu::answer::{Answerer, Confidence, Decision, HandoffReason, Thresholds, SUGGESTIONS};
-use kefu::corpus::{Corpus, HandoffPolicy};
+use kefu::corpus::Corpus;
 use kefu::embed::Embedder;
 use kefu::eval::folds::{judge_folds, FoldSetup};
-use kefu::eval::metrics::{evaluate_decisions, retrieval, Judgement, Retrieval};
+use kefu::eval::metrics::{evaluate_decisions, retrieval, retrieval_reranked, Judgement, Retrieval};
 use kefu::eval::{judge, load_queries};
 use kefu::index::ArticleIndex;
 use kefu::rank::{fuse, ArticleVectors, Fusion, Ranker};
@@ -30,7 +28,7 @@ impl Shared {
 
     /// The dev set's ranking quality when articles are ordered by `score`.
     fn quality(&self, score: impl Fn(&[f32], &[f32]) -> Vec<f32>) -> Retrieval {
-        retrieval(&self.judgements.iter().map(|j| j.reranked(&score)).collect::<Vec<_>>())
+        retrieval_reranked(&self.judgements, score)
     }
 }
 
@@ -153,13 +151,7 @@ fn an_edited_article_re_embeds_only_its_changed_texts() {
 #[test]
 fn out_of_scope_questions_hand_off_and_answers_are_precise() {
     let s = shared();
-    let always: HashSet<String> = s
-        .corpus
-        .articles
-        .iter()
-        .filter(|a| a.handoff == HandoffPolicy::Always)
-        .map(|a| a.id.to_string())
-        .collect();
+    let always = s.corpus.always_handoff();
     let report = evaluate_decisions(&s.judgements, &Confidence::default(), &Thresholds::default(), &always);
     assert!(report.out_of_scope_handoff_recall >= 0.85, "{report:#?}");
     assert!(report.answered_precision >= 0.95, "{report:#?}");
