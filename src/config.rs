@@ -69,6 +69,8 @@ pub struct Settings {
     pub answer_cache: usize,
     /// Input and traffic limits.
     pub limits: Limits,
+    /// The check a reloaded corpus must pass before it goes live.
+    pub reload_gate: ReloadGate,
     /// People who may use the agent API.
     pub agents: Vec<AgentAccount>,
     /// Log filter (`info`, `kefu=debug,tower_http=info`, …).
@@ -89,8 +91,31 @@ impl Default for Settings {
             fusion: Fusion::default(),
             answer_cache: 10_000,
             limits: Limits::default(),
+            reload_gate: ReloadGate::default(),
             agents: Vec::new(),
             log: "info".to_string(),
+        }
+    }
+}
+
+/// The dev-set gate of `POST /admin/reload`: the new corpus answers a
+/// labelled query file (the one `kefu eval` reads) and goes live only if
+/// enough questions get the right article first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReloadGate {
+    /// The labelled questions; when the file does not exist the gate is
+    /// skipped, and the reload response says so.
+    pub queries: PathBuf,
+    /// The smallest top-1 share that may go live.
+    pub min_top1: f64,
+}
+
+impl Default for ReloadGate {
+    fn default() -> ReloadGate {
+        ReloadGate {
+            queries: PathBuf::from("tests/eval/queries.jsonl"),
+            min_top1: 0.95,
         }
     }
 }

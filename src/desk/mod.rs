@@ -13,12 +13,15 @@ mod replies;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, Semaphore};
+use tokio::sync::{broadcast, Mutex, Semaphore};
 
 use crate::answer::{Decision, HandoffReason, Reply};
+use crate::config::Settings;
 use crate::config::{new_token, token_hash, Role};
 use crate::corpus::{HandoffPolicy, Lang, Priority};
+use crate::engine::reload::{self, ReloadError};
 use crate::engine::{reply_lang, ArticleSummary, Engine, SearchHit};
 use crate::handoff::privacy::{mask_personal_data, redact_secrets, Secret};
 use crate::handoff::{TicketStatus, Triage};
@@ -97,6 +100,39 @@ pub enum DeskError {
 
 /// Result of a desk call.
 pub type Result<T> = std::result::Result<T, DeskError>;
+
+/// Why a corpus reload did not happen. The live engine keeps serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadRefused {
+    /// Another reload is running.
+    #[error("a reload is already running; try again when it finishes")]
+    Busy,
+    /// The new corpus failed a check.
+    #[error(transparent)]
+    Rejected(#[from] ReloadError),
+    /// The reload's worker thread died.
+    #[error("the reload stopped unexpectedly")]
+    Stopped,
+}
+
+/// What a reload did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Reload {
+    /// The version that was live before.
+    pub previous_version: String,
+    /// The version live now.
+    pub version: String,
+    /// Whether the corpus had changed (an unchanged corpus is not rebuilt).
+    pub changed: bool,
+    /// Articles live now.
+    pub articles: usize,
+    /// What the dev-set gate measured; absent when nothing changed or there
+    /// is no dev set.
+    #[schema(value_type = Option<Object>)]
+    pub gate: Option<reload::GateResult>,
+    /// How long loading and checking took, in milliseconds.
+    pub took_ms: u64,
+}
 
 /// A warning shown above a bot reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,7 +256,8 @@ pub struct DeskOptions {
 
 /// The help desk.
 pub struct Desk {
-    engine: Arc<Engine>,
+    engine: ArcSwap<Engine>,
+    reloading: Mutex<()>,
     store: Store,
     options: DeskOptions,
     workers: Semaphore,
@@ -233,7 +270,8 @@ impl Desk {
         let workers = Semaphore::new(options.engine_workers.max(1));
         let (changes, _) = broadcast::channel(1024);
         Desk {
-            engine,
+            engine: ArcSwap::new(engine),
+            reloading: Mutex::new(()),
             store,
             options,
             workers,
@@ -246,9 +284,39 @@ impl Desk {
         &self.store
     }
 
-    /// The answer engine.
-    pub fn engine(&self) -> &Arc<Engine> {
-        &self.engine
+    /// The live answer engine. Callers keep this one for the whole of a
+    /// request, so a reload never changes the engine under them.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine.load_full()
+    }
+
+    /// Loads the corpus `settings` names and, if it changed and passes every
+    /// check, makes it live; requests in flight finish on the engine they
+    /// started with. One reload runs at a time.
+    pub async fn reload(&self, settings: Arc<Settings>) -> std::result::Result<Reload, ReloadRefused> {
+        let _one_at_a_time = self.reloading.try_lock().map_err(|_| ReloadRefused::Busy)?;
+        let live = self.engine();
+        let previous = live.version().to_string();
+        let span = tracing::Span::current();
+        let reloaded = tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            reload::prepare(&live, &settings)
+        })
+        .await
+        .map_err(|_| ReloadRefused::Stopped)??;
+        let changed = reloaded.engine.is_some();
+        if let Some(engine) = reloaded.engine {
+            self.engine.store(Arc::new(engine));
+            tracing::info!(from = %previous, to = %reloaded.version, articles = reloaded.articles, "corpus reloaded");
+        }
+        Ok(Reload {
+            previous_version: previous,
+            version: reloaded.version,
+            changed,
+            articles: reloaded.articles,
+            gate: reloaded.gate,
+            took_ms: reloaded.took.as_millis() as u64,
+        })
     }
 
     /// Live notifications of new messages and queue changes in this process.
@@ -321,13 +389,14 @@ impl Desk {
         picked: Option<&str>,
     ) -> Result<Turn> {
         self.validate_text(text)?;
-        if let Some(id) = picked.filter(|id| self.engine.article(id).is_none()) {
+        let engine = self.engine();
+        if let Some(id) = picked.filter(|id| engine.article(id).is_none()) {
             return Err(DeskError::UnknownArticle(id.to_string()));
         }
         let (stored_text, secrets) = redact_secrets(text);
         let lang = reply_lang(locale.or_else(|| session_lang(session)), text);
         if !secrets.is_empty() {
-            return self.secret_shared(session, &stored_text, lang, &secrets).await;
+            return self.secret_shared(&engine, session, &stored_text, lang, &secrets).await;
         }
         if let Some(ticket) = self.store.open_ticket(&session.id).await? {
             return self.forward_to_agent(session, &stored_text, ticket).await;
@@ -335,16 +404,16 @@ impl Desk {
         let triage = Triage::of(text);
         let mut engine_time = None;
         let (reply, handoff) = if triage.scam_by_staff {
-            self.warning_handoff(lang, Warning::Scam, "scam_by_staff")
+            self.warning_handoff(&engine, lang, Warning::Scam, "scam_by_staff")
         } else if triage.asks_for_person {
             (self.handoff_reply(None, 0.0, "asked_for_person"), true)
-        } else if let Some(chosen) = picked.and_then(|id| self.article_reply(id, lang, Vec::new())) {
+        } else if let Some(chosen) = picked.and_then(|id| self.article_reply(&engine, id, lang, Vec::new())) {
             chosen
-        } else if let Some(picked) = self.picked_suggestion(session, text, lang).await? {
+        } else if let Some(picked) = self.picked_suggestion(&engine, session, text, lang).await? {
             picked
         } else {
             let started = std::time::Instant::now();
-            let (reply, handoff, embedding, cached) = self.engine_reply(text, lang, &triage).await?;
+            let (reply, handoff, embedding, cached) = self.engine_reply(&engine, text, lang, &triage).await?;
             engine_time = Some(EngineTime {
                 total: started.elapsed(),
                 embedding,
@@ -352,7 +421,7 @@ impl Desk {
             });
             (reply, handoff)
         };
-        let ticket = handoff.then(|| self.new_ticket(&reply, &triage, lang));
+        let ticket = handoff.then(|| self.new_ticket(&engine, &reply, &triage, lang));
         let mut turn = self
             .record(session, Some(&stored_text), lang, reply, ticket.as_ref())
             .await?;
@@ -373,7 +442,7 @@ impl Desk {
         }
         let lang = locale.or_else(|| session_lang(session)).unwrap_or(Lang::Zh);
         let reply = self.handoff_reply(None, 0.0, "asked_for_person");
-        let ticket = self.new_ticket(&reply, &Triage::default(), lang);
+        let ticket = self.new_ticket(&self.engine(), &reply, &Triage::default(), lang);
         self.record(session, None, lang, reply, Some(&ticket)).await
     }
 
@@ -431,12 +500,19 @@ impl Desk {
         Ok(stored.pop().map(|m| (m, reply)))
     }
 
-    async fn secret_shared(&self, session: &Session, stored: &str, lang: Lang, secrets: &[Secret]) -> Result<Turn> {
+    async fn secret_shared(
+        &self,
+        engine: &Engine,
+        session: &Session,
+        stored: &str,
+        lang: Lang,
+        secrets: &[Secret],
+    ) -> Result<Turn> {
         tracing::warn!(session = %session.id, kinds = ?secrets, "secret redacted from a user message");
         let reply = BotReply {
             decision: Decision::Answer,
             confidence: 1.0,
-            article: self.summary(SCAM_ARTICLE, lang),
+            article: self.summary(engine, SCAM_ARTICLE, lang),
             suggestions: Vec::new(),
             warning: Some(Warning::SecretShared),
             handoff_reason: None,
@@ -478,8 +554,8 @@ impl Desk {
         })
     }
 
-    fn warning_handoff(&self, lang: Lang, warning: Warning, reason: &str) -> (BotReply, bool) {
-        let mut reply = self.handoff_reply(self.summary(SCAM_ARTICLE, lang), 0.0, reason);
+    fn warning_handoff(&self, engine: &Engine, lang: Lang, warning: Warning, reason: &str) -> (BotReply, bool) {
+        let mut reply = self.handoff_reply(self.summary(engine, SCAM_ARTICLE, lang), 0.0, reason);
         reply.warning = Some(warning);
         (reply, true)
     }
@@ -497,7 +573,13 @@ impl Desk {
     }
 
     /// When the last bot message offered suggestions and the user picks one.
-    async fn picked_suggestion(&self, session: &Session, text: &str, lang: Lang) -> Result<Option<(BotReply, bool)>> {
+    async fn picked_suggestion(
+        &self,
+        engine: &Engine,
+        session: &Session,
+        text: &str,
+        lang: Lang,
+    ) -> Result<Option<(BotReply, bool)>> {
         let Some(last) = self.store.last_bot_message(&session.id).await? else {
             return Ok(None);
         };
@@ -511,18 +593,21 @@ impl Desk {
         let Some(i) = replies::pick(text, &titles) else {
             return Ok(None);
         };
-        Ok(self.article_reply(&previous.suggestions[i].id, lang, previous.candidates))
+        Ok(self.article_reply(engine, &previous.suggestions[i].id, lang, previous.candidates))
     }
 
     /// The reply for an article the user chose themselves (a suggestion or a
     /// quick-reply chip): certain, but `handoff: always` topics still go to a
     /// person.
-    fn article_reply(&self, id: &str, lang: Lang, candidates: Vec<CandidateNote>) -> Option<(BotReply, bool)> {
-        let article = self.summary(id, lang)?;
-        let always = self
-            .engine
-            .article(id)
-            .is_some_and(|a| a.handoff == HandoffPolicy::Always);
+    fn article_reply(
+        &self,
+        engine: &Engine,
+        id: &str,
+        lang: Lang,
+        candidates: Vec<CandidateNote>,
+    ) -> Option<(BotReply, bool)> {
+        let article = self.summary(engine, id, lang)?;
+        let always = engine.article(id).is_some_and(|a| a.handoff == HandoffPolicy::Always);
         if always {
             return Some((self.handoff_reply(Some(article), 1.0, "always_handoff"), true));
         }
@@ -544,15 +629,18 @@ impl Desk {
     pub async fn search(&self, query: &str, lang: Lang, limit: usize) -> Result<Vec<SearchHit>> {
         let query = query.to_string();
         Ok(self
-            .on_engine(move |engine| engine.search(&query, lang, limit))
+            .on_engine(self.engine(), move |engine| engine.search(&query, lang, limit))
             .await??)
     }
 
     /// Runs CPU-bound engine work on a blocking thread, at most one call per
     /// worker permit, so the async runtime never stalls and a burst of
     /// questions queues instead of oversubscribing the cores.
-    async fn on_engine<T: Send + 'static>(&self, work: impl FnOnce(&Engine) -> T + Send + 'static) -> Result<T> {
-        let engine = Arc::clone(&self.engine);
+    async fn on_engine<T: Send + 'static>(
+        &self,
+        engine: Arc<Engine>,
+        work: impl FnOnce(&Engine) -> T + Send + 'static,
+    ) -> Result<T> {
         let _permit = self.workers.acquire().await.map_err(|_| DeskError::EngineStopped)?;
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
@@ -565,9 +653,15 @@ impl Desk {
 
     /// Ranks and decides on a blocking worker; returns the reply and whether
     /// it hands off.
-    async fn engine_reply(&self, text: &str, lang: Lang, triage: &Triage) -> Result<(BotReply, bool, Duration, bool)> {
+    async fn engine_reply(
+        &self,
+        engine: &Arc<Engine>,
+        text: &str,
+        lang: Lang,
+        triage: &Triage,
+    ) -> Result<(BotReply, bool, Duration, bool)> {
         let suggestions = crate::answer::SUGGESTIONS;
-        let cached = self.engine.cached_reply(text, suggestions);
+        let cached = engine.cached_reply(text, suggestions);
         let was_cached = cached.is_some();
         let reply: Reply = match cached {
             Some(reply) => reply,
@@ -575,7 +669,7 @@ impl Desk {
                 let question = text.to_string();
                 // `Engine::reply` looks again: another worker may have answered
                 // the same question while this one waited for a permit.
-                self.on_engine(move |engine| engine.reply(&question, suggestions))
+                self.on_engine(Arc::clone(engine), move |engine| engine.reply(&question, suggestions))
                     .await??
             }
         };
@@ -587,7 +681,10 @@ impl Desk {
                 score: c.scores.fused,
             })
             .collect();
-        let summaries: Vec<ArticleSummary> = candidates.iter().filter_map(|c| self.summary(&c.id, lang)).collect();
+        let summaries: Vec<ArticleSummary> = candidates
+            .iter()
+            .filter_map(|c| self.summary(engine, &c.id, lang))
+            .collect();
         let top = summaries.first().cloned();
         let mut decision = reply.decision;
         let mut reason = reply.handoff_reason.map(|r| match r {
@@ -636,7 +733,7 @@ impl Desk {
         Ok((bot, handoff, reply.embedding_time, was_cached))
     }
 
-    fn new_ticket(&self, reply: &BotReply, triage: &Triage, lang: Lang) -> NewTicket {
+    fn new_ticket(&self, engine: &Engine, reply: &BotReply, triage: &Triage, lang: Lang) -> NewTicket {
         let topic = reply
             .article
             .as_ref()
@@ -644,7 +741,7 @@ impl Desk {
             .or_else(|| reply.candidates.first().map(|c| c.id.clone()));
         let urgent_topic = topic
             .as_deref()
-            .and_then(|id| self.engine.article(id))
+            .and_then(|id| engine.article(id))
             .is_some_and(|a| a.priority == Priority::Urgent && reply.article.is_some());
         let urgent = urgent_topic || triage.urgent_reason().is_some() || reply.warning == Some(Warning::Scam);
         NewTicket {
@@ -696,8 +793,8 @@ impl Desk {
         }
     }
 
-    fn summary(&self, id: &str, lang: Lang) -> Option<ArticleSummary> {
-        self.engine.summary(id, lang, &self.options.public_url)
+    fn summary(&self, engine: &Engine, id: &str, lang: Lang) -> Option<ArticleSummary> {
+        engine.summary(id, lang, &self.options.public_url)
     }
 
     /// Tickets in queue order.

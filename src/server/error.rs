@@ -9,7 +9,8 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::desk::DeskError;
+use crate::desk::{DeskError, ReloadRefused};
+use crate::engine::reload::ReloadError;
 use crate::store::StoreError;
 
 /// An error answered to the client.
@@ -18,6 +19,7 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    problems: Vec<String>,
     retry_after: Option<u64>,
 }
 
@@ -35,6 +37,10 @@ pub struct ErrorDetail {
     pub code: String,
     /// For people.
     pub message: String,
+    /// Each problem on its own, when there are several (a rejected corpus
+    /// lists every file and line at fault).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 impl ApiError {
@@ -44,8 +50,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            problems: Vec::new(),
             retry_after: None,
         }
+    }
+
+    /// The same error listing `problems` one by one.
+    pub fn with_problems(self, problems: Vec<String>) -> ApiError {
+        ApiError { problems, ..self }
     }
 
     /// 429 with `Retry-After`.
@@ -95,6 +107,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code.to_string(),
                 message: self.message,
+                problems: self.problems,
             },
         };
         let mut response = (self.status, Json(body)).into_response();
@@ -125,6 +138,30 @@ impl From<DeskError> for ApiError {
             Store(e) => e.into(),
             Engine(e) => ApiError::internal(&e),
             NoRandomness | EngineStopped => ApiError::internal(&message),
+        }
+    }
+}
+
+impl From<ReloadRefused> for ApiError {
+    fn from(e: ReloadRefused) -> ApiError {
+        let message = e.to_string();
+        match e {
+            ReloadRefused::Busy => ApiError::new(StatusCode::CONFLICT, "reload_in_progress", message),
+            ReloadRefused::Stopped => ApiError::internal(&message),
+            ReloadRefused::Rejected(e) => {
+                let code = match &e {
+                    ReloadError::Corpus(_) => "corpus_invalid",
+                    ReloadError::GateFailed(_) => "gate_failed",
+                    ReloadError::GateUnusable(_) => "gate_unusable",
+                    ReloadError::Build(_) => {
+                        tracing::error!(error = %e, "reload failed");
+                        return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "reload_failed", message);
+                    }
+                };
+                let problems = e.problems();
+                let summary = message.lines().next().unwrap_or_default().to_string();
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, summary).with_problems(problems)
+            }
         }
     }
 }

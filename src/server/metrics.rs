@@ -1,6 +1,7 @@
 //! Prometheus metrics: requests and latency per route, decisions by outcome,
-//! feedback, engine latency, and queue depth by priority (read from the
-//! database at scrape time, so every replica reports the shared queue).
+//! feedback, engine latency, corpus reloads and the live corpus version, and
+//! queue depth by priority (read from the database at scrape time, so every
+//! replica reports the shared queue).
 
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ use prometheus_client::registry::Registry;
 
 use super::AppState;
 use crate::answer::Decision;
-use crate::store::Store;
+use crate::desk::Desk;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -47,6 +48,16 @@ struct CacheLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReloadLabels {
+    result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CorpusLabels {
+    version: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct QueueLabels {
     priority: String,
     status: String,
@@ -64,6 +75,9 @@ pub struct Metrics {
     engine: Histogram,
     embedding: Histogram,
     answer_cache: Family<CacheLabels, Counter>,
+    reloads: Family<ReloadLabels, Counter>,
+    corpus: Family<CorpusLabels, Gauge>,
+    articles: Gauge,
     queue: Family<QueueLabels, Gauge>,
 }
 
@@ -105,6 +119,16 @@ impl Metrics {
             "Questions answered from the answer cache (hit) or by the model (miss)",
             answer_cache.clone(),
         );
+        let reloads = Family::<ReloadLabels, Counter>::default();
+        registry.register(
+            "corpus_reloads",
+            "Corpus reloads by result (reloaded, unchanged, rejected, busy)",
+            reloads.clone(),
+        );
+        let corpus = Family::<CorpusLabels, Gauge>::default();
+        registry.register("corpus_info", "The live corpus version (value 1)", corpus.clone());
+        let articles = Gauge::default();
+        registry.register("corpus_articles", "Articles in the live corpus", articles.clone());
         let queue = Family::<QueueLabels, Gauge>::default();
         registry.register("queue_depth", "Open tickets by priority and status", queue.clone());
         Metrics {
@@ -116,6 +140,9 @@ impl Metrics {
             engine,
             embedding,
             answer_cache,
+            reloads,
+            corpus,
+            articles,
             queue,
         }
     }
@@ -157,9 +184,25 @@ impl Metrics {
         }
     }
 
-    /// The metrics in the text exposition format, with the queue read now.
-    pub async fn render(&self, store: &Store) -> String {
-        match store.queue_depth().await {
+    /// Counts a reload by its result.
+    pub fn reload(&self, result: &str) {
+        self.reloads
+            .get_or_create(&ReloadLabels { result: result.into() })
+            .inc();
+    }
+
+    /// The metrics in the text exposition format, with the live corpus and
+    /// the queue read now.
+    pub async fn render(&self, desk: &Desk) -> String {
+        let engine = desk.engine();
+        self.corpus.clear();
+        self.corpus
+            .get_or_create(&CorpusLabels {
+                version: engine.version().into(),
+            })
+            .set(1);
+        self.articles.set(engine.corpus().articles.len() as i64);
+        match desk.store().queue_depth().await {
             Ok(depths) => {
                 self.queue.clear();
                 for (priority, status, n) in depths {

@@ -35,7 +35,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::config::Settings;
-use crate::desk::{Desk, DeskOptions};
+use crate::desk::{Desk, DeskOptions, Reload, ReloadRefused};
 use crate::engine::Engine;
 use crate::store::{Store, StoreError};
 
@@ -67,6 +67,21 @@ pub struct AppState {
     shutdown: watch::Receiver<bool>,
 }
 
+impl AppState {
+    /// Reloads the corpus (from the admin API or SIGHUP) and counts the
+    /// outcome.
+    async fn reload(&self) -> Result<Reload, ReloadRefused> {
+        let result = self.desk.reload(Arc::clone(&self.settings)).await;
+        self.metrics.reload(match &result {
+            Ok(r) if r.changed => "reloaded",
+            Ok(_) => "unchanged",
+            Err(ReloadRefused::Busy) => "busy",
+            Err(_) => "rejected",
+        });
+        result
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "kefu", description = "FAQ answer engine and help desk: chat API for users, agent API for the human queue."),
@@ -74,6 +89,7 @@ pub struct AppState {
         (name = "chat", description = "For users: sessions, messages, live stream, handoff, feedback"),
         (name = "agent", description = "For agents: the queue, claiming, replies, notes, audit"),
         (name = "content", description = "Help-center content: quick replies, articles, search"),
+        (name = "admin", description = "For admins: reloading the corpus"),
         (name = "ops", description = "Health, readiness, metrics"),
     ),
     modifiers(&Security),
@@ -119,6 +135,7 @@ pub fn router(app: AppState) -> Router {
         .routes(routes!(routes::content::quick_replies))
         .routes(routes!(routes::content::article))
         .routes(routes!(routes::content::search))
+        .routes(routes!(routes::admin::reload))
         .layer(middleware::from_fn_with_state(app.clone(), limits::per_ip))
         .routes(routes!(routes::ops::healthz))
         .routes(routes!(routes::ops::readyz))
@@ -192,6 +209,7 @@ pub fn router(app: AppState) -> Router {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    state: AppState,
     shutdown: watch::Sender<bool>,
     limiter: Arc<limits::Limiter>,
 }
@@ -227,7 +245,8 @@ impl Application {
         };
         Ok(Application {
             listener,
-            router: router(state),
+            router: router(state.clone()),
+            state,
             shutdown,
             limiter,
         })
@@ -239,8 +258,10 @@ impl Application {
     }
 
     /// Serves until `signal` completes, then stops accepting, ends live
-    /// streams and finishes the requests in flight.
+    /// streams and finishes the requests in flight. SIGHUP reloads the
+    /// corpus, as `POST /admin/reload` does.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let reloader = tokio::spawn(reload_on_hangup(self.state));
         let limiter = self.limiter;
         let sweeper = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -261,8 +282,30 @@ impl Application {
         })
         .await;
         sweeper.abort();
+        reloader.abort();
         result
     }
+}
+
+/// Reloads the corpus on every SIGHUP, the signal daemons conventionally
+/// reload on.
+async fn reload_on_hangup(state: AppState) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the corpus");
+            match state.reload().await {
+                Ok(r) => tracing::info!(version = %r.version, changed = r.changed, took_ms = r.took_ms, "reload done"),
+                Err(e) => tracing::error!(error = %e, "reload rejected; the previous corpus keeps serving"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    drop(state);
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

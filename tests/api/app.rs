@@ -39,7 +39,7 @@ fn postgres_url() -> String {
 }
 
 /// A fresh, empty schema in the test PostgreSQL and a URL that uses it.
-async fn fresh_postgres_schema() -> String {
+pub async fn fresh_postgres_schema() -> String {
     sqlx::any::install_default_drivers();
     let base = postgres_url();
     let mut conn = sqlx::AnyConnection::connect(&base)

@@ -33,7 +33,7 @@ pub async fn home(State(app): State<AppState>, Query(q): Query<PageQuery>, heade
     let mut body = search_form(lang, "");
     body.push_str(r#"<div class="categories">"#);
     for category in &engine.corpus().categories {
-        let articles = in_category(engine, &category.id);
+        let articles = in_category(&engine, &category.id);
         if articles.is_empty() {
             continue;
         }
@@ -68,7 +68,7 @@ pub async fn category(
     let name = category_name(category, lang);
     let mut body = breadcrumb(lang, None);
     let _ = write!(body, "<h1>{}</h1><ul class=\"articles\">", escape(name));
-    for a in in_category(engine, &category.id) {
+    for a in in_category(&engine, &category.id) {
         let summary = excerpt(a.body.text(lang), 140);
         let _ = write!(body, "<li>{}<p>{}</p></li>", article_link(a, lang), escape(&summary));
     }
@@ -97,7 +97,7 @@ pub async fn article(
         escape(title),
         markdown::to_html(article.body.text(lang))
     );
-    let related: Vec<&Article> = in_category(engine, &article.category)
+    let related: Vec<&Article> = in_category(&engine, &article.category)
         .into_iter()
         .filter(|a| a.id != article.id)
         .take(5)

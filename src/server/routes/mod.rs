@@ -1,5 +1,6 @@
 //! Handlers, one file per audience.
 
+pub mod admin;
 pub mod agent;
 pub mod chat;
 pub mod content;

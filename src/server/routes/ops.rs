@@ -42,11 +42,12 @@ pub async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Health>) {
 }
 
 fn health(app: &AppState, database: bool) -> Health {
-    let corpus = app.desk.engine().corpus();
+    let engine = app.desk.engine();
+    let corpus = engine.corpus();
     Health {
         status: if database { "ok" } else { "unavailable" },
         articles: corpus.articles.len(),
-        corpus_version: corpus.fingerprint.chars().take(12).collect(),
+        corpus_version: engine.version().to_string(),
         database,
     }
 }
@@ -54,7 +55,7 @@ fn health(app: &AppState, database: bool) -> Health {
 /// Prometheus metrics (text exposition format).
 #[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, description = "Prometheus text")))]
 pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
-    let body = app.metrics.render(app.desk.store()).await;
+    let body = app.metrics.render(&app.desk).await;
     (
         [(
             header::CONTENT_TYPE,

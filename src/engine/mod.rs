@@ -3,7 +3,10 @@
 //! [`Settings`]. The command line and the server both start here.
 //!
 //! `Engine` is `Sync` and does CPU-bound work; async callers run it on a
-//! blocking thread.
+//! blocking thread. An engine never changes once loaded: [`reload`] builds a
+//! new one beside it for the server to swap in.
+
+pub mod reload;
 
 use std::sync::Arc;
 
@@ -83,12 +86,26 @@ impl Engine {
         index_progress: Progress,
         embed_progress: Progress,
     ) -> Result<Engine, EngineError> {
-        let corpus = Corpus::load(&settings.corpus).map_err(|source| EngineError::Corpus {
-            path: settings.corpus.display().to_string(),
-            source,
-        })?;
-        let (index, _) = ArticleIndex::open_or_build(&corpus, &settings.data_dir, index_progress)?;
+        let corpus = load_corpus(settings)?;
         let embedder = Arc::new(Embedder::load(&settings.model)?);
+        Engine::with_model(settings, corpus, embedder, index_progress, embed_progress)
+    }
+
+    /// An engine for `corpus` that shares this engine's model, which is the
+    /// largest part of memory and load time and does not change on reload.
+    pub fn successor(&self, settings: &Settings, corpus: Corpus) -> Result<Engine, EngineError> {
+        let embedder = Arc::clone(self.answerer.ranker().embedder());
+        Engine::with_model(settings, corpus, embedder, no_progress(), no_progress())
+    }
+
+    fn with_model(
+        settings: &Settings,
+        corpus: Corpus,
+        embedder: Arc<Embedder>,
+        index_progress: Progress,
+        embed_progress: Progress,
+    ) -> Result<Engine, EngineError> {
+        let (index, _) = ArticleIndex::open_or_build(&corpus, &settings.data_dir, index_progress)?;
         let cache = settings.data_dir.join("vectors.bin");
         let (vectors, _) = ArticleVectors::build(&corpus, &embedder, &cache, embed_progress)?;
         let ranker = Ranker::new(&corpus, index, vectors, embedder, settings.fusion);
@@ -103,6 +120,12 @@ impl Engine {
     /// The loaded corpus.
     pub fn corpus(&self) -> &Corpus {
         &self.corpus
+    }
+
+    /// The corpus version: the start of its fingerprint, enough to tell
+    /// versions apart in a response or a metric label.
+    pub fn version(&self) -> &str {
+        version_of(&self.corpus)
     }
 
     /// The decision maker.
@@ -171,6 +194,18 @@ impl Engine {
             url: format!("{}/help/articles/{id}", base_url.trim_end_matches('/')),
         })
     }
+}
+
+/// Loads the corpus `settings` name, with every problem on failure.
+pub fn load_corpus(settings: &Settings) -> Result<Corpus, EngineError> {
+    Corpus::load(&settings.corpus).map_err(|source| EngineError::Corpus {
+        path: settings.corpus.display().to_string(),
+        source,
+    })
+}
+
+fn version_of(corpus: &Corpus) -> &str {
+    corpus.fingerprint.get(..12).unwrap_or(&corpus.fingerprint)
 }
 
 /// The language to answer `text` in: the one asked for, else Chinese when
