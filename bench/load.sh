@@ -4,6 +4,8 @@
 # (Debian package `wrk`) and prints wrk's latency distribution.
 #
 #   bench/load.sh [SECONDS] [CONNECTIONS] [distinct|mixed|repeated]
+#   RUNS=3 bench/load.sh 60 64 mixed     the soak test: three runs against one
+#                                        process, resident memory after each
 #
 # distinct (default): every request a new question (one of 16, numbered), so
 # the answer cache never helps; mixed: the 16 questions in rotation, answered
@@ -70,7 +72,18 @@ request = function()
   return wrk.format(nil, "/v1/sessions/" .. s[1] .. "/messages", nil, '{"text":"' .. q .. '"}')
 end
 LUA
-wrk -t"$(( connections < 2 ? 1 : 2 ))" -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "http://127.0.0.1:$port"
+rss() { grep VmRSS "/proc/$pid/status" | awk '{print $2, $3}'; }
+echo "kefu resident memory before the first run: $(rss)"
+for run in $(seq "${RUNS:-1}"); do
+  wrk -t"$(( connections < 2 ? 1 : 2 ))" -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" \
+    "http://127.0.0.1:$port" | tee "$work/wrk.txt"
+  if grep -q "Non-2xx" "$work/wrk.txt"; then
+    echo "run $run: some responses were errors" >&2
+    failed=1
+  fi
+  echo "after run $run: kefu resident memory $(rss)"
+done
 echo "decisions during the run (a handoff would silence that session's bot):"
 curl -sf "http://127.0.0.1:$port/metrics" | grep -E '^kefu_(decisions_total|answer_cache_total|(engine|embedding)_seconds_(sum|count))' || true
 echo "kefu peak resident memory: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"
+exit "${failed:-0}"

@@ -467,4 +467,34 @@ mod tests {
         assert!(ArticleId::parse("a--b").is_err());
         assert!(ArticleId::parse("kyc-2").is_ok());
     }
+
+    proptest::proptest! {
+        /// Any file gets an article or problems that name it, never a panic
+        /// (fuzz/fuzz_targets/front_matter.rs explores this further).
+        #[test]
+        fn any_text_parses_or_lists_problems(text in proptest::prelude::any::<String>()) {
+            if let Err(problems) = parse("any.md", &text) {
+                proptest::prop_assert!(!problems.is_empty());
+                proptest::prop_assert!(problems.iter().all(|p| p.path == Path::new("any.md")));
+            }
+        }
+
+        /// A real article with a stretch replaced by arbitrary text: the
+        /// edits an editor's typo or a bad merge make.
+        #[test]
+        fn damaged_articles_parse_or_list_problems(at in 0usize..GOOD.len(), len in 0usize..40, junk in "\\PC{0,20}") {
+            let mut start = at.min(GOOD.len());
+            while !GOOD.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = (start + len).min(GOOD.len());
+            while !GOOD.is_char_boundary(end) {
+                end -= 1;
+            }
+            let text = format!("{}{}{}", &GOOD[..start], junk, &GOOD[end..]);
+            if let Err(problems) = parse("damaged.md", &text) {
+                proptest::prop_assert!(!problems.is_empty());
+            }
+        }
+    }
 }

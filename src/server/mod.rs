@@ -6,7 +6,7 @@
 //! together with their OpenAPI descriptions, so `/openapi.json` cannot drift
 //! from what is served.
 
-mod api;
+pub mod api;
 mod assets;
 mod auth;
 mod error;
@@ -96,6 +96,57 @@ impl AppState {
 )]
 struct ApiDoc;
 
+/// Documents the errors any operation can answer with, which come from
+/// shared extractors and layers rather than the handler: a malformed path
+/// or query (400), a bad body (400, 413, 415, 422), rate limits (429) and
+/// an unavailable database (503). API fuzzing checks every status against
+/// this document.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, ResponseBuilder};
+        let error = |what: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(what)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (_, item) in openapi.paths.paths.iter_mut() {
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                let tags = operation.tags.clone().unwrap_or_default();
+                if tags.iter().any(|t| t == "ops") {
+                    continue;
+                }
+                let mut add = |code: &str, what: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| error(what));
+                };
+                add("400", "A malformed path, query or body");
+                add("429", "Too many requests; see Retry-After");
+                if operation.request_body.is_some() {
+                    add("413", "The body is too large");
+                    add("415", "The body is not `Content-Type: application/json`");
+                    add("422", "The body does not fit the request schema");
+                }
+                if !tags.iter().any(|t| t == "content") {
+                    add("503", "The database is unavailable; try again shortly");
+                }
+            }
+        }
+    }
+}
+
 struct Security;
 
 impl Modify for Security {
@@ -116,7 +167,7 @@ impl Modify for Security {
 
 /// The routes and the OpenAPI document describing them.
 pub fn router(app: AppState) -> Router {
-    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::chat::create_session))
         .routes(routes!(routes::chat::post_message, routes::chat::get_messages))
         .routes(routes!(routes::chat::events))
@@ -141,6 +192,8 @@ pub fn router(app: AppState) -> Router {
         .routes(routes!(routes::ops::readyz))
         .routes(routes!(routes::ops::metrics))
         .split_for_parts();
+    // After the routes, whose operations it completes.
+    CommonErrors.modify(&mut openapi);
     let openapi = Arc::new(openapi);
     let request_id = HeaderName::from_static("x-request-id");
     let body_limit = app.settings.limits.body_bytes;

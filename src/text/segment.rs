@@ -374,4 +374,20 @@ mod tests {
             last = token.offset_from;
         }
     }
+
+    proptest::proptest! {
+        /// Every term's span lies on character boundaries of the text it came
+        /// from, whatever the user typed.
+        #[test]
+        fn term_spans_are_char_boundaries(text in proptest::prelude::any::<String>()) {
+            static SEGMENTER: std::sync::OnceLock<Segmenter> = std::sync::OnceLock::new();
+            let s = SEGMENTER.get_or_init(|| segmenter("提币 5 n\n"));
+            let normalized = normalize(&text);
+            for term in s.terms(&normalized).into_iter().chain(s.grams(&normalized)) {
+                proptest::prop_assert!(term.span.end <= normalized.len());
+                proptest::prop_assert!(normalized.is_char_boundary(term.span.start));
+                proptest::prop_assert!(normalized.is_char_boundary(term.span.end));
+            }
+        }
+    }
 }
