@@ -47,7 +47,6 @@ start
 for run in $(seq "$runs"); do
   printf '\nEdited for reload run %s.\n' "$run" >> "$work/corpus/articles/withdrawal-fees.md"
   curl -sf -XPOST -H "authorization: Bearer $token" "http://127.0.0.1:$port/admin/reload" |
-    python3 -c 'import json,sys; r=json.load(sys.stdin); print(f"hot reload '"$run"': {r[\"took_ms\"]} ms, version {r[\"version\"]}, gate top-1 {r[\"gate\"][\"top1\"]:.3f} on {r[\"gate\"][\"questions\"]} questions")'
-
+    python3 -c 'import json, sys; r = json.load(sys.stdin); g = r["gate"]; print("hot reload", sys.argv[1] + ":", r["took_ms"], "ms, version", r["version"], "gate top-1 %.3f on %d questions" % (g["top1"], g["questions"]))' "$run"
 done
 stop
