@@ -86,7 +86,10 @@ impl Engine {
         index_progress: Progress,
         embed_progress: Progress,
     ) -> Result<Engine, EngineError> {
-        let corpus = load_corpus(settings)?;
+        let corpus = Corpus::load(&settings.corpus).map_err(|source| EngineError::Corpus {
+            path: settings.corpus.display().to_string(),
+            source,
+        })?;
         let embedder = Arc::new(Embedder::load(&settings.model)?);
         Engine::with_model(settings, corpus, embedder, index_progress, embed_progress)
     }
@@ -194,14 +197,6 @@ impl Engine {
             url: format!("{}/help/articles/{id}", base_url.trim_end_matches('/')),
         })
     }
-}
-
-/// Loads the corpus `settings` name, with every problem on failure.
-pub fn load_corpus(settings: &Settings) -> Result<Corpus, EngineError> {
-    Corpus::load(&settings.corpus).map_err(|source| EngineError::Corpus {
-        path: settings.corpus.display().to_string(),
-        source,
-    })
 }
 
 fn version_of(corpus: &Corpus) -> &str {

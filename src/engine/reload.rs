@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{load_corpus, version_of, Engine, EngineError};
+use super::{version_of, Engine, EngineError};
 use crate::config::{ReloadGate, Settings};
-use crate::corpus::CorpusError;
+use crate::corpus::{Corpus, CorpusError};
 use crate::eval::{judge, load_queries, metrics, EvalError};
 
 /// Why a new corpus was not put live. The old engine keeps serving.
@@ -94,10 +94,7 @@ pub struct Reloaded {
 /// build leaves them as they were).
 pub fn prepare(live: &Engine, settings: &Settings) -> Result<Reloaded, ReloadError> {
     let started = Instant::now();
-    let corpus = load_corpus(settings).map_err(|e| match e {
-        EngineError::Corpus { source, .. } => ReloadError::Corpus(source),
-        other => ReloadError::Build(other),
-    })?;
+    let corpus = Corpus::load(&settings.corpus).map_err(ReloadError::Corpus)?;
     if corpus.fingerprint == live.corpus().fingerprint {
         return Ok(Reloaded {
             engine: None,

@@ -73,6 +73,16 @@ struct Acknowledged {
     tickets: Vec<i64>,
 }
 
+/// The JSON of a 2xx answer to `request`; `None` when it failed in any way
+/// (the server is being killed).
+async fn acknowledged(request: reqwest::RequestBuilder) -> Option<Value> {
+    let r = request.send().await.ok()?;
+    if !r.status().is_success() {
+        return None;
+    }
+    r.json().await.ok()
+}
+
 /// A client that keeps creating sessions, messages and tickets until
 /// `stop`, recording every 2xx answer; failures (the server is being
 /// killed) end it.
@@ -83,13 +93,9 @@ async fn write_until_killed(base: String, stop: Arc<AtomicBool>, acked: Arc<Mute
         .unwrap();
     let mut i = 0;
     while !stop.load(Ordering::Relaxed) {
-        let Ok(r) = client.post(format!("{base}/v1/sessions")).json(&json!({})).send().await else {
+        let Some(session) = acknowledged(client.post(format!("{base}/v1/sessions")).json(&json!({}))).await else {
             return;
         };
-        if !r.status().is_success() {
-            return;
-        }
-        let Ok(session) = r.json::<Value>().await else { return };
         let (id, secret) = (
             session["id"].as_str().unwrap().to_string(),
             session["secret"].as_str().unwrap().to_string(),
@@ -103,36 +109,24 @@ async fn write_until_killed(base: String, stop: Arc<AtomicBool>, acked: Arc<Mute
             format!("how do I reset my password {n} {i}"),
             "提币手续费是多少".to_string(),
         ] {
-            let Ok(r) = client
+            let request = client
                 .post(format!("{base}/v1/sessions/{id}/messages"))
                 .bearer_auth(&secret)
-                .json(&json!({ "text": text }))
-                .send()
-                .await
-            else {
+                .json(&json!({ "text": text }));
+            let Some(turn) = acknowledged(request).await else {
                 return;
             };
-            if !r.status().is_success() {
-                return;
-            }
-            let Ok(turn) = r.json::<Value>().await else { return };
             let ids = ["user_message_id", "bot_message_id"].map(|k| turn[k].as_i64());
             let mut acked = acked.lock().unwrap();
             let entry = acked.sessions.iter_mut().find(|s| s.0 == id).unwrap();
             entry.2.extend(ids.into_iter().flatten());
         }
-        let Ok(r) = client
+        let request = client
             .post(format!("{base}/v1/sessions/{id}/handoff"))
-            .bearer_auth(&secret)
-            .send()
-            .await
-        else {
+            .bearer_auth(&secret);
+        let Some(turn) = acknowledged(request).await else {
             return;
         };
-        if !r.status().is_success() {
-            return;
-        }
-        let Ok(turn) = r.json::<Value>().await else { return };
         if let Some(ticket) = turn["ticket"]["id"].as_i64() {
             acked.lock().unwrap().tickets.push(ticket);
         }
