@@ -17,6 +17,7 @@ use crate::index::{ArticleIndex, Freshness};
 use crate::server::{shutdown_signal, Application};
 
 mod eval;
+mod gaps;
 
 /// kefu (客服): FAQ answer engine for help centers.
 #[derive(Debug, Parser)]
@@ -81,6 +82,9 @@ pub enum Command {
     /// the corpus's own similar questions (--folds) or on a public intent
     /// dataset (--dataset).
     Eval(eval::EvalArgs),
+    /// Group the questions the bot could not answer by topic, with the
+    /// nearest article: what to write next (--export writes drafts).
+    Gaps(gaps::GapsArgs),
 }
 
 impl Cli {
@@ -206,6 +210,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("(loaded in {loaded:.1?}, answered in {search_time:.1?})");
         }
         Command::Eval(ref args) => eval::run(&settings, args)?,
+        Command::Gaps(ref args) => gaps::run(&settings, args)?,
     }
     Ok(())
 }

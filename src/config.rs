@@ -16,6 +16,7 @@ use serde_yaml_ng::Value;
 use sha2::{Digest, Sha256};
 
 use crate::answer::{Confidence, Thresholds};
+use crate::handoff::hours::ServiceHours;
 use crate::rank::Fusion;
 
 /// Why the settings could not be loaded.
@@ -73,6 +74,8 @@ pub struct Settings {
     pub reload_gate: ReloadGate,
     /// People who may use the agent API.
     pub agents: Vec<AgentAccount>,
+    /// What waiting users are told, and when the team is late.
+    pub queue: QueueSettings,
     /// Log filter (`info`, `kefu=debug,tower_http=info`, …).
     pub log: String,
 }
@@ -93,6 +96,7 @@ impl Default for Settings {
             limits: Limits::default(),
             reload_gate: ReloadGate::default(),
             agents: Vec::new(),
+            queue: QueueSettings::default(),
             log: "info".to_string(),
         }
     }
@@ -116,6 +120,35 @@ impl Default for ReloadGate {
         ReloadGate {
             queries: PathBuf::from("tests/eval/queries.jsonl"),
             min_top1: 0.95,
+        }
+    }
+}
+
+/// The human queue as users and the team see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueueSettings {
+    /// When agents work (`{utc_offset: "+08:00", days: [mon, tue, wed, thu,
+    /// fri], open: "09:00", close: "18:00"}`); unset means always staffed.
+    /// Outside these hours users are told so and may leave an e-mail address.
+    pub service_hours: Option<ServiceHours>,
+    /// An urgent ticket pending longer than this many minutes is flagged in
+    /// the console and counted in `/metrics`.
+    pub urgent_sla_minutes: u64,
+    /// How far back claims count for the estimated wait, in minutes.
+    pub estimate_window_minutes: u64,
+    /// An agent whose console has not checked in for this many seconds
+    /// counts as offline (a closed tab, a lost connection).
+    pub presence_timeout_seconds: u64,
+}
+
+impl Default for QueueSettings {
+    fn default() -> QueueSettings {
+        QueueSettings {
+            service_hours: None,
+            urgent_sla_minutes: 5,
+            estimate_window_minutes: 60,
+            presence_timeout_seconds: 90,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod engine;
 pub mod eval;
 pub mod handoff;
 pub mod index;
+pub mod insights;
 pub mod rank;
 pub mod server;
 pub mod store;

@@ -124,16 +124,39 @@
     sessionStorage.setItem(TOKEN_KEY, token);
     $('me').textContent = `${me.name} · ${me.role === 'admin' ? '管理员 admin' : '客服 agent'}`;
     $('who').hidden = false;
+    $('views').hidden = false;
+    $('tab-insights').hidden = me.role !== 'admin';
     $('sign-in-view').hidden = true;
-    $('console').hidden = false;
+    showView('console');
     await loadQueue();
     startEvents();
+    setPresence(sessionStorage.getItem(PRESENCE_KEY) || 'online');
     const fromHash = /ticket=(\d+)/.exec(location.hash);
     if (fromHash) openTicket(Number(fromHash[1])).catch(() => {});
   }
 
+  // --------------------------------------------------------------- presence
+  // Online or away, repeated every 30 s while the console is open: users in
+  // the queue are told honestly when nobody is online, and a closed tab
+  // stops counting after the server's presence timeout.
+  const PRESENCE_KEY = 'kefu.presence';
+  let presenceTimer;
+  async function setPresence(status) {
+    clearInterval(presenceTimer);
+    sessionStorage.setItem(PRESENCE_KEY, status);
+    $('presence').value = status;
+    $('presence').dataset.status = status;
+    const beat = () => api('POST', '/v1/agent/presence', { status }).catch(() => {});
+    await beat();
+    presenceTimer = setInterval(beat, 30000);
+  }
+  $('presence').addEventListener('change', () => setPresence($('presence').value));
+
   function signOut(message) {
     const wasSignedIn = !!state.me;
+    clearInterval(presenceTimer);
+    if (wasSignedIn && state.token) api('POST', '/v1/agent/presence', { status: 'away' }).catch(() => {});
+    sessionStorage.removeItem(PRESENCE_KEY);
     stopEvents();
     sessionStorage.removeItem(TOKEN_KEY);
     state.token = '';
@@ -141,7 +164,9 @@
     state.current = null;
     state.currentId = null;
     $('who').hidden = true;
+    $('views').hidden = true;
     $('console').hidden = true;
+    $('insights').hidden = true;
     $('sign-in-view').hidden = false;
     $('queue').replaceChildren();
     $('transcript').replaceChildren();
@@ -238,6 +263,10 @@
           el('span', { class: `prio ${t.priority}`, text: t.priority === 'urgent' ? '紧急 URGENT' : '普通 normal' }),
           el('span', { class: 'tid', text: `#${t.id}` }),
           el('span', { class: 'age', 'data-testid': 'age', 'data-ticket-id': t.id, text: ageText(ageOf(t)) }),
+          t.sla_breached
+            ? el('span', { class: 'sla', 'data-testid': 'sla-breached', title: '紧急工单等待超时 · Urgent and past its SLA', text: '超时 SLA' })
+            : null,
+          t.contact_email ? el('span', { class: 'mail', title: '用户留了邮箱 · The user left an e-mail address', text: '✉' }) : null,
         ),
         el('span', { class: 'row-topic', text: t.topic || '（无主题 · no topic）' }),
         el(
@@ -401,6 +430,7 @@
       ['resolved', '解决 · Resolved', timeText(ticket.resolved_at)],
       ['reopened', '重开 · Reopened', timeText(ticket.reopened_at)],
       ['session', '会话 · Session', ticket.session_id],
+      ['contact', '跟进邮箱 · Follow-up e-mail', ticket.contact_email || '—'],
     ];
     $('facts').replaceChildren(
       ...facts.flatMap(([key, name, value]) => [
@@ -756,6 +786,159 @@
   }
 
   window.addEventListener('online', () => state.me && state.live !== 'live' && state.live !== 'polling' && startEvents());
+
+  // --------------------------------------------------------------- insights
+  // Admins only (the server says 403 to others). Charts are SVG drawn by the
+  // server, fetched with the token and shown through <img>, so nothing in
+  // them can run.
+  function showView(view) {
+    for (const tab of document.querySelectorAll('.view-tab')) {
+      tab.setAttribute('aria-pressed', String(tab.dataset.view === view));
+    }
+    $('console').hidden = view !== 'console';
+    $('insights').hidden = view !== 'insights';
+    if (view === 'insights') loadInsights().catch((e) => showError(e, '数据洞察 · Insights'));
+  }
+  for (const tab of document.querySelectorAll('.view-tab')) {
+    tab.addEventListener('click', () => showView(tab.dataset.view));
+  }
+
+  const insightsQuery = (extra) => {
+    const q = new URLSearchParams({ since: $('insights-range').value, lang: $('insights-lang').value, ...extra });
+    return q.toString();
+  };
+
+  async function fetchBlob(path) {
+    let res;
+    try {
+      res = await fetch(path, { headers: { authorization: `Bearer ${state.token}` } });
+    } catch (e) {
+      throw new ApiError(0, 'network', `网络错误 · Network error: ${e.message}`);
+    }
+    if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText);
+    return res.blob();
+  }
+
+  const chartUrls = {};
+  async function showChart(name) {
+    const blob = await fetchBlob(`/admin/analytics/charts/${name}?${insightsQuery()}`);
+    if (chartUrls[name]) URL.revokeObjectURL(chartUrls[name]);
+    chartUrls[name] = URL.createObjectURL(blob);
+    $(`chart-${name}`).src = chartUrls[name];
+  }
+
+  const pct = (x) => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
+  const secs = (d) =>
+    d.count ? `${ageText(d.median_seconds)} / ${ageText(d.p90_seconds)}` : '—';
+
+  function fillTable(id, rows) {
+    const body = document.querySelector(`[data-testid="${id}"] tbody`);
+    body.replaceChildren(
+      ...(rows.length
+        ? rows.map((cells) => el('tr', {}, ...cells.map((c) => el('td', { text: String(c) }))))
+        : [el('tr', {}, el('td', { colspan: 5, class: 'muted', text: '没有数据 · Nothing in this range' }))]),
+    );
+  }
+
+  async function loadInsights() {
+    const r = await api('GET', `/admin/analytics?${insightsQuery()}`);
+    $('insights-range-text').textContent = `${new Date(r.from).toLocaleString()} – ${new Date(r.to).toLocaleString()}`;
+    const q = r.questions;
+    const cards = [
+      ['asked', '问题 · Questions', q.asked],
+      ['deflection', '机器人解决率 · Deflection', pct(q.deflection_rate)],
+      ['handed-off', '转人工 · Handed off', q.handed_off],
+      ['helpful', '好评率 · Helpful', pct(q.helpful_rate)],
+      ['tickets', '工单 · Tickets', r.tickets.created],
+      ['first-reply', '首次回复中位 · First reply (median)', r.tickets.first_reply.count ? ageText(r.tickets.first_reply.median_seconds) : '—'],
+    ];
+    $('insights-cards').replaceChildren(
+      ...cards.map(([key, name, value]) =>
+        el('div', { class: 'stat', 'data-testid': `stat-${key}` }, el('dt', { text: name }), el('dd', { text: String(value) })),
+      ),
+    );
+    fillTable('unanswered', r.unanswered.map((u) => [u.question, u.count, timeText(u.last_asked), u.nearest_article || '—']));
+    fillTable('articles', r.articles.map((a) => [a.title, a.helpful, a.not_helpful, pct(a.helpful_rate)]));
+    fillTable('agents', r.agents.map((a) => [a.agent, a.tickets, a.resolved, secs(a.first_reply), secs(a.resolution)]));
+    fillTable('tickets', r.tickets.by_status.map((t) => [label('priority', t.priority), label('status', t.status), t.count]));
+    $('ticket-times').textContent =
+      `首次回复 中位/P90 · First reply median/p90: ${secs(r.tickets.first_reply)}；解决 · Resolution: ${secs(r.tickets.resolution)}`;
+    await Promise.all([showChart('daily'), showChart('topics'), loadGaps()]);
+  }
+
+  const SUGGESTION = {
+    write_article: '写新文章 · Write an article',
+    add_questions: '加入该文章的相似问题 · Add as similar questions',
+  };
+
+  async function loadGaps() {
+    const since = $('insights-range').value;
+    const { gaps } = await api('GET', `/admin/gaps?since=${encodeURIComponent(since)}`);
+    const body = document.querySelector('[data-testid="gaps"] tbody');
+    if (!gaps.length) {
+      body.replaceChildren(el('tr', {}, el('td', { colspan: 5, class: 'muted', text: '没有数据 · Nothing in this range' })));
+      return;
+    }
+    body.replaceChildren(
+      ...gaps.map((g) => {
+        const examples = el('ul', { class: 'gap-questions' }, ...g.questions.map((q) => el('li', { text: q.count > 1 ? `${q.text} ×${q.count}` : q.text })));
+        const nearest = g.nearest_article
+          ? `${g.nearest_title || g.nearest_article} (${(g.nearest_confidence * 100).toFixed(0)}%)`
+          : '—';
+        const draft = el('button', {
+          type: 'button',
+          class: 'btn ghost small',
+          'data-testid': 'gap-draft',
+          text: '草稿 · Draft',
+          onclick: async () => {
+            try {
+              download(await fetchBlob(`/admin/gaps/${encodeURIComponent(g.id)}/draft?since=${encodeURIComponent(since)}`), `draft-${g.id}.md`);
+            } catch (e) {
+              showError(e, '草稿 · Draft');
+            }
+          },
+        });
+        return el(
+          'tr',
+          { 'data-testid': 'gap', 'data-gap-id': g.id },
+          el('td', {}, examples),
+          el('td', { text: String(g.asked) }),
+          el('td', { text: nearest }),
+          el('td', { text: SUGGESTION[g.suggestion] || g.suggestion }),
+          el('td', {}, draft),
+        );
+      }),
+    );
+  }
+
+  function download(blob, name) {
+    const a = el('a', { href: URL.createObjectURL(blob), download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }
+
+  for (const button of document.querySelectorAll('[data-export]')) {
+    button.addEventListener('click', async () => {
+      try {
+        const table = button.dataset.export;
+        download(await fetchBlob(`/admin/analytics?${insightsQuery({ format: 'csv', table })}`), `kefu-${table}.csv`);
+      } catch (e) {
+        showError(e, '导出 · Export');
+      }
+    });
+  }
+  $('insights-json').addEventListener('click', async () => {
+    try {
+      download(await fetchBlob(`/admin/analytics?${insightsQuery()}`), 'kefu-analytics.json');
+    } catch (e) {
+      showError(e, '导出 · Export');
+    }
+  });
+  for (const id of ['insights-range', 'insights-lang']) {
+    $(id).addEventListener('change', () => loadInsights().catch((e) => showError(e, '数据洞察 · Insights')));
+  }
 
   // ------------------------------------------------------------------ start
   if (state.token) {

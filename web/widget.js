@@ -60,6 +60,18 @@
       system: '系统消息',
       joined: (n) => `客服 ${n} 已接入，您现在是在和真人对话。`,
       waiting: '已为您转接人工客服，请留在此页面，客服会在这里回复您。',
+      queued: '已为您转接人工客服。',
+      place: (n) => `您前面还有 ${n - 1} 位用户，您是第 ${n} 位。`,
+      next: '您是下一位。',
+      eta: (m) => (m <= 1 ? '预计等待不到 1 分钟。' : `预计等待约 ${m} 分钟。`),
+      noEta: '客服会尽快为您服务。',
+      nobody: '现在没有客服在线。',
+      closed: (h) => (h ? `现在不是人工客服时间（服务时间：${h}）。` : '现在不是人工客服时间。'),
+      kept: '您的问题已保存，留下邮箱，客服上线后会通过邮件回复您。',
+      emailLabel: '您的邮箱',
+      emailSend: '提交',
+      emailBad: '请输入正确的邮箱地址。',
+      emailKept: (e) => `好的，客服会发邮件到 ${e} 回复您。您也可以留在此页面等待。`,
       whileYouWait: '等待期间可以先看看：',
       warningSecret: '安全警告：请勿泄露助记词或私钥',
       warningScam: '诈骗警告',
@@ -107,6 +119,18 @@
       system: 'Notice',
       joined: (n) => `${n} has joined: you are now chatting with a person.`,
       waiting: "You're in the queue for a person. Please stay on this page: an agent will reply here.",
+      queued: "You're in the queue for a person.",
+      place: (n) => `You are number ${n} in line.`,
+      next: "You're next in line.",
+      eta: (m) => (m <= 1 ? 'Estimated wait: under a minute.' : `Estimated wait: about ${m} minutes.`),
+      noEta: 'An agent will be with you as soon as possible.',
+      nobody: 'No agent is online right now.',
+      closed: (h) => (h ? `Our agents are offline now (service hours: ${h}).` : 'Our agents are offline now.'),
+      kept: "Your request is saved. Leave your e-mail and we'll reply there when an agent is back.",
+      emailLabel: 'Your e-mail',
+      emailSend: 'Send',
+      emailBad: 'Please enter a valid e-mail address.',
+      emailKept: (e) => `Thanks: an agent will reply to ${e}. You can also stay on this page.`,
       whileYouWait: 'While you wait: ',
       warningSecret: 'Security warning: never share your seed phrase or private key',
       warningScam: 'Scam warning',
@@ -233,6 +257,7 @@
     lastId: 0,
     mode: 'bot', // bot | waiting | agent
     agentName: null,
+    queue: null, // QueueStatus while waiting for a person
     open: false,
     busy: 0,
     unread: 0,
@@ -416,7 +441,7 @@
       ui.banner.hidden = false;
       ui.banner.className = 'banner waiting';
       ui.banner.setAttribute('data-testid', 'waiting');
-      ui.banner.replaceChildren(el('span', { class: 'spinner', 'aria-hidden': 'true' }), el('span', { text: s.waiting }));
+      ui.banner.replaceChildren(el('span', { class: 'spinner', 'aria-hidden': 'true' }), waitingText());
     } else {
       ui.subtitle.textContent = s.subtitleBot;
       ui.banner.hidden = true;
@@ -424,6 +449,68 @@
       ui.banner.replaceChildren();
     }
     frame.dataset.mode = state.mode;
+  }
+
+  // What a user waiting for a person is told: their place and the wait
+  // while agents are there; otherwise, honestly, that nobody is, with a
+  // form to leave an e-mail address.
+  function waitingText() {
+    const s = t();
+    const q = state.queue;
+    const box = el('div', { class: 'waiting-text', 'data-testid': 'queue-status' });
+    if (!q || q.status !== 'pending') {
+      box.append(el('span', { text: s.waiting }));
+      return box;
+    }
+    box.dataset.position = String(q.position);
+    box.append(el('span', { text: s.queued }));
+    const staffed = q.open && q.agents_online > 0;
+    if (staffed) {
+      const place = q.position === 1 ? s.next : s.place(q.position);
+      const eta = q.estimated_wait_seconds == null ? s.noEta : s.eta(Math.ceil(q.estimated_wait_seconds / 60));
+      box.append(el('span', { class: 'kept', 'data-testid': 'queue-place', text: `${place} ${eta}` }));
+      return box;
+    }
+    box.append(el('span', { 'data-testid': 'queue-nobody', text: q.open ? s.nobody : s.closed(q.service_hours) }));
+    if (q.contact_email) {
+      box.append(el('span', { class: 'kept', 'data-testid': 'contact-kept', text: s.emailKept(q.contact_email) }));
+      return box;
+    }
+    box.append(el('span', { class: 'kept', text: s.kept }));
+    const input = el('input', { type: 'email', id: 'kefu-email', autocomplete: 'email', required: true, maxlength: '254', 'data-testid': 'contact-email' });
+    const problem = el('span', { class: 'form-problem', role: 'alert', hidden: true });
+    const form = el(
+      'form',
+      { class: 'contact', novalidate: true, 'data-testid': 'contact-form' },
+      el('label', { class: 'sr-only', for: 'kefu-email', text: s.emailLabel }),
+      input,
+      el('button', { type: 'submit', class: 'contact-send', 'data-testid': 'contact-send', text: s.emailSend }),
+      problem,
+    );
+    input.placeholder = s.emailLabel;
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      problem.hidden = true;
+      try {
+        const status = await api('POST', `/v1/sessions/${state.session.id}/contact`, { email: input.value.trim() });
+        setQueue(status);
+      } catch (err) {
+        problem.textContent = err && err.status === 422 ? s.emailBad : errorText(err);
+        problem.hidden = false;
+        input.focus();
+      }
+    });
+    box.append(form);
+    return box;
+  }
+
+  function setQueue(queue) {
+    const before = JSON.stringify(state.queue);
+    state.queue = queue || null;
+    if (JSON.stringify(state.queue) === before) return;
+    // Typing in the e-mail field must not be lost to a redraw.
+    const typing = document.activeElement && document.activeElement.id === 'kefu-email';
+    if (state.mode === 'waiting' && !(typing && state.queue && !state.queue.contact_email)) renderMode();
   }
 
   function renderWelcome() {
@@ -856,9 +943,9 @@
           await readEvents(
             { body: res.body.pipeThrough(new TransformStream({ transform: (chunk, c) => (arm(), c.enqueue(chunk)) })) },
             (ev) => {
-              if (ev.type !== 'message') return;
               try {
-                addMessage(JSON.parse(ev.data), { live: true });
+                if (ev.type === 'message') addMessage(JSON.parse(ev.data), { live: true });
+                else if (ev.type === 'queue') setQueue(JSON.parse(ev.data).queue);
               } catch (_) {
                 /* malformed event: skip */
               }
@@ -950,6 +1037,7 @@
           pending.serverId = turn.user_message_id; // the stream or sync will confirm it
         }
       }
+      if (turn && turn.queue) setQueue(turn.queue);
       if (turn && turn.forwarded_to_agent && state.mode === 'bot') {
         state.mode = turn.ticket && turn.ticket.status === 'pending' ? 'waiting' : 'agent';
         renderMode();
@@ -977,6 +1065,7 @@
     try {
       await ensureSession();
       const turn = await api('POST', `/v1/sessions/${state.session.id}/handoff`, { locale: state.lang });
+      if (turn && turn.queue) setQueue(turn.queue);
       if (turn && turn.ticket && state.mode === 'bot') {
         state.mode = turn.ticket.status === 'pending' ? 'waiting' : 'agent';
         if (turn.ticket.status !== 'pending') state.agentName = state.agentName || '';

@@ -33,6 +33,24 @@ pub enum Decision {
     Handoff,
 }
 
+impl Decision {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Answer => "answer",
+            Decision::Clarify => "clarify",
+            Decision::Handoff => "handoff",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Decision> {
+        [Decision::Answer, Decision::Clarify, Decision::Handoff]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
 /// Why a question was handed off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -108,6 +126,11 @@ impl Answerer {
     /// The ranker underneath.
     pub fn ranker(&self) -> &Ranker {
         &self.ranker
+    }
+
+    /// The confidences at which it answers and clarifies.
+    pub fn thresholds(&self) -> &Thresholds {
+        &self.thresholds
     }
 
     /// Decides what to do with `question`, returning up to `suggestions`

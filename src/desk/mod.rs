@@ -9,6 +9,7 @@
 
 pub mod model;
 mod replies;
+mod waiting;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,16 +19,23 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Mutex, Semaphore};
 
 use crate::answer::{Decision, HandoffReason, Reply};
-use crate::config::Settings;
 use crate::config::{new_token, token_hash, Role};
+use crate::config::{QueueSettings, Settings};
 use crate::corpus::{HandoffPolicy, Lang, Priority};
 use crate::engine::reload::{self, ReloadError};
 use crate::engine::{reply_lang, ArticleSummary, Engine, SearchHit};
 use crate::handoff::privacy::{mask_personal_data, redact_secrets, Secret};
 use crate::handoff::{TicketStatus, Triage};
+use crate::insights::gaps::{draft_article, draft_category, find_gaps, Gap, GapOptions};
+use crate::insights::report::Topic;
+use crate::insights::{Period, Report};
 use crate::rank::RankError;
 use crate::store::{Claim, Store, StoreError};
-use model::{now_millis, AuditEntry, Author, Message, NewTicket, Note, QueueFilter, Session, Ticket, TicketEvent};
+pub use waiting::{estimated_wait, QueueStatus};
+
+use model::{
+    now_millis, AuditEntry, Author, Message, NewQuestion, NewTicket, Note, QueueFilter, Session, Ticket, TicketEvent,
+};
 
 /// The article every safety warning links to.
 pub const SCAM_ARTICLE: &str = "recognize-scams";
@@ -84,6 +92,12 @@ pub enum DeskError {
         /// The one asked for.
         to: &'static str,
     },
+    /// Not something an e-mail can be sent to.
+    #[error("'{0}' is not an e-mail address")]
+    InvalidEmail(String),
+    /// The session is not waiting for a person.
+    #[error("this conversation has no open ticket to follow up on")]
+    NoOpenTicket,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -252,6 +266,8 @@ pub struct DeskOptions {
     /// How many engine calls may run at once (one per core is right: each
     /// is CPU-bound).
     pub engine_workers: usize,
+    /// Service hours, SLA and the wait estimate.
+    pub queue: QueueSettings,
 }
 
 /// The help desk.
@@ -403,13 +419,18 @@ impl Desk {
         }
         let triage = Triage::of(text);
         let mut engine_time = None;
+        // A tapped chip or a picked suggestion is a choice, not a question:
+        // analytics counts what users asked.
+        let mut asked = true;
         let (reply, handoff) = if triage.scam_by_staff {
             self.warning_handoff(&engine, lang, Warning::Scam, "scam_by_staff")
         } else if triage.asks_for_person {
             (self.handoff_reply(None, 0.0, "asked_for_person"), true)
         } else if let Some(chosen) = picked.and_then(|id| self.article_reply(&engine, id, lang, Vec::new())) {
+            asked = false;
             chosen
         } else if let Some(picked) = self.picked_suggestion(&engine, session, text, lang).await? {
+            asked = false;
             picked
         } else {
             let started = std::time::Instant::now();
@@ -422,8 +443,24 @@ impl Desk {
             (reply, handoff)
         };
         let ticket = handoff.then(|| self.new_ticket(&engine, &reply, &triage, lang));
+        let topic = reply_topic(&reply).map(str::to_string);
+        let question = asked.then(|| NewQuestion {
+            question: &stored_text,
+            decision: reply.decision,
+            reason: reply.handoff_reason.as_deref(),
+            topic: topic.as_deref(),
+            confidence: f64::from(reply.confidence),
+            locale: lang.as_str(),
+        });
         let mut turn = self
-            .record(session, Some(&stored_text), lang, reply, ticket.as_ref())
+            .record(
+                session,
+                Some(&stored_text),
+                lang,
+                &reply,
+                question.as_ref(),
+                ticket.as_ref(),
+            )
             .await?;
         turn.engine_time = engine_time;
         Ok(turn)
@@ -443,7 +480,7 @@ impl Desk {
         let lang = locale.or_else(|| session_lang(session)).unwrap_or(Lang::Zh);
         let reply = self.handoff_reply(None, 0.0, "asked_for_person");
         let ticket = self.new_ticket(&self.engine(), &reply, &Triage::default(), lang);
-        self.record(session, None, lang, reply, Some(&ticket)).await
+        self.record(session, None, lang, &reply, None, Some(&ticket)).await
     }
 
     /// Records the user's verdict on bot message `message_id`; when it did
@@ -468,8 +505,9 @@ impl Desk {
             _ => return Err(DeskError::NotAnAnswer(message_id)),
         };
         let comment = comment.map(|c| redact_secrets(c).0);
+        let rated = previous.article.as_ref().map(|a| a.id.as_str());
         self.store
-            .add_feedback(&session.id, message_id, helpful, comment.as_deref())
+            .add_feedback(&session.id, message_id, rated, helpful, comment.as_deref())
             .await?;
         if helpful {
             return Ok(None);
@@ -494,7 +532,7 @@ impl Desk {
         let json = serde_json::to_value(&reply).ok();
         let (mut stored, _) = self
             .store
-            .record_turn(session, &[(Author::Bot, None, &text, json.as_ref())], None, "bot")
+            .record_turn(session, &[(Author::Bot, None, &text, json.as_ref())], None, None, "bot")
             .await?;
         self.changed(&session.id, false);
         Ok(stored.pop().map(|m| (m, reply)))
@@ -518,13 +556,13 @@ impl Desk {
             handoff_reason: None,
             candidates: Vec::new(),
         };
-        self.record(session, Some(stored), lang, reply, None).await
+        self.record(session, Some(stored), lang, &reply, None, None).await
     }
 
     async fn forward_to_agent(&self, session: &Session, text: &str, ticket: Ticket) -> Result<Turn> {
         let (mut stored, _) = self
             .store
-            .record_turn(session, &[(Author::User, None, text, None)], None, "user")
+            .record_turn(session, &[(Author::User, None, text, None)], None, None, "user")
             .await?;
         let ticket = if ticket.status == TicketStatus::WaitingOnUser {
             match self
@@ -734,11 +772,7 @@ impl Desk {
     }
 
     fn new_ticket(&self, engine: &Engine, reply: &BotReply, triage: &Triage, lang: Lang) -> NewTicket {
-        let topic = reply
-            .article
-            .as_ref()
-            .map(|a| a.id.clone())
-            .or_else(|| reply.candidates.first().map(|c| c.id.clone()));
+        let topic = reply_topic(reply).map(str::to_string);
         let urgent_topic = topic
             .as_deref()
             .and_then(|id| engine.article(id))
@@ -758,23 +792,27 @@ impl Desk {
         session: &Session,
         user_text: Option<&str>,
         lang: Lang,
-        reply: BotReply,
+        reply: &BotReply,
+        question: Option<&NewQuestion<'_>>,
         ticket: Option<&NewTicket>,
     ) -> Result<Turn> {
-        let text = self.reply_text(lang, &reply);
-        let json = serde_json::to_value(&reply).ok();
+        let text = self.reply_text(lang, reply);
+        let json = serde_json::to_value(reply).ok();
         let mut messages = Vec::with_capacity(2);
         if let Some(user_text) = user_text {
             messages.push((Author::User, None, user_text, None));
         }
         messages.push((Author::Bot, None, text.as_str(), json.as_ref()));
-        let (mut stored, ticket) = self.store.record_turn(session, &messages, ticket, "bot").await?;
+        let (mut stored, ticket) = self
+            .store
+            .record_turn(session, &messages, question, ticket, "bot")
+            .await?;
         self.changed(&session.id, ticket.is_some());
         let bot_message = stored.pop();
         Ok(Turn {
             user_message: stored.pop(),
             bot_message,
-            reply: Some(reply),
+            reply: Some(reply.clone()),
             ticket,
             engine_time: None,
         })
@@ -885,6 +923,47 @@ impl Desk {
         Ok(self.store.add_note(id, &agent.name, text).await?)
     }
 
+    /// Analytics over `period`, article titles in `lang`.
+    pub async fn analytics(&self, period: Period, lang: Lang) -> Result<Report> {
+        let (questions, verdicts, tickets) = tokio::try_join!(
+            self.store.questions_between(period.from, period.to),
+            self.store.verdicts_between(period.from, period.to),
+            self.store.tickets_between(period.from, period.to),
+        )?;
+        let engine = self.engine();
+        let titles = |id: &str| {
+            engine.article(id).map(|a| Topic {
+                title: a.title.text(lang).to_string(),
+                category: a.category.clone(),
+            })
+        };
+        Ok(Report::build(period, &questions, &verdicts, &tickets, &titles))
+    }
+
+    /// Knowledge gaps in `period`: the questions the bot could not answer,
+    /// grouped by topic, biggest and most recent first. Embeds each
+    /// distinct question on the engine's workers.
+    pub async fn gaps(&self, period: Period, options: GapOptions) -> Result<Vec<Gap>> {
+        let questions = self.store.questions_between(period.from, period.to).await?;
+        Ok(self
+            .on_engine(self.engine(), move |engine| {
+                find_gaps(engine, period, &questions, options)
+            })
+            .await??)
+    }
+
+    /// The gap `id` of [`Desk::gaps`] as a draft article file, named by
+    /// its id.
+    pub async fn gap_draft(&self, period: Period, options: GapOptions, id: &str) -> Result<Option<(String, String)>> {
+        let gaps = self.gaps(period, options).await?;
+        let Some(gap) = gaps.into_iter().find(|g| g.id == id) else {
+            return Ok(None);
+        };
+        let engine = self.engine();
+        let category = draft_category(&engine, &gap);
+        Ok(Some((format!("draft-{}.md", gap.id), draft_article(&gap, &category))))
+    }
+
     /// The newest audit entries.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
         Ok(self.store.audit_log(limit).await?)
@@ -907,6 +986,15 @@ impl Desk {
         }
         Ok(ticket)
     }
+}
+
+/// The article a reply is about: the one shown, else the best candidate.
+fn reply_topic(reply: &BotReply) -> Option<&str> {
+    reply
+        .article
+        .as_ref()
+        .map(|a| a.id.as_str())
+        .or_else(|| reply.candidates.first().map(|c| c.id.as_str()))
 }
 
 fn session_lang(session: &Session) -> Option<Lang> {

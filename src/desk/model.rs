@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::answer::Decision;
 use crate::handoff::{Priority, TicketStatus};
 
 /// Unix time in milliseconds, the one time representation in storage.
@@ -13,6 +14,14 @@ pub fn now_millis() -> Millis {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as Millis)
+}
+
+/// RFC 3339 in UTC, with milliseconds when there are any.
+pub fn rfc3339(ms: Millis) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
 }
 
 /// One user's conversation with the help desk.
@@ -118,6 +127,8 @@ pub struct Ticket {
     pub reopened_at: Option<Millis>,
     /// The language of the conversation when it was handed off, if known.
     pub locale: Option<String>,
+    /// Where the user asked to be answered by e-mail, when nobody was online.
+    pub contact_email: Option<String>,
 }
 
 /// A ticket status change, for the lifecycle timestamps.
@@ -183,4 +194,45 @@ pub struct QueueFilter {
     pub priority: Option<Priority>,
     /// At most this many.
     pub limit: i64,
+}
+
+/// What the bot did with a user's question, recorded with its reply for
+/// analytics and knowledge-gap mining.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewQuestion<'a> {
+    /// The question as stored (secrets redacted).
+    pub question: &'a str,
+    /// What the bot did.
+    pub decision: Decision,
+    /// Why it handed off, when it did.
+    pub reason: Option<&'a str>,
+    /// The article answered with, else the best candidate.
+    pub topic: Option<&'a str>,
+    /// The bot's confidence in that article.
+    pub confidence: f64,
+    /// The language of the conversation (`zh` or `en`).
+    pub locale: &'static str,
+}
+
+/// A recorded question, as analytics reads it back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AskedQuestion {
+    /// The bot reply it got (what feedback points at).
+    pub message_id: i64,
+    /// The question (secrets redacted).
+    pub question: String,
+    /// What the bot did.
+    pub decision: Decision,
+    /// Why it handed off, when it did.
+    pub reason: Option<String>,
+    /// The article answered with, else the best candidate.
+    pub topic: Option<String>,
+    /// The bot's confidence in that article.
+    pub confidence: f64,
+    /// `zh` or `en`.
+    pub locale: String,
+    /// The user's verdict on the reply, when they gave one (the latest).
+    pub helpful: Option<bool>,
+    /// When it was asked.
+    pub created_at: Millis,
 }

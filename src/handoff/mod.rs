@@ -7,6 +7,7 @@
 //! [`TicketStatus`] transitions, and masked or redacted text
 //! ([`privacy`]). Nothing here stores anything; the desk does.
 
+pub mod hours;
 pub mod privacy;
 mod triage;
 

@@ -110,6 +110,11 @@ impl Ranker {
         &self.index
     }
 
+    /// The article vectors it compares questions with.
+    pub fn vectors(&self) -> &ArticleVectors {
+        &self.vectors
+    }
+
     /// The sentence model it embeds questions with.
     pub fn embedder(&self) -> &Arc<Embedder> {
         &self.embedder

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::corpus::{Article, Corpus};
 use crate::embed::{dot, EmbedError, Embedder, Role};
+use crate::text::is_chinese;
 
 const MAGIC: &[u8; 8] = b"KEFUVEC1";
 /// Characters of each body language embedded as its passage view.
@@ -54,6 +55,8 @@ pub struct ArticleVectors {
     vectors: Vec<f32>,
     owners: Vec<usize>,
     views: Vec<View>,
+    /// Whether each view's text is Chinese.
+    chinese: Vec<bool>,
     articles: usize,
 }
 
@@ -205,6 +208,7 @@ impl ArticleVectors {
             vectors,
             owners: all.iter().map(|(i, ..)| *i).collect(),
             views: all.iter().map(|(_, v, ..)| *v).collect(),
+            chinese: all.iter().map(|(.., text)| is_chinese(text)).collect(),
             articles: corpus.articles.len(),
         })
     }
@@ -231,6 +235,25 @@ impl ArticleVectors {
             }
         }
         best
+    }
+
+    /// The mean vector of the corpus's similar questions in Chinese (or in
+    /// English): what all help-desk questions in that language share.
+    /// Subtracting it before comparing users' questions with one another
+    /// leaves what sets their topics apart, across the two languages.
+    pub fn question_mean(&self, chinese: bool) -> Vec<f32> {
+        let mut mean = vec![0f32; self.dim];
+        let mut n = 0usize;
+        for ((row, view), &zh) in self.vectors.chunks_exact(self.dim).zip(&self.views).zip(&self.chinese) {
+            if *view == View::Question && zh == chinese {
+                n += 1;
+                for (m, x) in mean.iter_mut().zip(row) {
+                    *m += x;
+                }
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n.max(1) as f32);
+        mean
     }
 
     /// Number of embedded views.

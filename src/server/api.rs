@@ -3,6 +3,7 @@
 //! stable while storage changes.
 
 use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -10,10 +11,14 @@ use super::error::ApiError;
 use crate::answer::Decision;
 use crate::config::Role;
 use crate::corpus::Lang;
-use crate::desk::model::{AuditEntry, Author, Message, Millis, Note, Ticket, TicketEvent};
-use crate::desk::{BotReply, Turn, Warning};
+use crate::desk::model::{now_millis, AuditEntry, Author, Message, Millis, Note, Ticket, TicketEvent};
+use crate::desk::{BotReply, QueueStatus, Turn, Warning};
 use crate::engine::ArticleSummary;
 use crate::handoff::{Priority, TicketStatus};
+use crate::insights::export::Table;
+use crate::insights::gaps::{Gap, GapOptions};
+use crate::insights::Period;
+use crate::store::Presence;
 
 /// `Json` whose rejection is an [`ApiError`].
 #[derive(FromRequest)]
@@ -30,13 +35,7 @@ pub struct ApiPath<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
 
-/// RFC 3339 in UTC with milliseconds.
-pub fn timestamp(ms: Millis) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
-}
+pub use crate::desk::model::rfc3339 as timestamp;
 
 /// `POST /v1/sessions`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -128,6 +127,9 @@ pub struct TurnResponse {
     pub user_message_id: Option<i64>,
     /// The stored bot message (feedback refers to it).
     pub bot_message_id: Option<i64>,
+    /// While the user waits for a person: their place in line, the
+    /// estimated wait and whether anyone is online.
+    pub queue: Option<QueueStatus>,
 }
 
 impl From<Turn> for TurnResponse {
@@ -153,6 +155,7 @@ impl From<Turn> for TurnResponse {
             forwarded_to_agent: forwarded,
             user_message_id: turn.user_message.as_ref().map(|m| m.id),
             bot_message_id: turn.bot_message.as_ref().map(|m| m.id),
+            queue: None,
         }
     }
 }
@@ -287,6 +290,10 @@ pub struct TicketDto {
     pub age_seconds: f64,
     /// The user's language (`zh` or `en`), so the agent can answer in it.
     pub locale: Option<String>,
+    /// The e-mail address the user left for a follow-up.
+    pub contact_email: Option<String>,
+    /// Urgent and waiting in line longer than `queue.urgent_sla_minutes`.
+    pub sla_breached: bool,
 }
 
 impl From<&Ticket> for TicketDto {
@@ -311,6 +318,8 @@ impl From<&Ticket> for TicketDto {
             first_reply_seconds: t.first_reply_at.map(|r| (r - t.created_at) as f64 / 1000.0),
             age_seconds: (crate::desk::model::now_millis() - t.created_at) as f64 / 1000.0,
             locale: t.locale.clone(),
+            contact_email: t.contact_email.clone(),
+            sla_breached: false,
         }
     }
 }
@@ -542,4 +551,121 @@ pub struct SearchResult {
     pub url: String,
     /// The passage that matched, HTML-escaped, with `<mark>` around matches.
     pub snippet_html: String,
+}
+
+/// The range and form of `GET /admin/analytics`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyticsQuery {
+    /// The span up to now: `7d`, `24h`, `30d`. Default: the week before
+    /// `to`, or before now.
+    #[param(example = "7d")]
+    pub since: Option<String>,
+    /// First day (`YYYY-MM-DD`, UTC) or Unix milliseconds; not with `since`.
+    #[param(example = "2026-11-01")]
+    pub from: Option<String>,
+    /// Last day, included (`YYYY-MM-DD`, UTC), or Unix milliseconds
+    /// (excluded); not with `since`.
+    #[param(example = "2026-11-07")]
+    pub to: Option<String>,
+    /// Article titles in `zh` (default) or `en`.
+    #[param(value_type = Option<String>, example = "en")]
+    pub lang: Option<Lang>,
+    /// `json` (default) or `csv`.
+    #[param(value_type = Option<String>)]
+    pub format: Option<ReportFormat>,
+    /// For CSV, which table: `daily` (default), `topics`, `unanswered`,
+    /// `articles`, `tickets` or `agents`.
+    #[param(value_type = Option<String>)]
+    pub table: Option<Table>,
+}
+
+/// How to deliver a report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFormat {
+    /// The whole report.
+    #[default]
+    Json,
+    /// One table.
+    Csv,
+}
+
+impl AnalyticsQuery {
+    /// The time range asked for.
+    pub fn period(&self) -> Result<Period, ApiError> {
+        let now = now_millis();
+        let period = match (&self.since, &self.from, &self.to) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_range",
+                    "give either since or from/to, not both",
+                ))
+            }
+            (Some(span), None, None) => Period::last(span, now),
+            (None, from, to) => Period::between(from.as_deref(), to.as_deref(), now),
+        };
+        period.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_range", e.to_string()))
+    }
+}
+
+/// `GET /v1/sessions/{id}/queue`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueStatusResponse {
+    /// Null when the conversation is not waiting for a person.
+    pub queue: Option<QueueStatus>,
+}
+
+/// `POST /v1/sessions/{id}/contact`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactRequest {
+    /// Where an agent should reply.
+    #[schema(example = "li.wei@example.com")]
+    pub email: String,
+}
+
+/// `POST /v1/agent/presence`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceRequest {
+    /// `online` (taking tickets) or `away`. The console repeats it every
+    /// 30 s; an agent silent for `queue.presence_timeout_seconds` is offline.
+    pub status: Presence,
+}
+
+/// The range of `GET /admin/gaps`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct GapsQuery {
+    /// The span up to now (`7d`, `24h`); default `7d`.
+    #[param(example = "7d")]
+    pub since: Option<String>,
+    /// Leave out groups asked fewer times than this (default 2; 1 keeps
+    /// single questions).
+    pub min_asked: Option<u64>,
+}
+
+impl GapsQuery {
+    /// The time range asked for.
+    pub fn period(&self) -> Result<Period, ApiError> {
+        Period::last(self.since.as_deref().unwrap_or("7d"), now_millis())
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_range", e.to_string()))
+    }
+
+    /// Clustering options.
+    pub fn options(&self) -> GapOptions {
+        GapOptions {
+            min_asked: self.min_asked.unwrap_or(2).max(1),
+            ..GapOptions::default()
+        }
+    }
+}
+
+/// Knowledge gaps, most pressing first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GapsResponse {
+    /// The groups.
+    pub gaps: Vec<Gap>,
 }

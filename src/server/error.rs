@@ -135,6 +135,8 @@ impl From<DeskError> for ApiError {
             UnknownTicket(_) => ApiError::new(StatusCode::NOT_FOUND, "ticket_not_found", message),
             NotYourTicket { .. } => ApiError::new(StatusCode::CONFLICT, "not_your_ticket", message),
             BadTransition { .. } => ApiError::new(StatusCode::CONFLICT, "invalid_transition", message),
+            InvalidEmail(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_email", message),
+            NoOpenTicket => ApiError::new(StatusCode::CONFLICT, "no_open_ticket", message),
             Store(e) => e.into(),
             Engine(e) => ApiError::internal(&e),
             NoRandomness | EngineStopped => ApiError::internal(&message),

@@ -78,6 +78,8 @@ pub struct Metrics {
     reloads: Family<ReloadLabels, Counter>,
     corpus: Family<CorpusLabels, Gauge>,
     articles: Gauge,
+    sla_breached: Gauge,
+    agents_online: Gauge,
     queue: Family<QueueLabels, Gauge>,
 }
 
@@ -131,6 +133,18 @@ impl Metrics {
         registry.register("corpus_articles", "Articles in the live corpus", articles.clone());
         let queue = Family::<QueueLabels, Gauge>::default();
         registry.register("queue_depth", "Open tickets by priority and status", queue.clone());
+        let sla_breached = Gauge::default();
+        registry.register(
+            "sla_breached_tickets",
+            "Urgent tickets waiting in line longer than queue.urgent_sla_minutes",
+            sla_breached.clone(),
+        );
+        let agents_online = Gauge::default();
+        registry.register(
+            "agents_online",
+            "Agents online (checked in recently)",
+            agents_online.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -143,6 +157,8 @@ impl Metrics {
             reloads,
             corpus,
             articles,
+            sla_breached,
+            agents_online,
             queue,
         }
     }
@@ -215,6 +231,18 @@ impl Metrics {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "queue depth unavailable for /metrics"),
+        }
+        match desk.sla_breaches().await {
+            Ok(n) => {
+                self.sla_breached.set(n);
+            }
+            Err(e) => tracing::warn!(error = %e, "SLA breaches unavailable for /metrics"),
+        }
+        match desk.agents_online().await {
+            Ok(n) => {
+                self.agents_online.set(n);
+            }
+            Err(e) => tracing::warn!(error = %e, "agent presence unavailable for /metrics"),
         }
         let mut out = String::new();
         if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {

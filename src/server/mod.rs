@@ -172,6 +172,8 @@ pub fn router(app: AppState) -> Router {
         .routes(routes!(routes::chat::post_message, routes::chat::get_messages))
         .routes(routes!(routes::chat::events))
         .routes(routes!(routes::chat::request_person))
+        .routes(routes!(routes::chat::queue))
+        .routes(routes!(routes::chat::leave_contact))
         .routes(routes!(routes::chat::feedback))
         .routes(routes!(routes::agent::me))
         .routes(routes!(routes::agent::queue))
@@ -183,10 +185,15 @@ pub fn router(app: AppState) -> Router {
         .routes(routes!(routes::agent::add_note))
         .routes(routes!(routes::agent::audit))
         .routes(routes!(routes::agent::events))
+        .routes(routes!(routes::agent::presence))
         .routes(routes!(routes::content::quick_replies))
         .routes(routes!(routes::content::article))
         .routes(routes!(routes::content::search))
         .routes(routes!(routes::admin::reload))
+        .routes(routes!(routes::admin::analytics))
+        .routes(routes!(routes::admin::analytics_chart))
+        .routes(routes!(routes::admin::gaps))
+        .routes(routes!(routes::admin::gap_draft))
         .layer(middleware::from_fn_with_state(app.clone(), limits::per_ip))
         .routes(routes!(routes::ops::healthz))
         .routes(routes!(routes::ops::readyz))
@@ -279,6 +286,7 @@ impl Application {
                 message_chars: settings.limits.message_chars,
                 public_url: settings.public_url.clone().unwrap_or_default(),
                 engine_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+                queue: settings.queue.clone(),
             },
         );
         let listener = TcpListener::bind(settings.address)

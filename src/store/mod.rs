@@ -10,6 +10,8 @@
 //! transaction on SQLite. Every write that the API acknowledges has been
 //! committed when the call returns.
 
+mod insights;
+mod queue;
 mod rows;
 
 use std::borrow::Cow;
@@ -21,10 +23,13 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Connection, Row};
 
 use crate::desk::model::{
-    now_millis, AuditEntry, Author, Message, Millis, NewTicket, Note, QueueFilter, Session, Ticket, TicketEvent,
+    now_millis, AuditEntry, Author, Message, Millis, NewQuestion, NewTicket, Note, QueueFilter, Session, Ticket,
+    TicketEvent,
 };
 use crate::handoff::{Priority, TicketStatus};
 
+pub use insights::ArticleVerdicts;
+pub use queue::Presence;
 use rows::{ticket_from, TICKET_COLUMNS};
 
 /// Why a storage call failed.
@@ -81,6 +86,12 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         "ticket locale",
         include_str!("../../migrations/sqlite/0002_ticket_locale.sql"),
     ),
+    (
+        3,
+        "questions",
+        include_str!("../../migrations/sqlite/0003_questions.sql"),
+    ),
+    (4, "queue", include_str!("../../migrations/sqlite/0004_queue.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "desk", include_str!("../../migrations/postgres/0001_desk.sql")),
@@ -89,6 +100,12 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         "ticket locale",
         include_str!("../../migrations/postgres/0002_ticket_locale.sql"),
     ),
+    (
+        3,
+        "questions",
+        include_str!("../../migrations/postgres/0003_questions.sql"),
+    ),
+    (4, "queue", include_str!("../../migrations/postgres/0004_queue.sql")),
 ];
 
 impl Store {
@@ -246,14 +263,15 @@ impl Store {
         row.as_ref().map(ticket_from).transpose()
     }
 
-    /// Writes one conversation turn atomically: the messages, in order, and,
-    /// when the turn hands off, the session's ticket (created, or reopened if
-    /// the session had a resolved one). Returns the stored messages and the
-    /// ticket.
+    /// Writes one conversation turn atomically: the messages, in order, the
+    /// question the last of them answers (for analytics) and, when the turn
+    /// hands off, the session's ticket (created, or reopened if the session
+    /// had a resolved one). Returns the stored messages and the ticket.
     pub async fn record_turn(
         &self,
         session: &Session,
         messages: &[(Author, Option<&str>, &str, Option<&serde_json::Value>)],
+        question: Option<&NewQuestion<'_>>,
         handoff: Option<&NewTicket>,
         actor: &str,
     ) -> Result<(Vec<Message>, Option<Ticket>)> {
@@ -262,6 +280,9 @@ impl Store {
         let mut stored = Vec::with_capacity(messages.len());
         for (author, agent, text, reply) in messages {
             stored.push(insert_message(&mut tx, &session.id, *author, *agent, text, *reply, now).await?);
+        }
+        if let (Some(q), Some(reply)) = (question, stored.last()) {
+            insights::insert_question(&mut tx, &session.id, reply.id, q, now).await?;
         }
         let ticket = match handoff {
             None => None,
@@ -493,13 +514,22 @@ impl Store {
             .collect()
     }
 
-    /// Records a user's verdict on a bot answer.
-    pub async fn add_feedback(&self, session: &str, message: i64, helpful: bool, comment: Option<&str>) -> Result<()> {
+    /// Records a user's verdict on a bot answer that showed `article`.
+    pub async fn add_feedback(
+        &self,
+        session: &str,
+        message: i64,
+        article: Option<&str>,
+        helpful: bool,
+        comment: Option<&str>,
+    ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO feedback (session_id, message_id, helpful, comment, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO feedback (session_id, message_id, article, helpful, comment, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(session)
         .bind(message)
+        .bind(article.map(str::to_string))
         .bind(i64::from(helpful))
         .bind(comment.map(str::to_string))
         .bind(now_millis())

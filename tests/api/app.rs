@@ -150,17 +150,43 @@ impl TestApp {
         status_and_json(r).await
     }
 
-    pub async fn transcript(&self, s: &UserSession, after: i64) -> Vec<Value> {
+    /// A GET on the session's own API (`/v1/sessions/{id}{path}`).
+    pub async fn session_get(&self, s: &UserSession, path: &str) -> Value {
         let r = self
             .client
-            .get(self.url(&format!("/v1/sessions/{}/messages?after={after}", s.id)))
+            .get(self.url(&format!("/v1/sessions/{}{path}", s.id)))
             .bearer_auth(&s.secret)
             .send()
             .await
             .unwrap();
         let (status, body) = status_and_json(r).await;
         assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    pub async fn transcript(&self, s: &UserSession, after: i64) -> Vec<Value> {
+        let body = self.session_get(s, &format!("/messages?after={after}")).await;
         body["messages"].as_array().unwrap().clone()
+    }
+
+    /// The user rates bot message `message_id`.
+    pub async fn feedback(&self, s: &UserSession, message_id: &Value, helpful: bool) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(self.url(&format!("/v1/sessions/{}/feedback", s.id)))
+            .bearer_auth(&s.secret)
+            .json(&json!({ "message_id": message_id, "helpful": helpful }))
+            .send()
+            .await
+            .unwrap();
+        status_and_json(r).await
+    }
+
+    /// `/metrics` as text.
+    pub async fn metrics(&self) -> String {
+        let r = self.client.get(self.url("/metrics")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        r.text().await.unwrap()
     }
 
     /// An agent API call.

@@ -68,7 +68,7 @@ async fn claimed_by_alice(app: &TestApp) -> (UserSession, i64) {
 
 /// Reads the session's live stream (from a URL with the session and secret)
 /// until a message satisfies `want`.
-async fn stream_until(client: reqwest::Client, url: String, want: impl Fn(&Value) -> bool) -> Value {
+pub async fn stream_until(client: reqwest::Client, url: String, want: impl Fn(&Value) -> bool) -> Value {
     let mut response = client.get(url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let mut buffer = String::new();
@@ -722,15 +722,7 @@ async fn repeated_questions_are_answered_from_the_cache() {
         assert_eq!(first[field], again[field], "a cached reply is the same reply: {field}");
     }
     app.say(&app.new_session().await, "how do I change my email").await;
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     for needle in [
         "kefu_answer_cache_total{result=\"hit\"} 1",
         "kefu_answer_cache_total{result=\"miss\"} 2",

@@ -9,6 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { AGENTS, api, eventually, launchBrowser, screenshots, startKefu } from './harness.mjs';
@@ -284,6 +285,17 @@ describe('chat widget and agent console', () => {
     await page.getByTestId('waiting').waitFor({ state: 'visible' });
     assert.match(await page.getByTestId('waiting').innerText(), /人工客服/);
     assert.match(await page.getByTestId('status').innerText(), /转接/);
+    // No console is open yet, so nobody is online: the widget says so and
+    // offers a follow-up by e-mail; a typo is named, then the address kept.
+    await page.getByTestId('queue-nobody').waitFor({ timeout: 15_000 });
+    assert.match(await page.getByTestId('queue-nobody').innerText(), /没有客服在线/);
+    await page.getByTestId('contact-email').fill('li.wei@example');
+    await page.getByTestId('contact-send').click();
+    await page.getByTestId('contact-form').locator('[role=alert]', { hasText: '邮箱' }).waitFor();
+    await page.getByTestId('contact-email').fill('li.wei@example.com');
+    await page.getByTestId('contact-send').click();
+    await page.getByTestId('contact-kept').filter({ hasText: 'li.wei@example.com' }).waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'widget-nobody-online.png') });
     handoff.user = { context, page, session: await sessionOf(page), question: '你们公司楼下的咖啡店几点开门' };
   });
 
@@ -305,6 +317,7 @@ describe('chat widget and agent console', () => {
     assert.ok((await seconds()) > age1, 'the age shown goes up');
 
     await r.getByTestId('claim').click();
+    await page.locator('[data-fact=contact]', { hasText: 'li.wei@example.com' }).waitFor();
     const transcript = page.getByTestId('transcript');
     await transcript.filter({ hasText: handoff.user.question }).waitFor();
     await page.locator('[data-testid=ticket-status]', { hasText: 'Assigned' }).waitFor();
@@ -535,6 +548,110 @@ describe('chat widget and agent console', () => {
       await context.close();
       shop.close();
     }
+  });
+
+  test('(10) a waiting user sees their place in line move live; urgent tickets past the SLA are flagged', T, async () => {
+    const { page: console_ } = await agentPage(AGENTS.alice);
+    assert.equal(await console_.getByTestId('presence').inputValue(), 'online');
+    assert.equal(await console_.getByTestId('tab-insights').isVisible(), false, 'insights are for admins');
+    const first = await userPage();
+    const second = await userPage();
+    for (const { page } of [first, second]) {
+      await openWidget(page);
+      await page.getByTestId('handoff-button').click();
+      await page.getByTestId('queue-place').waitFor({ timeout: 15_000 });
+    }
+    const place = async (page) => Number(await page.getByTestId('queue-status').getAttribute('data-position'));
+    const before = await place(second.page);
+    assert.equal(before, (await place(first.page)) + 1);
+    assert.match(await second.page.getByTestId('queue-place').innerText(), new RegExp(`第 ${before} 位`));
+
+    // Alice takes the first user's ticket: the second moves up, live.
+    const session = await sessionOf(first.page);
+    const queue = await api(kefu, 'GET', '/v1/agent/tickets', { token: AGENTS.alice.token });
+    const ticket = queue.json.tickets.find((t) => t.session_id === session);
+    assert.equal((await api(kefu, 'POST', `/v1/agent/tickets/${ticket.id}/claim`, { token: AGENTS.alice.token })).status, 200);
+    await eventually(async () => (await place(second.page)) === before - 1, { message: 'the place in line to move up' });
+    await second.page.screenshot({ path: path.join(screenshots, 'widget-queue-place.png') });
+
+    // A hacked account is urgent; with a zero-minute SLA it is flagged at once.
+    const hacked = await userPage();
+    await openWidget(hacked.page);
+    await ask(hacked.page, '我的账号被盗了，币全被转走了');
+    const flagged = row(console_, await sessionOf(hacked.page));
+    await flagged.getByTestId('sla-breached').waitFor({ timeout: 15_000 });
+    assert.equal(await flagged.getAttribute('data-priority'), 'urgent');
+
+    // Every agent away (Alice in both her consoles; Bob's closed console
+    // would count until the presence timeout): waiting users are told
+    // nobody is online, and told again when someone is back.
+    assert.equal((await api(kefu, 'POST', '/v1/agent/presence', { token: AGENTS.bob.token, body: { status: 'away' } })).status, 204);
+    await handoff.agent.getByTestId('presence').selectOption('away');
+    await console_.getByTestId('presence').selectOption('away');
+    await second.page.getByTestId('queue-nobody').waitFor({ timeout: 15_000 });
+    await console_.getByTestId('presence').selectOption('online');
+    await second.page.getByTestId('queue-place').waitFor({ timeout: 15_000 });
+    for (const { context } of [first, second, hacked]) await context.close();
+    await console_.context().close();
+  });
+
+  test('(11) an admin reads the insights: numbers, SVG charts, unanswered questions and CSV export', T, async () => {
+    // Two users ask about something the help center does not cover.
+    for (const text of ['怎么在平台上卖我的NFT', 'NFT怎么挂单出售']) {
+      const session = (await api(kefu, 'POST', '/v1/sessions', { body: {} })).json;
+      const turn = (await api(kefu, 'POST', `/v1/sessions/${session.id}/messages`, { token: session.secret, body: { text } })).json;
+      if (turn.decision !== 'handoff') {
+        const rated = await api(kefu, 'POST', `/v1/sessions/${session.id}/feedback`, {
+          token: session.secret,
+          body: { message_id: turn.bot_message_id, helpful: false },
+        });
+        assert.equal(rated.status, 200);
+      }
+    }
+    const { context, page } = await agentPage(AGENTS.carol);
+    await page.getByTestId('tab-insights').click();
+    await page.getByTestId('insights').waitFor();
+    const report = (await api(kefu, 'GET', '/admin/analytics?since=7d', { token: AGENTS.carol.token })).json;
+    assert.ok(report.questions.asked > 0, 'the earlier tests asked questions');
+    await page.getByTestId('stat-asked').filter({ hasText: String(report.questions.asked) }).waitFor();
+    assert.match(await page.getByTestId('stat-deflection').innerText(), /\d+(\.\d)?%/);
+    for (const chart of ['chart-daily', 'chart-topics']) {
+      await eventually(async () => (await page.getByTestId(chart).evaluate((img) => img.complete && img.naturalWidth)) > 0, {
+        message: `${chart} drawn`,
+      });
+    }
+    const unanswered = page.locator('[data-testid=unanswered] tbody tr');
+    assert.equal(await unanswered.count(), Math.max(1, report.unanswered.length));
+    if (report.unanswered.length) {
+      assert.equal(await unanswered.first().locator('td').first().innerText(), report.unanswered[0].question);
+    }
+    const byStatus = report.tickets.by_status.length;
+    assert.ok(byStatus > 0, 'the earlier tests made tickets');
+    assert.equal(await page.locator('[data-testid=tickets] tbody tr').count(), byStatus);
+    assert.match(await page.getByTestId('ticket-times').innerText(), /First reply median\/p90: \S+ \/ \S+/);
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-daily').click();
+    const file = await download;
+    assert.match(file.suggestedFilename(), /^kefu-daily\.csv$/);
+    const csv = await readFile(await file.path(), 'utf8');
+    assert.equal(csv.split('\r\n')[0], 'date,answered,clarified,handed_off');
+    // The two NFT questions are one knowledge gap; its draft downloads.
+    const gap = page.getByTestId('gap').filter({ hasText: 'NFT' });
+    await gap.waitFor({ timeout: 60_000 });
+    const draftDownload = page.waitForEvent('download');
+    await gap.getByTestId('gap-draft').click();
+    const draft = await readFile(await (await draftDownload).path(), 'utf8');
+    assert.match(draft, /^---\nid: draft-[0-9a-f]+\n/);
+    assert.match(draft, /NFT怎么挂单出售/);
+    await page.getByTestId('insights-range').selectOption('24h');
+    await page.getByTestId('insights-range-text').filter({ hasText: /–/ }).waitFor();
+    await page.getByTestId('insights').evaluate((main) => main.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(screenshots, 'agent-insights.png') });
+    const worst = await worstContrast(page, false);
+    assert.ok(worst.ratio >= 4.5, `low contrast on the insights page: ${JSON.stringify(worst)}`);
+    await page.getByTestId('tab-queue').click();
+    await page.getByTestId('queue').waitFor();
+    await context.close();
   });
 
   test('the host page cannot restyle the widget, and its text meets contrast 4.5:1', T, async () => {

@@ -1,7 +1,7 @@
 // Starts kefu and headless Chromium for the browser tests.
 //
 // kefu: the binary from $TEST_KEFU_BIN (default target/debug/kefu), on a free
-// port, with a fresh SQLite database and two agents in a generated config.
+// port, with a fresh SQLite database and three agents (two agents, one admin) in a generated config.
 // The index and question vectors go to $TEST_BROWSER_DATA_DIR (default
 // target/browser-test-data) and are reused by later runs: the first run
 // embeds the corpus, which takes a few minutes in a debug build (the wait
@@ -22,6 +22,7 @@ export const screenshots = path.join(repo, 'target', 'screenshots');
 export const AGENTS = {
   alice: { name: 'alice', role: 'agent', token: randomBytes(24).toString('hex') },
   bob: { name: 'bob', role: 'agent', token: randomBytes(24).toString('hex') },
+  carol: { name: 'carol', role: 'admin', token: randomBytes(24).toString('hex') },
 };
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
@@ -53,6 +54,8 @@ export async function startKefu({ readyTimeoutMs = Number(process.env.TEST_READY
       'log: "warn,kefu=info"',
       // Generous limits: every test shares 127.0.0.1.
       'limits: { per_ip_per_minute: 100000, per_session_per_minute: 1000 }',
+      // Every urgent ticket is past its SLA at once, so the console flags it.
+      'queue: { urgent_sla_minutes: 0 }',
       'agents:',
       agents,
       '',

@@ -1,9 +1,17 @@
-//! Administration: putting a changed corpus live without a restart.
+//! Administration: putting a changed corpus live without a restart, and
+//! the analytics behind the console's insights page.
 
 use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+use crate::corpus::Lang;
 use crate::desk::Reload;
+use crate::insights::chart::{self, Chart};
+use crate::insights::export::{self, Table};
+use crate::insights::Report;
+use crate::server::api::{AnalyticsQuery, ApiPath, ApiQuery, GapsQuery, GapsResponse, ReportFormat};
 use crate::server::auth::Admin;
 use crate::server::error::{ApiError, ErrorBody};
 use crate::server::AppState;
@@ -21,4 +29,109 @@ use crate::server::AppState;
         (status = 500, body = ErrorBody)))]
 pub async fn reload(State(app): State<AppState>, _admin: Admin) -> Result<Json<Reload>, ApiError> {
     Ok(Json(app.reload().await?))
+}
+
+/// Analytics over a time range: questions and what the bot did with them
+/// (deflection), top topics, unanswered questions, helpfulness per article,
+/// tickets and agents' reply and resolution times. `format=csv` returns one
+/// `table` as CSV for spreadsheets.
+#[utoipa::path(get, path = "/admin/analytics", tag = "admin", security(("agent_token" = [])),
+    params(AnalyticsQuery),
+    responses(
+        (status = 200, description = "The report (JSON), or one table of it (CSV)",
+            content((Report = "application/json"), (String = "text/csv"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn analytics(
+    State(app): State<AppState>,
+    _admin: Admin,
+    ApiQuery(q): ApiQuery<AnalyticsQuery>,
+) -> Result<Response, ApiError> {
+    let report = app.desk.analytics(q.period()?, q.lang.unwrap_or(Lang::Zh)).await?;
+    Ok(match q.format.unwrap_or_default() {
+        ReportFormat::Json => Json(report).into_response(),
+        ReportFormat::Csv => {
+            let table = q.table.unwrap_or(Table::Daily);
+            let name = format!(
+                "attachment; filename=\"kefu-{}-{}.csv\"",
+                table.as_str(),
+                &report.to[..10]
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (header::CONTENT_DISPOSITION, name),
+                ],
+                export::csv(&report, table),
+            )
+                .into_response()
+        }
+    })
+}
+
+/// One analytics chart as SVG, for the same range parameters.
+#[utoipa::path(get, path = "/admin/analytics/charts/{chart}", tag = "admin", security(("agent_token" = [])),
+    params(("chart" = String, Path, description = "`daily` or `topics`"), AnalyticsQuery),
+    responses(
+        (status = 200, description = "The chart", body = String, content_type = "image/svg+xml"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn analytics_chart(
+    State(app): State<AppState>,
+    _admin: Admin,
+    ApiPath(which): ApiPath<Chart>,
+    ApiQuery(q): ApiQuery<AnalyticsQuery>,
+) -> Result<Response, ApiError> {
+    let report = app.desk.analytics(q.period()?, q.lang.unwrap_or(Lang::Zh)).await?;
+    let svg = match which {
+        Chart::Daily => chart::daily(&report.daily),
+        Chart::Topics => chart::topics(&report.topics),
+    };
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
+}
+
+/// Knowledge gaps: the questions the bot could not answer (handed off for
+/// want of an article, or rated unhelpful) grouped by topic, biggest and
+/// most recent first, each with the nearest article and what to do about it.
+#[utoipa::path(get, path = "/admin/gaps", tag = "admin", security(("agent_token" = [])),
+    params(GapsQuery),
+    responses((status = 200, body = GapsResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn gaps(
+    State(app): State<AppState>,
+    _admin: Admin,
+    ApiQuery(q): ApiQuery<GapsQuery>,
+) -> Result<Json<GapsResponse>, ApiError> {
+    let gaps = app.desk.gaps(q.period()?, q.options()).await?;
+    Ok(Json(GapsResponse { gaps }))
+}
+
+/// One gap as a draft article in the corpus format, its questions filled
+/// in: save it under `corpus/articles/`, write the answer, reload.
+#[utoipa::path(get, path = "/admin/gaps/{id}/draft", tag = "admin", security(("agent_token" = [])),
+    params(("id" = String, Path, description = "Gap id from `GET /admin/gaps`"), GapsQuery),
+    responses(
+        (status = 200, description = "The draft article", body = String, content_type = "text/markdown"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such gap in this range", body = ErrorBody)))]
+pub async fn gap_draft(
+    State(app): State<AppState>,
+    _admin: Admin,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<GapsQuery>,
+) -> Result<Response, ApiError> {
+    let Some((name, text)) = app.desk.gap_draft(q.period()?, q.options(), &id).await? else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "gap_not_found",
+            format!("no gap {id} in this range: list them with GET /admin/gaps and the same range"),
+        ));
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/markdown; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        text,
+    )
+        .into_response())
 }

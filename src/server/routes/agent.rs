@@ -11,7 +11,7 @@ use axum::Json;
 use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::desk::model::QueueFilter;
+use crate::desk::model::{QueueFilter, Ticket};
 use crate::desk::Change;
 use crate::server::api::*;
 use crate::server::auth::{Admin, AnyAgent};
@@ -49,7 +49,7 @@ pub async fn queue(
     };
     let tickets = app.desk.queue(&filter).await?;
     Ok(Json(QueueResponse {
-        tickets: tickets.iter().map(TicketDto::from).collect(),
+        tickets: tickets.iter().map(|t| dto(&app, t)).collect(),
     }))
 }
 
@@ -59,7 +59,7 @@ pub async fn queue(
         (status = 404, description = "The queue is empty", body = ErrorBody)))]
 pub async fn claim_next(State(app): State<AppState>, AnyAgent(agent): AnyAgent) -> Result<Json<TicketDto>, ApiError> {
     match app.desk.claim(&agent, None).await? {
-        Claim::Claimed(t) => Ok(Json(TicketDto::from(t.as_ref()))),
+        Claim::Claimed(t) => Ok(Json(dto(&app, &t))),
         Claim::Unavailable => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "queue_empty",
@@ -80,7 +80,7 @@ pub async fn claim(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<TicketDto>, ApiError> {
     match app.desk.claim(&agent, Some(id)).await? {
-        Claim::Claimed(t) => Ok(Json(TicketDto::from(t.as_ref()))),
+        Claim::Claimed(t) => Ok(Json(dto(&app, &t))),
         Claim::Unavailable => Err(ApiError::new(
             StatusCode::CONFLICT,
             "not_claimable",
@@ -101,7 +101,7 @@ pub async fn ticket(
 ) -> Result<Json<TicketDetail>, ApiError> {
     let view = app.desk.view(&agent, id).await?;
     Ok(Json(TicketDetail {
-        ticket: TicketDto::from(&view.ticket),
+        ticket: dto(&app, &view.ticket),
         messages: view.messages.into_iter().map(MessageDto::from).collect(),
         notes: view.notes.into_iter().map(NoteDto::from).collect(),
         events: view.events.into_iter().map(EventDto::from).collect(),
@@ -135,7 +135,7 @@ pub async fn set_status(
     ApiJson(body): ApiJson<StatusRequest>,
 ) -> Result<Json<TicketDto>, ApiError> {
     let ticket = app.desk.set_status(&agent, id, body.status).await?;
-    Ok(Json(TicketDto::from(&ticket)))
+    Ok(Json(dto(&app, &ticket)))
 }
 
 /// Add an internal note (never shown to the user).
@@ -195,4 +195,28 @@ pub async fn events(
         Some((Ok(event), (changes, shutdown)))
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// A ticket as agents see it, flagged when it is past its SLA.
+fn dto(app: &AppState, ticket: &Ticket) -> TicketDto {
+    TicketDto {
+        sla_breached: app.desk.sla_breached(ticket),
+        ..TicketDto::from(ticket)
+    }
+}
+
+/// Set yourself online (taking tickets) or away. The console repeats this
+/// every 30 s while open; users waiting in the queue are told honestly when
+/// nobody is online.
+#[utoipa::path(post, path = "/v1/agent/presence", tag = "agent", security(("agent_token" = [])),
+    request_body = PresenceRequest,
+    responses((status = 204, description = "Recorded"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn presence(
+    State(app): State<AppState>,
+    AnyAgent(agent): AnyAgent,
+    ApiJson(body): ApiJson<PresenceRequest>,
+) -> Result<StatusCode, ApiError> {
+    app.desk.set_presence(&agent, body.status).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

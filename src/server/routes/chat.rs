@@ -13,7 +13,8 @@ use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::desk::model::Session;
-use crate::desk::Change;
+use crate::desk::{Change, QueueStatus, Turn};
+use crate::handoff::TicketStatus;
 use crate::server::api::*;
 use crate::server::auth::bearer;
 use crate::server::error::{ApiError, ErrorBody};
@@ -86,7 +87,19 @@ pub async fn post_message(
     if let Some(took) = turn.engine_time {
         app.metrics.engine(took.total, took.embedding, took.cached);
     }
-    Ok(Json(turn.into()))
+    respond(&app, turn).await
+}
+
+/// The turn as answered, with the user's place in line when they wait for
+/// a person.
+async fn respond(app: &AppState, turn: Turn) -> Result<Json<TurnResponse>, ApiError> {
+    let queue = match &turn.ticket {
+        Some(t) if t.status != TicketStatus::Resolved => Some(app.desk.queue_status_of(t).await?),
+        _ => None,
+    };
+    let mut response = TurnResponse::from(turn);
+    response.queue = queue;
+    Ok(Json(response))
 }
 
 /// The transcript (user, bot, agent and system messages), oldest first.
@@ -109,7 +122,9 @@ pub async fn get_messages(
 }
 
 /// New messages as Server-Sent Events (`event: message`, `id` = message id;
-/// reconnecting with `Last-Event-ID` or `after` resumes without gaps).
+/// reconnecting with `Last-Event-ID` or `after` resumes without gaps), and
+/// `event: queue` with the [`QueueStatusResponse`] whenever the user's place
+/// in line, wait estimate or the agents' presence changes.
 #[utoipa::path(get, path = "/v1/sessions/{id}/events", tag = "chat",
     params(("id" = String, Path, description = "Session id"), TranscriptQuery),
     security(("session_secret" = [])),
@@ -127,48 +142,103 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i64>().ok());
     let cursor = resume.or(query.after).unwrap_or(0);
-    let changes = app.desk.subscribe();
-    let shutdown = app.shutdown.clone();
-    let state = (app, session, cursor, changes, shutdown, Vec::<MessageDto>::new());
-    let stream = stream::unfold(
-        state,
-        |(app, session, mut cursor, mut changes, mut shutdown, mut pending)| async move {
-            loop {
-                if let Some(message) = pending.pop() {
-                    let event = Event::default()
-                        .event("message")
-                        .id(message.id.to_string())
-                        .json_data(&message)
-                        .unwrap_or_else(|_| Event::default().comment("unencodable message"));
-                    return Some((Ok(event), (app, session, cursor, changes, shutdown, pending)));
-                }
-                if *shutdown.borrow() {
-                    return None;
-                }
-                match app.desk.transcript(&session, cursor, PAGE).await {
-                    Ok(messages) if !messages.is_empty() => {
-                        cursor = messages.last().map_or(cursor, |m| m.id);
-                        pending = messages.into_iter().rev().map(MessageDto::from).collect();
-                        continue;
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "live stream could not read the transcript"),
-                }
-                tokio::select! {
-                    _ = wait_for_session(&mut changes, &session.id) => {}
-                    _ = tokio::time::sleep(POLL) => {}
-                    _ = shutdown.changed() => return None,
-                }
-            }
-        },
-    );
+    let live = Live {
+        app: app.clone(),
+        changes: app.desk.subscribe(),
+        shutdown: app.shutdown.clone(),
+        session,
+        cursor,
+        pending: Vec::new(),
+        queue: None,
+        check_queue: true,
+    };
+    let stream = stream::unfold(live, |mut live| async move {
+        let event = live.next().await?;
+        Some((Ok(event), live))
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-async fn wait_for_session(changes: &mut tokio::sync::broadcast::Receiver<Change>, session: &str) {
+/// One user's live stream: new messages and, while they wait for a person,
+/// their queue status whenever it changes.
+struct Live {
+    app: AppState,
+    changes: tokio::sync::broadcast::Receiver<Change>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    session: Session,
+    cursor: i64,
+    /// Read but not yet sent, newest first.
+    pending: Vec<MessageDto>,
+    /// The queue status last sent.
+    queue: Option<QueueStatus>,
+    /// Whether the queue status may have changed: at the start, after new
+    /// messages (a handoff, an agent joining), and on every wake while the
+    /// user waits in line.
+    check_queue: bool,
+}
+
+impl Live {
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(message) = self.pending.pop() {
+                return Some(
+                    Event::default()
+                        .event("message")
+                        .id(message.id.to_string())
+                        .json_data(&message)
+                        .unwrap_or_else(|_| Event::default().comment("unencodable message")),
+                );
+            }
+            if *self.shutdown.borrow() {
+                return None;
+            }
+            match self.app.desk.transcript(&self.session, self.cursor, PAGE).await {
+                Ok(messages) if !messages.is_empty() => {
+                    self.cursor = messages.last().map_or(self.cursor, |m| m.id);
+                    self.pending = messages.into_iter().rev().map(MessageDto::from).collect();
+                    self.check_queue = true;
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "live stream could not read the transcript"),
+            }
+            if self.check_queue {
+                match self.app.desk.queue_status(&self.session).await {
+                    Ok(status) if status != self.queue => {
+                        self.check_queue = waits_in_line(status.as_ref());
+                        self.queue = status.clone();
+                        return Some(
+                            Event::default()
+                                .event("queue")
+                                .json_data(QueueStatusResponse { queue: status })
+                                .unwrap_or_else(|_| Event::default().comment("unencodable queue status")),
+                        );
+                    }
+                    Ok(status) => self.check_queue = waits_in_line(status.as_ref()),
+                    Err(e) => tracing::warn!(error = %e, "live stream could not read the queue"),
+                }
+            }
+            let queue_too = self.check_queue;
+            tokio::select! {
+                _ = wait_for_session(&mut self.changes, &self.session.id, queue_too) => {}
+                _ = tokio::time::sleep(POLL) => {}
+                _ = self.shutdown.changed() => return None,
+            }
+        }
+    }
+}
+
+fn waits_in_line(status: Option<&QueueStatus>) -> bool {
+    status.is_some_and(|s| s.status == TicketStatus::Pending)
+}
+
+/// Until something changes in `session` (or, with `queue`, anywhere in the
+/// queue).
+async fn wait_for_session(changes: &mut tokio::sync::broadcast::Receiver<Change>, session: &str, queue: bool) {
     loop {
         match changes.recv().await {
             Ok(Change::Session(s)) if s == session => return,
+            Ok(Change::Queue) if queue => return,
             Ok(_) => {}
             Err(RecvError::Lagged(_)) => return,
             Err(RecvError::Closed) => std::future::pending::<()>().await,
@@ -194,7 +264,47 @@ pub async fn request_person(
     app.limiter.check_session(&session.id)?;
     let locale = request.locale;
     let turn = app.desk.request_person(&session, locale).await?;
-    Ok(Json(turn.into()))
+    respond(&app, turn).await
+}
+
+/// The user's place in the queue for a person and the estimated wait, and
+/// whether anyone is online; `queue` is null when nobody is waiting. The
+/// live stream sends the same as `event: queue` whenever it changes.
+#[utoipa::path(get, path = "/v1/sessions/{id}/queue", tag = "chat",
+    params(("id" = String, Path, description = "Session id")),
+    security(("session_secret" = [])),
+    responses((status = 200, body = QueueStatusResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn queue(
+    State(app): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<Json<QueueStatusResponse>, ApiError> {
+    let session = session(&app, &id, &headers, None).await?;
+    Ok(Json(QueueStatusResponse {
+        queue: app.desk.queue_status(&session).await?,
+    }))
+}
+
+/// Leave an e-mail address for a follow-up (when nobody is online, or
+/// outside service hours). The ticket keeps it for the agent who takes it.
+#[utoipa::path(post, path = "/v1/sessions/{id}/contact", tag = "chat",
+    params(("id" = String, Path, description = "Session id")),
+    request_body = ContactRequest,
+    security(("session_secret" = [])),
+    responses((status = 200, body = QueueStatus), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The conversation is not waiting for a person", body = ErrorBody),
+        (status = 422, description = "Not an e-mail address", body = ErrorBody)))]
+pub async fn leave_contact(
+    State(app): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<ContactRequest>,
+) -> Result<Json<QueueStatus>, ApiError> {
+    let session = session(&app, &id, &headers, None).await?;
+    app.limiter.check_session(&session.id)?;
+    Ok(Json(app.desk.leave_contact(&session, &body.email).await?))
 }
 
 /// Rate an answer. "Not helpful" gets a follow-up with the next suggestion

@@ -1,0 +1,565 @@
+//! The analytics report: counts and times over a period, computed from the
+//! desk's records in one pass each, so it is the same on SQLite and
+//! PostgreSQL and testable without a database.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{date, iso, percentile, Period, DAY};
+use crate::answer::Decision;
+use crate::desk::model::{AskedQuestion, Millis, Ticket};
+use crate::handoff::TicketStatus;
+use crate::store::ArticleVerdicts;
+use crate::text::normalize;
+
+/// How many topics and unanswered questions a report lists.
+const TOP: usize = 15;
+
+/// Handoffs that say nothing about the corpus: the user wanted a person, or
+/// the topic always goes to one.
+const NOT_A_GAP: [&str; 4] = ["asked_for_person", "always_handoff", "scam_by_staff", "lost_funds"];
+
+/// An article's title and category, looked up in the live corpus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Topic {
+    /// Title in the reader's language.
+    pub title: String,
+    /// Its category.
+    pub category: String,
+}
+
+/// Looks up an article id in the live corpus; `None` for articles since
+/// removed.
+pub type TopicTitles<'a> = dyn Fn(&str) -> Option<Topic> + 'a;
+
+/// Analytics over one period.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Report {
+    /// Start of the period (RFC 3339).
+    pub from: String,
+    /// End of the period, excluded (RFC 3339).
+    pub to: String,
+    /// What users asked and what the bot did.
+    pub questions: QuestionTotals,
+    /// The same per UTC day, for trends.
+    pub daily: Vec<DayCounts>,
+    /// The most asked-about articles.
+    pub topics: Vec<TopicCount>,
+    /// The questions most often handed off for want of an answer, or
+    /// answered unhelpfully: what the corpus is missing.
+    pub unanswered: Vec<UnansweredQuestion>,
+    /// Helpful and not-helpful verdicts per article, most rated first.
+    pub articles: Vec<ArticleHelpfulness>,
+    /// The human queue.
+    pub tickets: TicketTotals,
+    /// Per agent.
+    pub agents: Vec<AgentStats>,
+}
+
+/// Question counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct QuestionTotals {
+    /// Questions asked.
+    pub asked: u64,
+    /// Answered by the bot.
+    pub answered: u64,
+    /// Answered with suggestions to choose from.
+    pub clarified: u64,
+    /// Handed to a person.
+    pub handed_off: u64,
+    /// Share not handed to a person (answered or clarified), 0–1.
+    pub deflection_rate: f64,
+    /// Of answers users rated, the share rated helpful, 0–1; absent when
+    /// none was rated.
+    pub helpful_rate: Option<f64>,
+}
+
+/// One day's question counts.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DayCounts {
+    /// `YYYY-MM-DD` (UTC).
+    pub date: String,
+    /// Answered by the bot.
+    pub answered: u64,
+    /// Clarified.
+    pub clarified: u64,
+    /// Handed off.
+    pub handed_off: u64,
+}
+
+/// How often an article was what users asked about.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TopicCount {
+    /// Article id.
+    pub article: String,
+    /// Its title (the id when it has since been removed).
+    pub title: String,
+    /// Its category.
+    pub category: String,
+    /// Questions about it.
+    pub asked: u64,
+    /// Of those, handed to a person.
+    pub handed_off: u64,
+}
+
+/// A question the corpus does not answer well, with how often it came.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct UnansweredQuestion {
+    /// The question, as first asked.
+    pub question: String,
+    /// How many times (after normalization: case, width, script).
+    pub count: u64,
+    /// When last asked (RFC 3339).
+    pub last_asked: String,
+    /// The article the bot found closest.
+    pub nearest_article: Option<String>,
+    /// The bot's best confidence in it.
+    pub confidence: f64,
+}
+
+/// Verdicts on one article.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ArticleHelpfulness {
+    /// Article id.
+    pub article: String,
+    /// Its title.
+    pub title: String,
+    /// "This helped".
+    pub helpful: i64,
+    /// "This did not help".
+    pub not_helpful: i64,
+    /// helpful / (helpful + not helpful).
+    pub helpful_rate: f64,
+}
+
+/// Tickets created in the period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct TicketTotals {
+    /// Tickets created.
+    pub created: u64,
+    /// By priority and current status.
+    pub by_status: Vec<TicketCount>,
+    /// From handoff to the first agent reply.
+    pub first_reply: Durations,
+    /// From handoff to resolution.
+    pub resolution: Durations,
+}
+
+/// Tickets of one priority in one status.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TicketCount {
+    /// `urgent` or `normal`.
+    pub priority: &'static str,
+    /// Current status.
+    pub status: &'static str,
+    /// How many.
+    pub count: u64,
+}
+
+/// A distribution of waiting times.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct Durations {
+    /// How many tickets got there.
+    pub count: u64,
+    /// Median, in seconds.
+    pub median_seconds: Option<f64>,
+    /// 90th percentile, in seconds.
+    pub p90_seconds: Option<f64>,
+}
+
+/// One agent's tickets created in the period.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AgentStats {
+    /// The agent.
+    pub agent: String,
+    /// Tickets they own or owned.
+    pub tickets: u64,
+    /// Of those, resolved.
+    pub resolved: u64,
+    /// Handoff to their first reply.
+    pub first_reply: Durations,
+    /// Handoff to resolution.
+    pub resolution: Durations,
+}
+
+impl Report {
+    /// Computes the report for `period` from its records.
+    pub fn build(
+        period: Period,
+        questions: &[AskedQuestion],
+        verdicts: &[ArticleVerdicts],
+        tickets: &[Ticket],
+        titles: &TopicTitles<'_>,
+    ) -> Report {
+        let title = |id: &str| titles(id).map_or_else(|| id.to_string(), |t| t.title);
+        Report {
+            from: iso(period.from),
+            to: iso(period.to),
+            questions: totals(questions),
+            daily: daily(period, questions),
+            topics: topics(questions, titles),
+            unanswered: unanswered(questions),
+            articles: verdicts
+                .iter()
+                .map(|v| ArticleHelpfulness {
+                    article: v.article.clone(),
+                    title: title(&v.article),
+                    helpful: v.helpful,
+                    not_helpful: v.not_helpful,
+                    helpful_rate: share(v.helpful as u64, (v.helpful + v.not_helpful) as u64),
+                })
+                .collect(),
+            tickets: ticket_totals(tickets),
+            agents: agents(tickets),
+        }
+    }
+}
+
+/// Whether a question shows a gap in the corpus: handed off for want of an
+/// answer, or answered and rated unhelpful.
+pub fn is_gap(q: &AskedQuestion) -> bool {
+    match q.decision {
+        Decision::Handoff => !q.reason.as_deref().is_some_and(|r| NOT_A_GAP.contains(&r)),
+        Decision::Answer | Decision::Clarify => q.helpful == Some(false),
+    }
+}
+
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    answered: u64,
+    clarified: u64,
+    handed_off: u64,
+}
+
+impl Tally {
+    fn add(&mut self, d: Decision) {
+        match d {
+            Decision::Answer => self.answered += 1,
+            Decision::Clarify => self.clarified += 1,
+            Decision::Handoff => self.handed_off += 1,
+        }
+    }
+}
+
+fn totals(questions: &[AskedQuestion]) -> QuestionTotals {
+    let mut t = Tally::default();
+    for q in questions {
+        t.add(q.decision);
+    }
+    let asked = questions.len() as u64;
+    let rated = questions.iter().filter(|q| q.helpful.is_some()).count() as u64;
+    let helpful = questions.iter().filter(|q| q.helpful == Some(true)).count() as u64;
+    QuestionTotals {
+        asked,
+        answered: t.answered,
+        clarified: t.clarified,
+        handed_off: t.handed_off,
+        deflection_rate: share(asked - t.handed_off, asked),
+        helpful_rate: (rated > 0).then(|| share(helpful, rated)),
+    }
+}
+
+fn daily(period: Period, questions: &[AskedQuestion]) -> Vec<DayCounts> {
+    let mut days: BTreeMap<Millis, Tally> = period.days().map(|d| (d, Tally::default())).collect();
+    for q in questions {
+        if let Some(t) = days.get_mut(&(q.created_at.div_euclid(DAY) * DAY)) {
+            t.add(q.decision);
+        }
+    }
+    days.into_iter()
+        .map(|(day, t)| DayCounts {
+            date: date(day),
+            answered: t.answered,
+            clarified: t.clarified,
+            handed_off: t.handed_off,
+        })
+        .collect()
+}
+
+fn topics(questions: &[AskedQuestion], titles: &TopicTitles<'_>) -> Vec<TopicCount> {
+    let mut counts: HashMap<&str, (u64, u64)> = HashMap::new();
+    for q in questions {
+        if let Some(topic) = q.topic.as_deref() {
+            let c = counts.entry(topic).or_default();
+            c.0 += 1;
+            c.1 += u64::from(q.decision == Decision::Handoff);
+        }
+    }
+    let mut topics: Vec<TopicCount> = counts
+        .into_iter()
+        .map(|(id, (asked, handed_off))| {
+            let topic = titles(id);
+            TopicCount {
+                article: id.to_string(),
+                title: topic.as_ref().map_or_else(|| id.to_string(), |t| t.title.clone()),
+                category: topic.map(|t| t.category).unwrap_or_default(),
+                asked,
+                handed_off,
+            }
+        })
+        .collect();
+    topics.sort_by(|a, b| b.asked.cmp(&a.asked).then_with(|| a.article.cmp(&b.article)));
+    topics.truncate(TOP);
+    topics
+}
+
+fn unanswered(questions: &[AskedQuestion]) -> Vec<UnansweredQuestion> {
+    let mut groups: HashMap<String, UnansweredQuestion> = HashMap::new();
+    for q in questions.iter().filter(|q| is_gap(q)) {
+        let g = groups
+            .entry(normalize(&q.question))
+            .or_insert_with(|| UnansweredQuestion {
+                question: q.question.clone(),
+                count: 0,
+                last_asked: String::new(),
+                nearest_article: None,
+                confidence: f64::MIN,
+            });
+        g.count += 1;
+        g.last_asked = iso(q.created_at);
+        if q.confidence >= g.confidence {
+            g.confidence = q.confidence;
+            g.nearest_article = q.topic.clone().or(g.nearest_article.take());
+        }
+    }
+    let mut list: Vec<UnansweredQuestion> = groups.into_values().collect();
+    list.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| b.last_asked.cmp(&a.last_asked))
+            .then_with(|| a.question.cmp(&b.question))
+    });
+    list.truncate(TOP);
+    list
+}
+
+fn durations(mut waits: Vec<Millis>) -> Durations {
+    waits.sort_unstable();
+    let seconds = |p| percentile(&waits, p).map(|ms| ms as f64 / 1000.0);
+    Durations {
+        count: waits.len() as u64,
+        median_seconds: seconds(50),
+        p90_seconds: seconds(90),
+    }
+}
+
+fn first_reply_waits<'a>(tickets: impl Iterator<Item = &'a Ticket>) -> (Vec<Millis>, Vec<Millis>) {
+    let mut first = Vec::new();
+    let mut resolved = Vec::new();
+    for t in tickets {
+        if let Some(at) = t.first_reply_at {
+            first.push((at - t.created_at).max(0));
+        }
+        if let (Some(at), TicketStatus::Resolved) = (t.resolved_at, t.status) {
+            resolved.push((at - t.created_at).max(0));
+        }
+    }
+    (first, resolved)
+}
+
+fn ticket_totals(tickets: &[Ticket]) -> TicketTotals {
+    let mut by: BTreeMap<(&'static str, &'static str), u64> = BTreeMap::new();
+    for t in tickets {
+        *by.entry((t.priority.as_str(), t.status.as_str())).or_default() += 1;
+    }
+    let (first, resolved) = first_reply_waits(tickets.iter());
+    TicketTotals {
+        created: tickets.len() as u64,
+        by_status: by
+            .into_iter()
+            .map(|((priority, status), count)| TicketCount {
+                priority,
+                status,
+                count,
+            })
+            .collect(),
+        first_reply: durations(first),
+        resolution: durations(resolved),
+    }
+}
+
+fn agents(tickets: &[Ticket]) -> Vec<AgentStats> {
+    let mut by: BTreeMap<&str, Vec<&Ticket>> = BTreeMap::new();
+    for t in tickets {
+        if let Some(agent) = t.agent.as_deref() {
+            by.entry(agent).or_default().push(t);
+        }
+    }
+    by.into_iter()
+        .map(|(agent, owned)| {
+            let (first, resolved) = first_reply_waits(owned.iter().copied());
+            AgentStats {
+                agent: agent.to_string(),
+                tickets: owned.len() as u64,
+                resolved: resolved.len() as u64,
+                first_reply: durations(first),
+                resolution: durations(resolved),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handoff::Priority;
+
+    const D0: Millis = 1_764_547_200_000; // 2025-12-01T00:00:00Z
+
+    fn q(at: Millis, text: &str, decision: Decision, reason: Option<&str>, topic: &str) -> AskedQuestion {
+        AskedQuestion {
+            message_id: at,
+            question: text.into(),
+            decision,
+            reason: reason.map(str::to_string),
+            topic: Some(topic.to_string()),
+            confidence: 0.5,
+            locale: "zh".into(),
+            helpful: None,
+            created_at: at,
+        }
+    }
+
+    fn ticket(agent: Option<&str>, status: TicketStatus, first: Option<Millis>, resolved: Option<Millis>) -> Ticket {
+        Ticket {
+            id: 1,
+            session_id: "s".into(),
+            status,
+            priority: Priority::Normal,
+            reason: "low_confidence".into(),
+            topic: None,
+            confidence: 0.1,
+            channel: "widget".into(),
+            agent: agent.map(str::to_string),
+            created_at: D0,
+            updated_at: D0,
+            assigned_at: None,
+            first_reply_at: first.map(|s| D0 + s * 1000),
+            resolved_at: resolved.map(|s| D0 + s * 1000),
+            reopened_at: None,
+            contact_email: None,
+            locale: None,
+        }
+    }
+
+    fn titles(id: &str) -> Option<Topic> {
+        (id == "withdraw").then(|| Topic {
+            title: "提币".into(),
+            category: "wallet".into(),
+        })
+    }
+
+    #[test]
+    fn counts_rates_and_days() {
+        let period = Period {
+            from: D0,
+            to: D0 + 2 * DAY,
+        };
+        let mut qs = vec![
+            q(D0 + 1, "怎么提币", Decision::Answer, None, "withdraw"),
+            q(D0 + 2, "怎么提幣", Decision::Answer, None, "withdraw"),
+            q(D0 + 3, "提现多久到账", Decision::Clarify, None, "withdraw"),
+            q(
+                D0 + DAY + 1,
+                "NFT 能退款吗",
+                Decision::Handoff,
+                Some("low_confidence"),
+                "refund",
+            ),
+            q(
+                D0 + DAY + 2,
+                "nft 能退款吗",
+                Decision::Handoff,
+                Some("no_match"),
+                "refund",
+            ),
+            q(
+                D0 + DAY + 3,
+                "转人工",
+                Decision::Handoff,
+                Some("asked_for_person"),
+                "refund",
+            ),
+        ];
+        qs[0].helpful = Some(true);
+        qs[1].helpful = Some(false);
+        let verdicts = [ArticleVerdicts {
+            article: "withdraw".into(),
+            helpful: 3,
+            not_helpful: 1,
+        }];
+        let r = Report::build(period, &qs, &verdicts, &[], &titles);
+        assert_eq!(
+            (
+                r.questions.asked,
+                r.questions.answered,
+                r.questions.clarified,
+                r.questions.handed_off
+            ),
+            (6, 2, 1, 3)
+        );
+        assert_eq!(r.questions.deflection_rate, 0.5);
+        assert_eq!(r.questions.helpful_rate, Some(0.5));
+        assert_eq!(r.daily.len(), 2);
+        assert_eq!(
+            (r.daily[0].answered, r.daily[0].clarified, r.daily[0].handed_off),
+            (2, 1, 0)
+        );
+        assert_eq!(r.daily[1].handed_off, 3);
+        assert_eq!(r.topics[0].article, "refund");
+        assert_eq!((r.topics[0].asked, r.topics[0].handed_off), (3, 3));
+        assert_eq!(
+            (r.topics[1].title.as_str(), r.topics[1].category.as_str()),
+            ("提币", "wallet")
+        );
+        assert_eq!(r.topics[0].title, "refund", "a removed article shows its id");
+        // The two NFT questions normalize alike; asking for a person and a
+        // helpful answer are not gaps, an unhelpful one is.
+        let gaps: Vec<(&str, u64)> = r.unanswered.iter().map(|u| (u.question.as_str(), u.count)).collect();
+        assert_eq!(gaps, [("NFT 能退款吗", 2), ("怎么提幣", 1)]);
+        assert_eq!(r.articles[0].helpful_rate, 0.75);
+    }
+
+    #[test]
+    fn ticket_times_per_agent() {
+        let tickets = [
+            ticket(Some("alice"), TicketStatus::Resolved, Some(60), Some(600)),
+            ticket(Some("alice"), TicketStatus::Assigned, Some(120), None),
+            ticket(Some("bob"), TicketStatus::Resolved, Some(30), Some(300)),
+            ticket(None, TicketStatus::Pending, None, None),
+        ];
+        let period = Period { from: D0, to: D0 + DAY };
+        let r = Report::build(period, &[], &[], &tickets, &titles);
+        assert_eq!(r.tickets.created, 4);
+        assert_eq!(r.tickets.first_reply.count, 3);
+        assert_eq!(r.tickets.first_reply.median_seconds, Some(60.0));
+        assert_eq!(r.tickets.first_reply.p90_seconds, Some(120.0));
+        assert_eq!(r.tickets.resolution.median_seconds, Some(300.0));
+        let alice = &r.agents[0];
+        assert_eq!((alice.agent.as_str(), alice.tickets, alice.resolved), ("alice", 2, 1));
+        assert_eq!(alice.resolution.median_seconds, Some(600.0));
+        assert_eq!(r.agents[1].first_reply.median_seconds, Some(30.0));
+        let pending: u64 = r
+            .tickets
+            .by_status
+            .iter()
+            .filter(|c| c.status == "pending")
+            .map(|c| c.count)
+            .sum();
+        assert_eq!(pending, 1);
+        assert_eq!(
+            r.questions.deflection_rate, 0.0,
+            "no questions is no deflection, not NaN"
+        );
+    }
+}
