@@ -20,6 +20,8 @@ use crate::desk::model::{rfc3339 as iso, Millis};
 pub use report::{Report, TopicTitles};
 
 const DAY: Millis = 86_400_000;
+/// 9999-12-31T23:59:59.999Z: the last instant a date in a report can name.
+const LAST_INSTANT: Millis = 253_402_300_799_999;
 const HOUR: Millis = 3_600_000;
 
 /// A time range `[from, to)` in Unix milliseconds.
@@ -37,8 +39,8 @@ pub enum PeriodError {
     /// Not a span like `7d` or `24h`.
     #[error("'{0}' is not a span: write a number of days or hours, like 7d or 24h")]
     BadSpan(String),
-    /// Not a date like `2026-11-01`.
-    #[error("'{0}' is not a date: write YYYY-MM-DD (UTC) or a Unix time in milliseconds")]
+    /// Not a date like `2026-11-01`, or outside 1970–9999.
+    #[error("'{0}' is not a date from 1970 to 9999: write YYYY-MM-DD (UTC) or a Unix time in milliseconds")]
     BadDate(String),
     /// The end is not after the start.
     #[error("the range is empty: 'to' must be after 'from'")]
@@ -114,8 +116,9 @@ pub fn date(at: Millis) -> String {
 fn parse_instant(s: &str, end: bool) -> Result<Millis, PeriodError> {
     let s = s.trim();
     let bad = || PeriodError::BadDate(s.to_string());
+    let in_range = |ms: Millis| (0..=LAST_INSTANT).contains(&ms).then_some(ms).ok_or_else(bad);
     if let Ok(ms) = s.parse::<Millis>() {
-        return Ok(ms);
+        return in_range(ms);
     }
     let mut parts = s.splitn(3, '-');
     let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
@@ -129,7 +132,7 @@ fn parse_instant(s: &str, end: bool) -> Result<Millis, PeriodError> {
     let month = time::Month::try_from(m).map_err(|_| bad())?;
     let day = time::Date::from_calendar_date(y, month, d).map_err(|_| bad())?;
     let start = day.midnight().assume_utc().unix_timestamp() * 1000;
-    Ok(if end { start + DAY } else { start })
+    in_range(if end { start + DAY } else { start })
 }
 
 /// Nearest-rank percentile `p` (0–100) of sorted values.
@@ -172,9 +175,19 @@ mod tests {
             Err(PeriodError::BadDate(_))
         ));
         assert_eq!(Period::between(None, None, NOW).unwrap().from, NOW - 7 * DAY);
+        for (from, to) in [
+            ("-1", "1000"),
+            ("0", &i64::MAX.to_string()),
+            ("1969-12-31", "1970-01-02"),
+        ] {
+            assert!(
+                matches!(Period::between(Some(from), Some(to), NOW), Err(PeriodError::BadDate(_))),
+                "{from}–{to}"
+            );
+        }
         assert!(matches!(
-            Period::between(Some(&i64::MIN.to_string()), Some(&i64::MAX.to_string()), NOW),
-            Err(PeriodError::TooLong(_))
+            Period::between(Some("0"), Some("31708800000"), NOW),
+            Err(PeriodError::TooLong(367))
         ));
         assert!(matches!(
             Period::last(&format!("{}d", i64::MAX), NOW),

@@ -54,7 +54,7 @@ pub async fn analytics(
             let name = format!(
                 "attachment; filename=\"kefu-{}-{}.csv\"",
                 table.as_str(),
-                &report.to[..10]
+                report.to.get(..10).unwrap_or("report")
             );
             (
                 [
