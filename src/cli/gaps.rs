@@ -39,7 +39,7 @@ pub fn run(settings: &Settings, args: &GapsArgs) -> anyhow::Result<()> {
         let store = Store::connect(&settings.database_url())
             .await
             .context("cannot open the database")?;
-        anyhow::Ok(store.questions_between(period.from, period.to).await?)
+        anyhow::Ok(store.gap_questions(period.from, period.to).await?)
     })?;
     let engine = super::open_engine(settings)?;
     let options = GapOptions {
@@ -63,8 +63,11 @@ pub fn run(settings: &Settings, args: &GapsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_gaps(period: Period, asked: usize, gaps: &[Gap], export: Option<&Path>) {
-    println!("{period}: {asked} questions recorded, {} gaps", gaps.len());
+fn print_gaps(period: Period, unanswered: usize, gaps: &[Gap], export: Option<&Path>) {
+    println!(
+        "{period}: {unanswered} handed-off or unhelpful answers, {} gaps",
+        gaps.len()
+    );
     for (i, g) in gaps.iter().enumerate() {
         let todo = match g.suggestion {
             Suggestion::WriteArticle => "write an article".to_string(),

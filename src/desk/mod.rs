@@ -27,7 +27,7 @@ use crate::engine::{reply_lang, ArticleSummary, Engine, SearchHit};
 use crate::handoff::privacy::{mask_personal_data, redact_secrets, Secret};
 use crate::handoff::{TicketStatus, Triage};
 use crate::insights::gaps::{draft_article, draft_category, find_gaps, Gap, GapOptions};
-use crate::insights::report::Topic;
+use crate::insights::report::{self, Topic};
 use crate::insights::{Period, Report};
 use crate::rank::RankError;
 use crate::store::{Claim, Store, StoreError};
@@ -925,8 +925,9 @@ impl Desk {
 
     /// Analytics over `period`, article titles in `lang`.
     pub async fn analytics(&self, period: Period, lang: Lang) -> Result<Report> {
-        let (questions, verdicts, tickets) = tokio::try_join!(
-            self.store.questions_between(period.from, period.to),
+        let (stats, gap_questions, verdicts, tickets) = tokio::try_join!(
+            self.store.question_stats(period.from, period.to, report::TOP as i64),
+            self.store.gap_questions(period.from, period.to),
             self.store.verdicts_between(period.from, period.to),
             self.store.tickets_between(period.from, period.to),
         )?;
@@ -937,14 +938,21 @@ impl Desk {
                 category: a.category.clone(),
             })
         };
-        Ok(Report::build(period, &questions, &verdicts, &tickets, &titles))
+        Ok(Report::build(
+            period,
+            &stats,
+            &gap_questions,
+            &verdicts,
+            &tickets,
+            &titles,
+        ))
     }
 
     /// Knowledge gaps in `period`: the questions the bot could not answer,
     /// grouped by topic, biggest and most recent first. Embeds each
     /// distinct question on the engine's workers.
     pub async fn gaps(&self, period: Period, options: GapOptions) -> Result<Vec<Gap>> {
-        let questions = self.store.questions_between(period.from, period.to).await?;
+        let questions = self.store.gap_questions(period.from, period.to).await?;
         Ok(self
             .on_engine(self.engine(), move |engine| {
                 find_gaps(engine, period, &questions, options)

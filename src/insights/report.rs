@@ -7,15 +7,15 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{date, iso, percentile, Period, DAY};
+use super::{date, iso, percentile, Period};
 use crate::answer::Decision;
 use crate::desk::model::{AskedQuestion, Millis, Ticket};
 use crate::handoff::TicketStatus;
-use crate::store::ArticleVerdicts;
+use crate::store::{ArticleVerdicts, QuestionStats};
 use crate::text::normalize;
 
 /// How many topics and unanswered questions a report lists.
-const TOP: usize = 15;
+pub const TOP: usize = 15;
 
 /// Handoffs that say nothing about the corpus: the user wanted a person, or
 /// the topic always goes to one.
@@ -185,10 +185,12 @@ pub struct AgentStats {
 }
 
 impl Report {
-    /// Computes the report for `period` from its records.
+    /// Computes the report for `period` from the question counts, the
+    /// questions that may show gaps, verdicts per article and the tickets.
     pub fn build(
         period: Period,
-        questions: &[AskedQuestion],
+        stats: &QuestionStats,
+        gap_questions: &[AskedQuestion],
         verdicts: &[ArticleVerdicts],
         tickets: &[Ticket],
         titles: &TopicTitles<'_>,
@@ -197,10 +199,10 @@ impl Report {
         Report {
             from: iso(period.from),
             to: iso(period.to),
-            questions: totals(questions),
-            daily: daily(period, questions),
-            topics: topics(questions, titles),
-            unanswered: unanswered(questions),
+            questions: totals(stats),
+            daily: daily(period, stats),
+            topics: topics(stats, titles),
+            unanswered: unanswered(gap_questions),
             articles: verdicts
                 .iter()
                 .map(|v| ArticleHelpfulness {
@@ -242,23 +244,23 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, d: Decision) {
+    fn add(&mut self, d: Decision, n: i64) {
+        let n = n.max(0) as u64;
         match d {
-            Decision::Answer => self.answered += 1,
-            Decision::Clarify => self.clarified += 1,
-            Decision::Handoff => self.handed_off += 1,
+            Decision::Answer => self.answered += n,
+            Decision::Clarify => self.clarified += n,
+            Decision::Handoff => self.handed_off += n,
         }
     }
 }
 
-fn totals(questions: &[AskedQuestion]) -> QuestionTotals {
+fn totals(stats: &QuestionStats) -> QuestionTotals {
     let mut t = Tally::default();
-    for q in questions {
-        t.add(q.decision);
+    for c in &stats.by_day {
+        t.add(c.decision, c.count);
     }
-    let asked = questions.len() as u64;
-    let rated = questions.iter().filter(|q| q.helpful.is_some()).count() as u64;
-    let helpful = questions.iter().filter(|q| q.helpful == Some(true)).count() as u64;
+    let asked = t.answered + t.clarified + t.handed_off;
+    let (rated, helpful) = (stats.rated.max(0) as u64, stats.helpful.max(0) as u64);
     QuestionTotals {
         asked,
         answered: t.answered,
@@ -269,11 +271,11 @@ fn totals(questions: &[AskedQuestion]) -> QuestionTotals {
     }
 }
 
-fn daily(period: Period, questions: &[AskedQuestion]) -> Vec<DayCounts> {
+fn daily(period: Period, stats: &QuestionStats) -> Vec<DayCounts> {
     let mut days: BTreeMap<Millis, Tally> = period.days().map(|d| (d, Tally::default())).collect();
-    for q in questions {
-        if let Some(t) = days.get_mut(&(q.created_at.div_euclid(DAY) * DAY)) {
-            t.add(q.decision);
+    for c in &stats.by_day {
+        if let Some(t) = days.get_mut(&c.day) {
+            t.add(c.decision, c.count);
         }
     }
     days.into_iter()
@@ -286,25 +288,18 @@ fn daily(period: Period, questions: &[AskedQuestion]) -> Vec<DayCounts> {
         .collect()
 }
 
-fn topics(questions: &[AskedQuestion], titles: &TopicTitles<'_>) -> Vec<TopicCount> {
-    let mut counts: HashMap<&str, (u64, u64)> = HashMap::new();
-    for q in questions {
-        if let Some(topic) = q.topic.as_deref() {
-            let c = counts.entry(topic).or_default();
-            c.0 += 1;
-            c.1 += u64::from(q.decision == Decision::Handoff);
-        }
-    }
-    let mut topics: Vec<TopicCount> = counts
-        .into_iter()
-        .map(|(id, (asked, handed_off))| {
-            let topic = titles(id);
+fn topics(stats: &QuestionStats, titles: &TopicTitles<'_>) -> Vec<TopicCount> {
+    let mut topics: Vec<TopicCount> = stats
+        .topics
+        .iter()
+        .map(|t| {
+            let topic = titles(&t.article);
             TopicCount {
-                article: id.to_string(),
-                title: topic.as_ref().map_or_else(|| id.to_string(), |t| t.title.clone()),
-                category: topic.map(|t| t.category).unwrap_or_default(),
-                asked,
-                handed_off,
+                article: t.article.clone(),
+                title: topic.as_ref().map_or_else(|| t.article.clone(), |x| x.title.clone()),
+                category: topic.map(|x| x.category).unwrap_or_default(),
+                asked: t.asked.max(0) as u64,
+                handed_off: t.handed_off.max(0) as u64,
             }
         })
         .collect();
@@ -413,6 +408,7 @@ fn agents(tickets: &[Ticket]) -> Vec<AgentStats> {
 mod tests {
     use super::*;
     use crate::handoff::Priority;
+    use crate::insights::DAY;
 
     const D0: Millis = 1_764_547_200_000; // 2025-12-01T00:00:00Z
 
@@ -449,6 +445,42 @@ mod tests {
             reopened_at: None,
             contact_email: None,
             locale: None,
+        }
+    }
+
+    /// What the database would count of `rows` (`Store::question_stats`).
+    fn stats(rows: &[AskedQuestion]) -> QuestionStats {
+        let mut by_day: BTreeMap<(Millis, &'static str), i64> = BTreeMap::new();
+        let mut topics: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+        for q in rows {
+            *by_day
+                .entry((q.created_at / DAY * DAY, q.decision.as_str()))
+                .or_default() += 1;
+            if let Some(t) = q.topic.as_deref() {
+                let e = topics.entry(t).or_default();
+                e.0 += 1;
+                e.1 += i64::from(q.decision == Decision::Handoff);
+            }
+        }
+        QuestionStats {
+            by_day: by_day
+                .into_iter()
+                .map(|((day, d), count)| crate::store::DecisionCount {
+                    day,
+                    decision: Decision::parse(d).unwrap(),
+                    count,
+                })
+                .collect(),
+            topics: topics
+                .into_iter()
+                .map(|(article, (asked, handed_off))| crate::store::TopicTally {
+                    article: article.into(),
+                    asked,
+                    handed_off,
+                })
+                .collect(),
+            rated: rows.iter().filter(|q| q.helpful.is_some()).count() as i64,
+            helpful: rows.iter().filter(|q| q.helpful == Some(true)).count() as i64,
         }
     }
 
@@ -498,7 +530,12 @@ mod tests {
             helpful: 3,
             not_helpful: 1,
         }];
-        let r = Report::build(period, &qs, &verdicts, &[], &titles);
+        let gap_rows: Vec<AskedQuestion> = qs
+            .iter()
+            .filter(|q| q.decision == Decision::Handoff || q.helpful == Some(false))
+            .cloned()
+            .collect();
+        let r = Report::build(period, &stats(&qs), &gap_rows, &verdicts, &[], &titles);
         assert_eq!(
             (
                 r.questions.asked,
@@ -539,7 +576,7 @@ mod tests {
             ticket(None, TicketStatus::Pending, None, None),
         ];
         let period = Period { from: D0, to: D0 + DAY };
-        let r = Report::build(period, &[], &[], &tickets, &titles);
+        let r = Report::build(period, &QuestionStats::default(), &[], &[], &tickets, &titles);
         assert_eq!(r.tickets.created, 4);
         assert_eq!(r.tickets.first_reply.count, 3);
         assert_eq!(r.tickets.first_reply.median_seconds, Some(60.0));

@@ -8,6 +8,53 @@ use super::{Conn, Result, Store, StoreError};
 use crate::answer::Decision;
 use crate::desk::model::{AskedQuestion, Millis, NewQuestion, Ticket};
 
+/// The latest verdict (1 helpful, 0 not, NULL none) on question `q`'s reply.
+const LATEST_VERDICT: &str =
+    "(SELECT f.helpful FROM feedback f WHERE f.message_id = q.message_id ORDER BY f.id DESC LIMIT 1)";
+
+/// What analytics counts of the questions of a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuestionStats {
+    /// Questions per UTC day and decision.
+    pub by_day: Vec<DecisionCount>,
+    /// The most asked-about articles, most first.
+    pub topics: Vec<TopicTally>,
+    /// Replies the users rated.
+    pub rated: i64,
+    /// Of those, rated helpful.
+    pub helpful: i64,
+}
+
+/// Questions of one day with one decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionCount {
+    /// The day's first millisecond (UTC).
+    pub day: Millis,
+    /// What the bot did.
+    pub decision: Decision,
+    /// How many.
+    pub count: i64,
+}
+
+/// How often an article was what users asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicTally {
+    /// The article.
+    pub article: String,
+    /// Questions about it.
+    pub asked: i64,
+    /// Of those, handed off.
+    pub handed_off: i64,
+}
+
+fn decision(r: &sqlx::any::AnyRow) -> Result<Decision> {
+    let d: String = r.try_get("decision")?;
+    Decision::parse(&d).ok_or(StoreError::Corrupt {
+        column: "questions.decision",
+        value: d,
+    })
+}
+
 /// Helpful and not-helpful verdicts on one article's answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArticleVerdicts {
@@ -45,30 +92,88 @@ pub(super) async fn insert_question(
 }
 
 impl Store {
-    /// Questions asked in `[from, to)`, oldest first, each with the latest
-    /// verdict on its reply.
-    pub async fn questions_between(&self, from: Millis, to: Millis) -> Result<Vec<AskedQuestion>> {
-        let rows = sqlx::query(
-            "SELECT q.message_id, q.question, q.decision, q.reason, q.topic, q.confidence, q.locale, q.created_at,
-                 (SELECT f.helpful FROM feedback f WHERE f.message_id = q.message_id ORDER BY f.id DESC LIMIT 1)
-                     AS helpful
-             FROM questions q WHERE q.created_at >= $1 AND q.created_at < $2 ORDER BY q.id",
+    /// Question counts over `[from, to)`, aggregated by the database so a
+    /// long range of a busy desk is not read row by row: per UTC day and
+    /// decision, the `top` most asked-about articles, and the verdicts.
+    pub async fn question_stats(&self, from: Millis, to: Millis, top: i64) -> Result<QuestionStats> {
+        let by_day = sqlx::query(
+            "SELECT created_at / 86400000 AS day, decision, COUNT(*) AS n FROM questions
+             WHERE created_at >= $1 AND created_at < $2 GROUP BY created_at / 86400000, decision",
         )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        let topics = sqlx::query(
+            "SELECT topic, COUNT(*) AS n, CAST(SUM(CASE WHEN decision = 'handoff' THEN 1 ELSE 0 END) AS BIGINT) AS h
+             FROM questions WHERE created_at >= $1 AND created_at < $2 AND topic IS NOT NULL
+             GROUP BY topic ORDER BY n DESC, topic LIMIT $3",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(top)
+        .fetch_all(&self.pool)
+        .await?;
+        // The latest verdict on each answer counts, as a user may change
+        // their mind.
+        let verdicts = sqlx::query(&format!(
+            "SELECT COUNT(helpful) AS rated, CAST(SUM(helpful) AS BIGINT) AS helpful
+             FROM (SELECT {LATEST_VERDICT} AS helpful FROM questions q WHERE q.created_at >= $1 AND q.created_at < $2) v"
+        ))
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(QuestionStats {
+            by_day: by_day
+                .iter()
+                .map(|r| {
+                    let day: i64 = r.try_get("day")?;
+                    Ok(DecisionCount {
+                        day: day * 86_400_000,
+                        decision: decision(r)?,
+                        count: r.try_get("n")?,
+                    })
+                })
+                .collect::<Result<_>>()?,
+            topics: topics
+                .iter()
+                .map(|r| {
+                    Ok(TopicTally {
+                        article: r.try_get("topic")?,
+                        asked: r.try_get("n")?,
+                        handed_off: r.try_get::<Option<i64>, _>("h")?.unwrap_or(0),
+                    })
+                })
+                .collect::<Result<_>>()?,
+            rated: verdicts.try_get("rated")?,
+            helpful: verdicts.try_get::<Option<i64>, _>("helpful")?.unwrap_or(0),
+        })
+    }
+
+    /// The questions of `[from, to)` that may show a gap in the corpus,
+    /// oldest first: every handoff and every answer whose latest verdict is
+    /// "not helpful" (the caller keeps those handoffs that are about the
+    /// corpus).
+    pub async fn gap_questions(&self, from: Millis, to: Millis) -> Result<Vec<AskedQuestion>> {
+        let rows = sqlx::query(&format!(
+            "SELECT * FROM (
+                 SELECT q.id, q.message_id, q.question, q.decision, q.reason, q.topic, q.confidence, q.locale,
+                     q.created_at, {LATEST_VERDICT} AS helpful
+                 FROM questions q WHERE q.created_at >= $1 AND q.created_at < $2) c
+             WHERE decision = 'handoff' OR helpful = 0 ORDER BY id"
+        ))
         .bind(from)
         .bind(to)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| {
-                let decision: String = r.try_get("decision")?;
                 let helpful: Option<i64> = r.try_get("helpful")?;
                 Ok(AskedQuestion {
                     message_id: r.try_get("message_id")?,
                     question: r.try_get("question")?,
-                    decision: Decision::parse(&decision).ok_or(StoreError::Corrupt {
-                        column: "questions.decision",
-                        value: decision,
-                    })?,
+                    decision: decision(r)?,
                     reason: r.try_get("reason")?,
                     topic: r.try_get("topic")?,
                     confidence: r.try_get("confidence")?,

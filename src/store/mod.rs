@@ -28,7 +28,7 @@ use crate::desk::model::{
 };
 use crate::handoff::{Priority, TicketStatus};
 
-pub use insights::ArticleVerdicts;
+pub use insights::{ArticleVerdicts, DecisionCount, QuestionStats, TopicTally};
 pub use queue::Presence;
 use rows::{ticket_from, TICKET_COLUMNS};
 
