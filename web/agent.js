@@ -68,7 +68,9 @@
     }
   }
 
-  async function api(method, path, body) {
+  // Sends a request with the token; resolves to the response, or throws an
+  // ApiError with the server's code and message.
+  async function request(method, path, body) {
     const headers = { accept: 'application/json', authorization: `Bearer ${state.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res;
@@ -91,6 +93,11 @@
       }
       throw new ApiError(res.status, code, message);
     }
+    return res;
+  }
+
+  async function api(method, path, body) {
+    const res = await request(method, path, body);
     return res.status === 204 ? null : res.json();
   }
 
@@ -808,16 +815,7 @@
     return q.toString();
   };
 
-  async function fetchBlob(path) {
-    let res;
-    try {
-      res = await fetch(path, { headers: { authorization: `Bearer ${state.token}` } });
-    } catch (e) {
-      throw new ApiError(0, 'network', `网络错误 · Network error: ${e.message}`);
-    }
-    if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText);
-    return res.blob();
-  }
+  const fetchBlob = async (path) => (await request('GET', path)).blob();
 
   const chartUrls = {};
   async function showChart(name) {

@@ -443,25 +443,11 @@ impl Desk {
             (reply, handoff)
         };
         let ticket = handoff.then(|| self.new_ticket(&engine, &reply, &triage, lang));
-        let topic = reply_topic(&reply).map(str::to_string);
-        let question = asked.then(|| NewQuestion {
-            question: &stored_text,
-            decision: reply.decision,
-            reason: reply.handoff_reason.as_deref(),
-            topic: topic.as_deref(),
-            confidence: f64::from(reply.confidence),
-            locale: lang.as_str(),
-        });
-        let mut turn = self
-            .record(
-                session,
-                Some(&stored_text),
-                lang,
-                &reply,
-                question.as_ref(),
-                ticket.as_ref(),
-            )
-            .await?;
+        let user = UserText {
+            text: &stored_text,
+            asked,
+        };
+        let mut turn = self.record(session, Some(user), lang, reply, ticket.as_ref()).await?;
         turn.engine_time = engine_time;
         Ok(turn)
     }
@@ -480,7 +466,7 @@ impl Desk {
         let lang = locale.or_else(|| session_lang(session)).unwrap_or(Lang::Zh);
         let reply = self.handoff_reply(None, 0.0, "asked_for_person");
         let ticket = self.new_ticket(&self.engine(), &reply, &Triage::default(), lang);
-        self.record(session, None, lang, &reply, None, Some(&ticket)).await
+        self.record(session, None, lang, reply, Some(&ticket)).await
     }
 
     /// Records the user's verdict on bot message `message_id`; when it did
@@ -556,7 +542,11 @@ impl Desk {
             handoff_reason: None,
             candidates: Vec::new(),
         };
-        self.record(session, Some(stored), lang, &reply, None, None).await
+        let user = UserText {
+            text: stored,
+            asked: false,
+        };
+        self.record(session, Some(user), lang, reply, None).await
     }
 
     async fn forward_to_agent(&self, session: &Session, text: &str, ticket: Ticket) -> Result<Turn> {
@@ -790,29 +780,36 @@ impl Desk {
     async fn record(
         &self,
         session: &Session,
-        user_text: Option<&str>,
+        user: Option<UserText<'_>>,
         lang: Lang,
-        reply: &BotReply,
-        question: Option<&NewQuestion<'_>>,
+        reply: BotReply,
         ticket: Option<&NewTicket>,
     ) -> Result<Turn> {
-        let text = self.reply_text(lang, reply);
-        let json = serde_json::to_value(reply).ok();
+        let text = self.reply_text(lang, &reply);
+        let json = serde_json::to_value(&reply).ok();
         let mut messages = Vec::with_capacity(2);
-        if let Some(user_text) = user_text {
-            messages.push((Author::User, None, user_text, None));
+        if let Some(user) = &user {
+            messages.push((Author::User, None, user.text, None));
         }
         messages.push((Author::Bot, None, text.as_str(), json.as_ref()));
+        let question = user.filter(|u| u.asked).map(|u| NewQuestion {
+            question: u.text,
+            decision: reply.decision,
+            reason: reply.handoff_reason.as_deref(),
+            topic: reply_topic(&reply),
+            confidence: f64::from(reply.confidence),
+            locale: lang.as_str(),
+        });
         let (mut stored, ticket) = self
             .store
-            .record_turn(session, &messages, question, ticket, "bot")
+            .record_turn(session, &messages, question.as_ref(), ticket, "bot")
             .await?;
         self.changed(&session.id, ticket.is_some());
         let bot_message = stored.pop();
         Ok(Turn {
             user_message: stored.pop(),
             bot_message,
-            reply: Some(reply.clone()),
+            reply: Some(reply),
             ticket,
             engine_time: None,
         })
@@ -994,6 +991,13 @@ impl Desk {
         }
         Ok(ticket)
     }
+}
+
+/// What the user wrote in a turn, as stored, and whether it is a question
+/// analytics counts (a tapped chip or a pasted secret is not).
+struct UserText<'a> {
+    text: &'a str,
+    asked: bool,
 }
 
 /// The article a reply is about: the one shown, else the best candidate.

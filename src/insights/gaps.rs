@@ -16,7 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::report::is_gap;
+use super::report::{distinct_gaps, DistinctQuestion};
 use super::{iso, Period, DAY};
 use crate::desk::model::{AskedQuestion, Millis};
 use crate::embed::{dot, Role};
@@ -112,14 +112,6 @@ impl Default for GapOptions {
     }
 }
 
-/// One distinct question: when it was asked, and the article the bot
-/// ranked first each time with its confidence.
-struct Distinct {
-    text: String,
-    times: Vec<Millis>,
-    candidates: Vec<(Option<String>, f64)>,
-}
-
 /// The knowledge gaps in `questions` (the period's recorded questions),
 /// biggest and most recent first. Embeds each distinct gap question once.
 pub fn find_gaps(
@@ -128,17 +120,7 @@ pub fn find_gaps(
     questions: &[AskedQuestion],
     options: GapOptions,
 ) -> Result<Vec<Gap>, RankError> {
-    let mut by_text: HashMap<String, Distinct> = HashMap::new();
-    for q in questions.iter().filter(|q| is_gap(q)) {
-        let d = by_text.entry(normalize(&q.question)).or_insert_with(|| Distinct {
-            text: q.question.clone(),
-            times: Vec::new(),
-            candidates: Vec::new(),
-        });
-        d.times.push(q.created_at);
-        d.candidates.push((q.topic.clone(), q.confidence));
-    }
-    let mut distinct: Vec<Distinct> = by_text.into_values().collect();
+    let mut distinct = distinct_gaps(questions);
     distinct.sort_by(|a, b| b.times.len().cmp(&a.times.len()).then_with(|| a.text.cmp(&b.text)));
     distinct.truncate(MAX_QUESTIONS);
 
@@ -167,7 +149,13 @@ pub fn find_gaps(
     Ok(gaps)
 }
 
-fn describe(engine: &Engine, period: Period, distinct: &[Distinct], vectors: &[Vec<f32>], members: &[usize]) -> Gap {
+fn describe(
+    engine: &Engine,
+    period: Period,
+    distinct: &[DistinctQuestion],
+    vectors: &[Vec<f32>],
+    members: &[usize],
+) -> Gap {
     let dim = vectors[members[0]].len();
     let mut centre = vec![0f32; dim];
     for &m in members {

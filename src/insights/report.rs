@@ -308,26 +308,58 @@ fn topics(stats: &QuestionStats, titles: &TopicTitles<'_>) -> Vec<TopicCount> {
     topics
 }
 
-fn unanswered(questions: &[AskedQuestion]) -> Vec<UnansweredQuestion> {
-    let mut groups: HashMap<String, UnansweredQuestion> = HashMap::new();
+/// One distinct gap question (after normalization): as first asked, when
+/// it was asked, and the article the bot ranked first each time with its
+/// confidence, oldest first.
+pub(crate) struct DistinctQuestion {
+    pub text: String,
+    pub times: Vec<Millis>,
+    pub candidates: Vec<(Option<String>, f64)>,
+}
+
+/// The questions among `questions` (oldest first) that show gaps, one per
+/// normalized text: what both the unanswered list and gap mining group.
+pub(crate) fn distinct_gaps(questions: &[AskedQuestion]) -> Vec<DistinctQuestion> {
+    let mut by_text: HashMap<String, DistinctQuestion> = HashMap::new();
     for q in questions.iter().filter(|q| is_gap(q)) {
-        let g = groups
+        let d = by_text
             .entry(normalize(&q.question))
-            .or_insert_with(|| UnansweredQuestion {
-                question: q.question.clone(),
-                count: 0,
-                last_asked: String::new(),
-                nearest_article: None,
-                confidence: f64::MIN,
+            .or_insert_with(|| DistinctQuestion {
+                text: q.question.clone(),
+                times: Vec::new(),
+                candidates: Vec::new(),
             });
-        g.count += 1;
-        g.last_asked = iso(q.created_at);
-        if q.confidence >= g.confidence {
-            g.confidence = q.confidence;
-            g.nearest_article = q.topic.clone().or(g.nearest_article.take());
-        }
+        d.times.push(q.created_at);
+        d.candidates.push((q.topic.clone(), q.confidence));
     }
-    let mut list: Vec<UnansweredQuestion> = groups.into_values().collect();
+    by_text.into_values().collect()
+}
+
+fn unanswered(questions: &[AskedQuestion]) -> Vec<UnansweredQuestion> {
+    let mut list: Vec<UnansweredQuestion> = distinct_gaps(questions)
+        .into_iter()
+        .map(|d| {
+            // The most confident ranking names the nearest article (the
+            // latest of equals; one without a candidate keeps the earlier).
+            let (nearest_article, confidence) =
+                d.candidates
+                    .into_iter()
+                    .fold((None, f64::MIN), |(article, best), (topic, confidence)| {
+                        if confidence >= best {
+                            (topic.or(article), confidence)
+                        } else {
+                            (article, best)
+                        }
+                    });
+            UnansweredQuestion {
+                question: d.text,
+                count: d.times.len() as u64,
+                last_asked: iso(d.times.iter().copied().max().unwrap_or_default()),
+                nearest_article,
+                confidence,
+            }
+        })
+        .collect();
     list.sort_by(|a, b| {
         b.count
             .cmp(&a.count)

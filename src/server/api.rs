@@ -595,18 +595,15 @@ impl AnalyticsQuery {
     /// The time range asked for.
     pub fn period(&self) -> Result<Period, ApiError> {
         let now = now_millis();
-        let period = match (&self.since, &self.from, &self.to) {
-            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_range",
-                    "give either since or from/to, not both",
-                ))
-            }
-            (Some(span), None, None) => Period::last(span, now),
-            (None, from, to) => Period::between(from.as_deref(), to.as_deref(), now),
-        };
-        period.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_range", e.to_string()))
+        match (&self.since, &self.from, &self.to) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_range",
+                "give either since or from/to, not both",
+            )),
+            (Some(span), None, None) => Ok(Period::last(span, now)?),
+            (None, from, to) => Ok(Period::between(from.as_deref(), to.as_deref(), now)?),
+        }
     }
 }
 
@@ -650,8 +647,7 @@ pub struct GapsQuery {
 impl GapsQuery {
     /// The time range asked for.
     pub fn period(&self) -> Result<Period, ApiError> {
-        Period::last(self.since.as_deref().unwrap_or("7d"), now_millis())
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_range", e.to_string()))
+        Ok(Period::last(self.since.as_deref().unwrap_or("7d"), now_millis())?)
     }
 
     /// Clustering options.

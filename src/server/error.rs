@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::desk::{DeskError, ReloadRefused};
 use crate::engine::reload::ReloadError;
+use crate::insights::PeriodError;
 use crate::store::StoreError;
 
 /// An error answered to the client.
@@ -165,6 +166,12 @@ impl From<ReloadRefused> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, summary).with_problems(problems)
             }
         }
+    }
+}
+
+impl From<PeriodError> for ApiError {
+    fn from(e: PeriodError) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_range", e.to_string())
     }
 }
 
