@@ -243,14 +243,6 @@ fn serve(mut settings: Settings, address: Option<std::net::SocketAddr>) -> anyho
         eprintln!("no agents configured: a temporary admin token for this run is {token}");
         eprintln!("(make lasting ones with `kefu token --name NAME --role agent` and list them in kefu.yaml)");
     }
-    // The desk already runs one engine call per core; candle's shared
-    // barrier pool sized to the cores on top of that makes concurrent calls
-    // wait on each other (bench/load.sh at 32 connections: 54.7 requests/s
-    // with 2 threads per call, 69.9 with 1). No other thread exists yet, so
-    // changing the environment here is sound.
-    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
-        std::env::set_var("RAYON_NUM_THREADS", "1");
-    }
     let engine = Arc::new(open_engine(&settings)?);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {

@@ -1,24 +1,58 @@
-//! The BERT encoder of multilingual-e5-small, run with candle.
+//! The BERT encoder of multilingual-e5-small.
 //!
-//! Linear layers stay 4-bit, at a seventh of the memory of f32 weights; they
-//! run as a candle custom op with kefu's own Q4_0 kernel ([`super::q4`]),
-//! which is several times faster than candle's quantized matmul for the few
-//! rows a query has. Query, key and value share one stacked layer, and the
-//! first feed-forward layer applies GELU to its own output. The 250k-row
-//! word-embedding table also stays 4-bit; only the rows a text uses are
-//! dequantized. Position ids start at 0 (the file's table is already shifted
-//! past XLM-R's padding offset).
+//! Linear layers stay 4-bit, at a seventh of the memory of f32 weights, and
+//! run on kefu's own Q4_0 kernel ([`super::q4`]). Query, key and value share
+//! one stacked layer, and the first feed-forward layer applies GELU to its
+//! own output. The 250k-row word-embedding table also stays 4-bit; only the
+//! rows a text uses are dequantized. Position ids start at 0 (the file's
+//! table is already shifted past XLM-R's padding offset).
+//!
+//! Everything between the linear layers (layer norms, attention, residuals,
+//! pooling) is plain loops over row-major buffers. As candle tensor
+//! operations they were a third of a query's time: each allocated, checked
+//! its layout and handed its few thousand values to a rayon pool, whose
+//! wake-ups alone were 18% of the encoder's samples (`perf`, "谷歌验证器丢了").
 
-use candle_core::{Device, Module, Tensor};
-use candle_nn::LayerNorm;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use super::format::{dequantize_q4_row, DType, Header, ModelFile, Q4_BLOCK, Q4_BLOCK_BYTES};
-use super::q4::{Activation, Q4Linear};
+use super::q4::{Activation, Q4Linear, Threads};
 use super::EmbedError;
 
 fn linear(file: &ModelFile, name: &str, out: usize, inp: usize) -> Result<Q4Linear, EmbedError> {
     let blocks = file.tensor(&format!("{name}.w"), DType::Q4_0, out * inp)?;
     Q4Linear::new(blocks, file.f32s(&format!("{name}.b"), out)?, out, inp)
+}
+
+/// `y = (x − mean) / √(var + eps) · weight + bias` over each row.
+struct LayerNorm {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    eps: f32,
+}
+
+impl LayerNorm {
+    fn load(file: &ModelFile, name: &str, h: usize, eps: f32) -> Result<LayerNorm, EmbedError> {
+        Ok(LayerNorm {
+            weight: file.f32s(&format!("{name}.w"), h)?,
+            bias: file.f32s(&format!("{name}.b"), h)?,
+            eps,
+        })
+    }
+
+    /// Normalizes every row of `x` in place.
+    fn apply(&self, x: &mut [f32]) {
+        let h = self.weight.len();
+        for row in x.chunks_exact_mut(h) {
+            let mean = row.iter().sum::<f32>() / h as f32;
+            let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / h as f32;
+            let inv = 1.0 / (var + self.eps).sqrt();
+            for ((v, w), b) in row.iter_mut().zip(&self.weight).zip(&self.bias) {
+                *v = (*v - mean) * inv * w + b;
+            }
+        }
+    }
 }
 
 struct Layer {
@@ -36,16 +70,80 @@ struct Layer {
 pub struct Encoder {
     header: Header,
     word_blocks: Vec<u8>,
-    positions: Tensor,
-    token_type: Tensor,
+    /// `max_positions` rows of `hidden`, with the (single) token type's
+    /// embedding already added.
+    positions: Vec<f32>,
     embedding_norm: LayerNorm,
     layers: Vec<Layer>,
+    /// Whether to split layers across cores.
+    contention: Contention,
 }
 
-fn layer_norm(file: &ModelFile, name: &str, h: usize, eps: f32) -> Result<LayerNorm, EmbedError> {
-    let w = Tensor::from_vec(file.f32s(&format!("{name}.w"), h)?, h, &Device::Cpu)?;
-    let b = Tensor::from_vec(file.f32s(&format!("{name}.b"), h)?, h, &Device::Cpu)?;
-    Ok(LayerNorm::new(w, b, eps as f64))
+/// Tracks whether texts are embedded concurrently. A text gets every core
+/// only when no other text has been embedded beside one for a second: under
+/// load the other cores are busy with other questions (and their HTTP and
+/// database work), so a layer split across them would wait for a pool thread
+/// the scheduler has not run yet. bench/load.sh at 32 connections spent 13%
+/// of its samples in that wait while one question at a time got every core.
+struct Contention {
+    in_flight: AtomicUsize,
+    /// When two texts were last in flight together, in milliseconds since
+    /// `epoch`, or [`NEVER`].
+    last_overlap: AtomicU64,
+    epoch: Instant,
+}
+
+const NEVER: u64 = u64::MAX;
+
+/// Quiet time after which a lone text may use every core again.
+const CALM: Duration = Duration::from_secs(1);
+
+impl Contention {
+    fn new() -> Contention {
+        Contention {
+            in_flight: AtomicUsize::new(0),
+            last_overlap: AtomicU64::new(NEVER),
+            epoch: Instant::now(),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    fn enter(&self) -> InFlight<'_> {
+        if self.in_flight.fetch_add(1, Ordering::Relaxed) > 0 {
+            self.last_overlap.store(self.now(), Ordering::Relaxed);
+        }
+        InFlight(self)
+    }
+}
+
+/// Counts one text in [`Contention::in_flight`] while it lives.
+struct InFlight<'a>(&'a Contention);
+
+impl InFlight<'_> {
+    /// Asked per layer, so a text that started alone stops borrowing cores
+    /// as soon as another arrives.
+    fn threads(&self) -> Threads {
+        let c = self.0;
+        if c.in_flight.load(Ordering::Relaxed) > 1 {
+            c.last_overlap.store(c.now(), Ordering::Relaxed);
+            return Threads::One;
+        }
+        let last = c.last_overlap.load(Ordering::Relaxed);
+        if last == NEVER || c.now().saturating_sub(last) >= CALM.as_millis() as u64 {
+            Threads::Pool
+        } else {
+            Threads::One
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Encoder {
@@ -57,17 +155,23 @@ impl Encoder {
             vocab,
             max_positions,
             token_types,
+            heads,
             eps,
             ..
         } = file.header;
+        if heads == 0 || !h.is_multiple_of(heads) || !h.is_multiple_of(Q4_BLOCK) {
+            return Err(EmbedError::Format(format!(
+                "{h} hidden units do not split into {heads} heads"
+            )));
+        }
         let word_blocks = file.tensor("emb.word", DType::Q4_0, vocab * h)?.to_vec();
-        let positions = Tensor::from_vec(
-            file.f32s("emb.pos", max_positions * h)?,
-            (max_positions, h),
-            &Device::Cpu,
-        )?;
+        let mut positions = file.f32s("emb.pos", max_positions * h)?;
         let types = file.f32s("emb.type", token_types * h)?;
-        let token_type = Tensor::from_vec(types[..h].to_vec(), h, &Device::Cpu)?;
+        for row in positions.chunks_exact_mut(h) {
+            for (p, t) in row.iter_mut().zip(&types) {
+                *p += t;
+            }
+        }
         let mut layers = Vec::with_capacity(file.header.layers);
         for l in 0..file.header.layers {
             let p = |s: &str| format!("l{l}.{s}");
@@ -78,26 +182,28 @@ impl Encoder {
                     linear(file, &p("v"), h, h)?,
                 ])?,
                 attention_out: linear(file, &p("ao"), h, h)?,
-                attention_norm: layer_norm(file, &p("aln"), h, eps)?,
+                attention_norm: LayerNorm::load(file, &p("aln"), h, eps)?,
                 ffn_in: linear(file, &p("fi"), ffn, h)?.with_activation(Activation::Gelu),
                 ffn_out: linear(file, &p("fo"), h, ffn)?,
-                output_norm: layer_norm(file, &p("oln"), h, eps)?,
+                output_norm: LayerNorm::load(file, &p("oln"), h, eps)?,
             });
         }
         Ok(Encoder {
             header: file.header,
             word_blocks,
             positions,
-            token_type,
-            embedding_norm: layer_norm(file, "emb.ln", h, eps)?,
+            embedding_norm: LayerNorm::load(file, "emb.ln", h, eps)?,
             layers,
+            contention: Contention::new(),
         })
     }
 
     /// Mean-pooled, L2-normalized embedding of one token sequence (at most
     /// `max_positions` ids, all below the vocabulary size).
     pub fn embed(&self, ids: &[u32]) -> Result<Vec<f32>, EmbedError> {
-        let Header { hidden: h, heads, .. } = self.header;
+        let Header {
+            hidden: h, heads, ffn, ..
+        } = self.header;
         let len = ids.len();
         if len == 0 || len > self.header.max_positions {
             return Err(EmbedError::Input(format!(
@@ -105,41 +211,95 @@ impl Encoder {
                 self.header.max_positions
             )));
         }
+        let in_flight = self.contention.enter();
         let row_bytes = h / Q4_BLOCK * Q4_BLOCK_BYTES;
-        let mut words = vec![0f32; len * h];
-        for (&id, out) in ids.iter().zip(words.chunks_exact_mut(h)) {
+        let mut x = vec![0f32; len * h];
+        for ((&id, out), position) in ids
+            .iter()
+            .zip(x.chunks_exact_mut(h))
+            .zip(self.positions.chunks_exact(h))
+        {
             let start = id as usize * row_bytes;
             let row = self
                 .word_blocks
                 .get(start..start + row_bytes)
                 .ok_or_else(|| EmbedError::Input(format!("token id {id} outside the vocabulary")))?;
             dequantize_q4_row(row, out);
+            for (v, p) in out.iter_mut().zip(position) {
+                *v += p;
+            }
         }
-        let x = Tensor::from_vec(words, (len, h), &Device::Cpu)?;
-        let x = x
-            .add(&self.positions.narrow(0, 0, len)?)?
-            .broadcast_add(&self.token_type)?;
-        let mut x = self.embedding_norm.forward(&x)?;
+        self.embedding_norm.apply(&mut x);
 
-        let head_dim = h / heads;
-        let scale = 1.0 / (head_dim as f64).sqrt();
-        let split = |t: Tensor| t.reshape((len, heads, head_dim))?.transpose(0, 1)?.contiguous();
+        let mut qkv = vec![0f32; len * 3 * h];
+        let mut context = vec![0f32; len * h];
+        let mut projected = vec![0f32; len * h];
+        let mut mid = vec![0f32; len * ffn];
+        let mut scores = vec![0f32; len];
         for layer in &self.layers {
-            let qkv = x.apply_op1_no_bwd(&layer.qkv)?;
-            let q = split(qkv.narrow(1, 0, h)?)?;
-            let k = split(qkv.narrow(1, h, h)?)?;
-            let v = split(qkv.narrow(1, 2 * h, h)?)?;
-            let scores = (q.matmul(&k.t()?)? * scale)?;
-            let attention = candle_nn::ops::softmax_last_dim(&scores)?.matmul(&v)?;
-            let context = attention.transpose(0, 1)?.reshape((len, h))?;
-            let attended = context.apply_op1_no_bwd(&layer.attention_out)?;
-            x = layer.attention_norm.forward(&(x + attended)?)?;
-            let mid = x.apply_op1_no_bwd(&layer.ffn_in)?;
-            let out = mid.apply_op1_no_bwd(&layer.ffn_out)?;
-            x = layer.output_norm.forward(&(x + out)?)?;
+            layer.qkv.forward_slice(&x, len, &mut qkv, in_flight.threads());
+            attend(&qkv, len, h, heads, &mut scores, &mut context);
+            layer
+                .attention_out
+                .forward_slice(&context, len, &mut projected, in_flight.threads());
+            add_into(&mut x, &projected);
+            layer.attention_norm.apply(&mut x);
+            layer.ffn_in.forward_slice(&x, len, &mut mid, in_flight.threads());
+            layer
+                .ffn_out
+                .forward_slice(&mid, len, &mut projected, in_flight.threads());
+            add_into(&mut x, &projected);
+            layer.output_norm.apply(&mut x);
         }
-        let pooled = x.mean(0)?;
-        let norm = pooled.sqr()?.sum_all()?.sqrt()?.maximum(1e-12)?;
-        Ok(pooled.broadcast_div(&norm)?.to_vec1()?)
+        let mut pooled = vec![0f32; h];
+        for row in x.chunks_exact(h) {
+            add_into(&mut pooled, row);
+        }
+        let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+        for v in &mut pooled {
+            *v /= norm;
+        }
+        Ok(pooled)
+    }
+}
+
+fn add_into(x: &mut [f32], y: &[f32]) {
+    for (a, b) in x.iter_mut().zip(y) {
+        *a += b;
+    }
+}
+
+/// Scaled dot-product attention of every head. `qkv` holds each token's
+/// query, key and value rows side by side (`3h` wide); the context of token
+/// `i` goes to `context[i·h..]`, heads side by side, as BERT concatenates them.
+fn attend(qkv: &[f32], len: usize, h: usize, heads: usize, scores: &mut [f32], context: &mut [f32]) {
+    let head_dim = h / heads;
+    let scale = 1.0 / (head_dim as f32).sqrt();
+    let row = |t: usize, part: usize, head: usize| {
+        let start = t * 3 * h + part * h + head * head_dim;
+        &qkv[start..start + head_dim]
+    };
+    for head in 0..heads {
+        for i in 0..len {
+            let q = row(i, 0, head);
+            let mut max = f32::NEG_INFINITY;
+            for (j, s) in scores.iter_mut().enumerate() {
+                *s = super::dot(q, row(j, 1, head)) * scale;
+                max = max.max(*s);
+            }
+            let mut total = 0.0;
+            for s in scores.iter_mut() {
+                *s = (*s - max).exp();
+                total += *s;
+            }
+            let out = &mut context[i * h + head * head_dim..i * h + (head + 1) * head_dim];
+            out.fill(0.0);
+            for (j, s) in scores.iter().enumerate() {
+                let p = s / total;
+                for (o, v) in out.iter_mut().zip(row(j, 2, head)) {
+                    *o += p * v;
+                }
+            }
+        }
     }
 }

