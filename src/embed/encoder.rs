@@ -303,3 +303,23 @@ fn attend(qkv: &[f32], len: usize, h: usize, heads: usize, scores: &mut [f32], c
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_text_shares_cores_until_another_arrives() {
+        let contention = Contention::new();
+        let first = contention.enter();
+        assert_eq!(first.threads(), Threads::Pool);
+        let second = contention.enter();
+        assert_eq!(first.threads(), Threads::One);
+        assert_eq!(second.threads(), Threads::One);
+        drop(second);
+        // Alone again, but within a second of the overlap.
+        assert_eq!(first.threads(), Threads::One);
+        drop(first);
+        assert_eq!(contention.in_flight.load(Ordering::Relaxed), 0);
+    }
+}
