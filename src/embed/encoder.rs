@@ -161,7 +161,7 @@ impl Encoder {
         } = file.header;
         if heads == 0 || !h.is_multiple_of(heads) || !h.is_multiple_of(Q4_BLOCK) {
             return Err(EmbedError::Format(format!(
-                "{h} hidden units do not split into {heads} heads"
+                "{h} hidden units do not split into {heads} heads and whole {Q4_BLOCK}-weight blocks"
             )));
         }
         let word_blocks = file.tensor("emb.word", DType::Q4_0, vocab * h)?.to_vec();

@@ -367,53 +367,84 @@ mod x86 {
         }
     }
 
-    /// AVX2 body of `Kernel::dot_tile`: every 8 inputs, `rows` activation
-    /// loads and `PANEL` weight loads feed `rows × PANEL` FMAs.
-    ///
-    /// # Safety
-    /// The CPU must support AVX2 and FMA.
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn dot_tile_avx2(
-        xs: &[f32],
-        panel: &[f32],
-        k: usize,
-        rows: usize,
-        tile: &mut [[f32; PANEL]; TILE_ROWS],
-    ) {
-        assert!(k.is_multiple_of(8) && rows <= TILE_ROWS && xs.len() >= rows * k && panel.len() >= PANEL * k);
-        // Monomorphized per row count so the accumulators live in registers.
-        match rows {
-            4 => unsafe { tile_n::<4>(xs, panel, k, tile) },
-            3 => unsafe { tile_n::<3>(xs, panel, k, tile) },
-            2 => unsafe { tile_n::<2>(xs, panel, k, tile) },
-            1 => unsafe { tile_n::<1>(xs, panel, k, tile) },
-            _ => {}
-        }
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn tile_n<const R: usize>(xs: &[f32], panel: &[f32], k: usize, tile: &mut [[f32; PANEL]; TILE_ROWS]) {
-        let mut acc = [[_mm256_setzero_ps(); PANEL]; R];
-        let (x, w) = (xs.as_ptr(), panel.as_ptr());
-        let mut at = 0;
-        while at < k {
-            // SAFETY (all loads): at + 8 <= k, and the caller checked that
-            // xs holds R rows and panel PANEL rows of k values.
-            let wv: [__m256; PANEL] = std::array::from_fn(|c| unsafe { _mm256_loadu_ps(w.add(c * k + at)) });
-            for (i, row) in acc.iter_mut().enumerate() {
-                let xv = unsafe { _mm256_loadu_ps(x.add(i * k + at)) };
-                for c in 0..PANEL {
-                    row[c] = _mm256_fmadd_ps(xv, wv[c], row[c]);
+    /// Defines `$name`, the body of `Kernel::dot_tile` for one vector width:
+    /// every `$lanes` inputs, `rows` activation loads and `PANEL` weight
+    /// loads feed `rows × PANEL` FMAs. AVX2 and AVX-512 differ only in the
+    /// register type and intrinsics, so one definition serves both.
+    macro_rules! dot_tile {
+        ($name:ident, $tile:ident, $feature:literal, $lanes:literal, $vector:ty,
+         $zero:ident, $load:ident, $fmadd:ident, $sum:expr) => {
+            /// # Safety
+            #[doc = concat!("The CPU must support ", $feature, ".")]
+            #[target_feature(enable = $feature)]
+            pub unsafe fn $name(
+                xs: &[f32],
+                panel: &[f32],
+                k: usize,
+                rows: usize,
+                tile: &mut [[f32; PANEL]; TILE_ROWS],
+            ) {
+                assert!(
+                    k.is_multiple_of($lanes) && rows <= TILE_ROWS && xs.len() >= rows * k && panel.len() >= PANEL * k
+                );
+                // Monomorphized per row count so the accumulators live in registers.
+                match rows {
+                    4 => unsafe { $tile::<4>(xs, panel, k, tile) },
+                    3 => unsafe { $tile::<3>(xs, panel, k, tile) },
+                    2 => unsafe { $tile::<2>(xs, panel, k, tile) },
+                    1 => unsafe { $tile::<1>(xs, panel, k, tile) },
+                    _ => {}
                 }
             }
-            at += 8;
-        }
-        for (i, row) in acc.iter().enumerate() {
-            for c in 0..PANEL {
-                tile[i][c] = hsum(row[c]);
+
+            #[target_feature(enable = $feature)]
+            unsafe fn $tile<const R: usize>(xs: &[f32], panel: &[f32], k: usize, tile: &mut [[f32; PANEL]; TILE_ROWS]) {
+                let mut acc = [[$zero(); PANEL]; R];
+                let (x, w) = (xs.as_ptr(), panel.as_ptr());
+                let mut at = 0;
+                while at < k {
+                    // SAFETY (all loads): at + lanes <= k, and the caller
+                    // checked that xs holds R rows and panel PANEL rows of k values.
+                    let wv: [$vector; PANEL] = std::array::from_fn(|c| unsafe { $load(w.add(c * k + at)) });
+                    for (i, row) in acc.iter_mut().enumerate() {
+                        let xv = unsafe { $load(x.add(i * k + at)) };
+                        for c in 0..PANEL {
+                            row[c] = $fmadd(xv, wv[c], row[c]);
+                        }
+                    }
+                    at += $lanes;
+                }
+                for (i, row) in acc.iter().enumerate() {
+                    for c in 0..PANEL {
+                        tile[i][c] = $sum(row[c]);
+                    }
+                }
             }
-        }
+        };
     }
+
+    dot_tile!(
+        dot_tile_avx2,
+        tile_avx2,
+        "avx2,fma",
+        8,
+        __m256,
+        _mm256_setzero_ps,
+        _mm256_loadu_ps,
+        _mm256_fmadd_ps,
+        hsum
+    );
+    dot_tile!(
+        dot_tile_avx512,
+        tile_avx512,
+        "avx512f",
+        16,
+        __m512,
+        _mm512_setzero_ps,
+        _mm512_loadu_ps,
+        _mm512_fmadd_ps,
+        _mm512_reduce_add_ps
+    );
 
     /// [`dequantize_avx2`] with 16 lanes: a block's low and high nibbles
     /// each fill one register.
@@ -435,52 +466,6 @@ mod x86 {
             for (i, q) in [lo, hi].into_iter().enumerate() {
                 let f = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(q));
                 unsafe { _mm512_storeu_ps(o.add(16 * i), _mm512_fmadd_ps(f, d, offset)) };
-            }
-        }
-    }
-
-    /// [`dot_tile_avx2`] with 16 lanes.
-    ///
-    /// # Safety
-    /// The CPU must support AVX-512F.
-    #[target_feature(enable = "avx512f")]
-    pub unsafe fn dot_tile_avx512(
-        xs: &[f32],
-        panel: &[f32],
-        k: usize,
-        rows: usize,
-        tile: &mut [[f32; PANEL]; TILE_ROWS],
-    ) {
-        assert!(k.is_multiple_of(16) && rows <= TILE_ROWS && xs.len() >= rows * k && panel.len() >= PANEL * k);
-        match rows {
-            4 => unsafe { tile_n_512::<4>(xs, panel, k, tile) },
-            3 => unsafe { tile_n_512::<3>(xs, panel, k, tile) },
-            2 => unsafe { tile_n_512::<2>(xs, panel, k, tile) },
-            1 => unsafe { tile_n_512::<1>(xs, panel, k, tile) },
-            _ => {}
-        }
-    }
-
-    #[target_feature(enable = "avx512f")]
-    unsafe fn tile_n_512<const R: usize>(xs: &[f32], panel: &[f32], k: usize, tile: &mut [[f32; PANEL]; TILE_ROWS]) {
-        let mut acc = [[_mm512_setzero_ps(); PANEL]; R];
-        let (x, w) = (xs.as_ptr(), panel.as_ptr());
-        let mut at = 0;
-        while at < k {
-            // SAFETY (all loads): at + 16 <= k, and the caller checked that
-            // xs holds R rows and panel PANEL rows of k values.
-            let wv: [__m512; PANEL] = std::array::from_fn(|c| unsafe { _mm512_loadu_ps(w.add(c * k + at)) });
-            for (i, row) in acc.iter_mut().enumerate() {
-                let xv = unsafe { _mm512_loadu_ps(x.add(i * k + at)) };
-                for c in 0..PANEL {
-                    row[c] = _mm512_fmadd_ps(xv, wv[c], row[c]);
-                }
-            }
-            at += 16;
-        }
-        for (i, row) in acc.iter().enumerate() {
-            for c in 0..PANEL {
-                tile[i][c] = _mm512_reduce_add_ps(row[c]);
             }
         }
     }
