@@ -76,7 +76,15 @@ impl Embedder {
             path: path.to_path_buf(),
             source,
         })?;
-        let model_hash = format!("{:x}", Sha256::digest(&data));
+        // The arithmetic is part of the identity: vectors cached by 8-bit
+        // kernels must not be mixed with ones from the f32 kernels.
+        let model_hash = format!(
+            "{:x}",
+            Sha256::new()
+                .chain_update(&data)
+                .chain_update(q4::arithmetic())
+                .finalize()
+        );
         let file = format::parse(data)?;
         Ok(Embedder {
             tokenizer: Tokenizer::new(&file.vocabulary),
@@ -104,7 +112,7 @@ impl Embedder {
         self.dim
     }
 
-    /// SHA-256 of the model file, for cache keys.
+    /// SHA-256 of the model file and [`q4::arithmetic`], for cache keys.
     pub fn model_hash(&self) -> &str {
         &self.model_hash
     }
