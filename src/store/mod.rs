@@ -16,6 +16,7 @@ mod rows;
 
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -68,6 +69,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// This process's SQLite writers take turns here (see [`Store::writer`]).
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Outcome of a claim.
@@ -160,7 +163,23 @@ impl Store {
             ..Migrator::DEFAULT
         };
         migrator.run(&pool).await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            writer: Arc::default(),
+        })
+    }
+
+    /// Held for the length of a write, on SQLite. SQLite admits one writer
+    /// at a time, and a connection that finds the file locked sleeps in its
+    /// busy handler (1 ms, then 2, 5, 10 …) rather than being woken when
+    /// the lock frees, so writers from this process's connections queue
+    /// here instead. PostgreSQL locks rows and needs no turn.
+    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     /// Which database this is.
@@ -176,6 +195,7 @@ impl Store {
 
     /// Stores a new session.
     pub async fn create_session(&self, s: &Session) -> Result<()> {
+        let _turn = self.writer().await;
         sqlx::query("INSERT INTO sessions (id, secret_hash, locale, channel, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&s.id)
             .bind(&s.secret_hash)
@@ -276,6 +296,7 @@ impl Store {
         actor: &str,
     ) -> Result<(Vec<Message>, Option<Ticket>)> {
         let now = now_millis();
+        let _turn = self.writer().await;
         let mut tx = self.pool.begin().await?;
         let mut stored = Vec::with_capacity(messages.len());
         for (author, agent, text, reply) in messages {
@@ -304,6 +325,7 @@ impl Store {
         message: Option<(Author, Option<&str>, &str)>,
     ) -> Result<Option<(Ticket, Option<Message>)>> {
         let now = now_millis();
+        let _turn = self.writer().await;
         let mut tx = self.pool.begin().await?;
         let stamp = match to {
             TicketStatus::Resolved => ", resolved_at = $3",
@@ -346,6 +368,7 @@ impl Store {
     /// sees, written in the same transaction.
     pub async fn claim(&self, agent: &str, id: Option<i64>, joined: impl Fn(&Ticket) -> String) -> Result<Claim> {
         let now = now_millis();
+        let _turn = self.writer().await;
         let mut conn = self.pool.acquire().await?;
         let mut tx = match self.backend {
             Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
@@ -395,6 +418,7 @@ impl Store {
     /// reply time, and audits it; all or nothing.
     pub async fn agent_reply(&self, ticket: &Ticket, agent: &str, text: &str) -> Result<Message> {
         let now = now_millis();
+        let _turn = self.writer().await;
         let mut tx = self.pool.begin().await?;
         let message = insert_message(&mut tx, &ticket.session_id, Author::Agent, Some(agent), text, None, now).await?;
         sqlx::query("UPDATE tickets SET first_reply_at = COALESCE(first_reply_at, $1), updated_at = $1 WHERE id = $2")
@@ -418,6 +442,7 @@ impl Store {
     /// Adds an internal note and audits it.
     pub async fn add_note(&self, ticket: i64, agent: &str, text: &str) -> Result<Note> {
         let now = now_millis();
+        let _turn = self.writer().await;
         let mut tx = self.pool.begin().await?;
         let id: i64 =
             sqlx::query("INSERT INTO notes (ticket_id, agent, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
@@ -523,6 +548,7 @@ impl Store {
         helpful: bool,
         comment: Option<&str>,
     ) -> Result<()> {
+        let _turn = self.writer().await;
         sqlx::query(
             "INSERT INTO feedback (session_id, message_id, article, helpful, comment, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -540,6 +566,7 @@ impl Store {
 
     /// Writes an audit entry on its own (for reads, which change nothing else).
     pub async fn audit(&self, actor: &str, action: &str, ticket: Option<i64>, detail: &str) -> Result<()> {
+        let _turn = self.writer().await;
         let mut conn = self.pool.acquire().await?;
         audit(&mut conn, actor, action, ticket, detail, now_millis()).await
     }
