@@ -366,7 +366,7 @@ impl ByteRows {
 /// Activations as signed bytes with a scale per [`BYTE_CHUNK`] of each row.
 /// One scale per whole row let BERT's few large hidden features coarsen all
 /// the others: the fixtures' lowest cosine to the reference engine fell to
-/// 0.9985 (0.9992 with chunks of 128, 0.9996 with 64).
+/// 0.9985 (0.9992 with chunks of 128, 0.9995 with 64).
 #[cfg(target_arch = "x86_64")]
 struct ActivationBytes {
     /// `rows × k`: `round(v / scale)`, in [−127, 127].
