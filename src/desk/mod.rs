@@ -34,7 +34,8 @@ use crate::store::{Claim, Store, StoreError};
 pub use waiting::{estimated_wait, QueueStatus};
 
 use model::{
-    now_millis, AuditEntry, Author, Message, NewQuestion, NewTicket, Note, QueueFilter, Session, Ticket, TicketEvent,
+    now_millis, AuditEntry, Author, Message, NewMessage, NewQuestion, NewTicket, NewTurn, Note, QueueFilter, Session,
+    Ticket, TicketEvent,
 };
 
 /// The article every safety warning links to.
@@ -414,7 +415,8 @@ impl Desk {
         if !secrets.is_empty() {
             return self.secret_shared(&engine, session, &stored_text, lang, &secrets).await;
         }
-        if let Some(ticket) = self.store.open_ticket(&session.id).await? {
+        let standing = self.store.standing(&session.id).await?;
+        if let Some(ticket) = standing.open_ticket {
             return self.forward_to_agent(session, &stored_text, ticket).await;
         }
         let triage = Triage::of(text);
@@ -429,7 +431,7 @@ impl Desk {
         } else if let Some(chosen) = picked.and_then(|id| self.article_reply(&engine, id, lang, Vec::new())) {
             asked = false;
             chosen
-        } else if let Some(picked) = self.picked_suggestion(&engine, session, text, lang).await? {
+        } else if let Some(picked) = self.picked_suggestion(&engine, standing.last_bot_reply, text, lang) {
             asked = false;
             picked
         } else {
@@ -514,12 +516,12 @@ impl Desk {
             handoff_reason: None,
             candidates: previous.candidates,
         };
-        let text = replies::not_helpful(lang, rest.first());
-        let json = serde_json::to_value(&reply).ok();
-        let (mut stored, _) = self
-            .store
-            .record_turn(session, &[(Author::Bot, None, &text, json.as_ref())], None, None, "bot")
-            .await?;
+        let message = NewMessage {
+            author: Author::Bot,
+            text: replies::not_helpful(lang, rest.first()),
+            reply: serde_json::to_value(&reply).ok(),
+        };
+        let (mut stored, _) = self.store.record_turn(NewTurn::of(session, vec![message])).await?;
         self.changed(&session.id, false);
         Ok(stored.pop().map(|m| (m, reply)))
     }
@@ -550,10 +552,12 @@ impl Desk {
     }
 
     async fn forward_to_agent(&self, session: &Session, text: &str, ticket: Ticket) -> Result<Turn> {
-        let (mut stored, _) = self
-            .store
-            .record_turn(session, &[(Author::User, None, text, None)], None, None, "user")
-            .await?;
+        let message = NewMessage {
+            author: Author::User,
+            text: text.to_string(),
+            reply: None,
+        };
+        let (mut stored, _) = self.store.record_turn(NewTurn::of(session, vec![message])).await?;
         let ticket = if ticket.status == TicketStatus::WaitingOnUser {
             match self
                 .store
@@ -600,28 +604,21 @@ impl Desk {
         }
     }
 
-    /// When the last bot message offered suggestions and the user picks one.
-    async fn picked_suggestion(
+    /// When the bot's last reply offered suggestions and the user picks one.
+    fn picked_suggestion(
         &self,
         engine: &Engine,
-        session: &Session,
+        last_reply: Option<serde_json::Value>,
         text: &str,
         lang: Lang,
-    ) -> Result<Option<(BotReply, bool)>> {
-        let Some(last) = self.store.last_bot_message(&session.id).await? else {
-            return Ok(None);
-        };
-        let Some(previous) = last.reply.and_then(|j| serde_json::from_value::<BotReply>(j).ok()) else {
-            return Ok(None);
-        };
+    ) -> Option<(BotReply, bool)> {
+        let previous = serde_json::from_value::<BotReply>(last_reply?).ok()?;
         if previous.decision != Decision::Clarify || previous.suggestions.is_empty() {
-            return Ok(None);
+            return None;
         }
         let titles: Vec<String> = previous.suggestions.iter().map(|s| s.title.clone()).collect();
-        let Some(i) = replies::pick(text, &titles) else {
-            return Ok(None);
-        };
-        Ok(self.article_reply(engine, &previous.suggestions[i].id, lang, previous.candidates))
+        let i = replies::pick(text, &titles)?;
+        self.article_reply(engine, &previous.suggestions[i].id, lang, previous.candidates)
     }
 
     /// The reply for an article the user chose themselves (a suggestion or a
@@ -785,24 +782,34 @@ impl Desk {
         reply: BotReply,
         ticket: Option<&NewTicket>,
     ) -> Result<Turn> {
-        let text = self.reply_text(lang, &reply);
-        let json = serde_json::to_value(&reply).ok();
         let mut messages = Vec::with_capacity(2);
         if let Some(user) = &user {
-            messages.push((Author::User, None, user.text, None));
+            messages.push(NewMessage {
+                author: Author::User,
+                text: user.text.to_string(),
+                reply: None,
+            });
         }
-        messages.push((Author::Bot, None, text.as_str(), json.as_ref()));
+        messages.push(NewMessage {
+            author: Author::Bot,
+            text: self.reply_text(lang, &reply),
+            reply: serde_json::to_value(&reply).ok(),
+        });
         let question = user.filter(|u| u.asked).map(|u| NewQuestion {
-            question: u.text,
+            question: u.text.to_string(),
             decision: reply.decision,
-            reason: reply.handoff_reason.as_deref(),
-            topic: reply_topic(&reply),
+            reason: reply.handoff_reason.clone(),
+            topic: reply_topic(&reply).map(str::to_string),
             confidence: f64::from(reply.confidence),
             locale: lang.as_str(),
         });
         let (mut stored, ticket) = self
             .store
-            .record_turn(session, &messages, question.as_ref(), ticket, "bot")
+            .record_turn(NewTurn {
+                question,
+                handoff: ticket.cloned(),
+                ..NewTurn::of(session, messages)
+            })
             .await?;
         self.changed(&session.id, ticket.is_some());
         let bot_message = stored.pop();

@@ -199,19 +199,66 @@ pub struct QueueFilter {
 /// What the bot did with a user's question, recorded with its reply for
 /// analytics and knowledge-gap mining.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewQuestion<'a> {
+pub struct NewQuestion {
     /// The question as stored (secrets redacted).
-    pub question: &'a str,
+    pub question: String,
     /// What the bot did.
     pub decision: Decision,
     /// Why it handed off, when it did.
-    pub reason: Option<&'a str>,
+    pub reason: Option<String>,
     /// The article answered with, else the best candidate.
-    pub topic: Option<&'a str>,
+    pub topic: Option<String>,
     /// The bot's confidence in that article.
     pub confidence: f64,
     /// The language of the conversation (`zh` or `en`).
     pub locale: &'static str,
+}
+
+/// Where a conversation stands when a user's message arrives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standing {
+    /// The ticket a person is (or will be) answering, if any.
+    pub open_ticket: Option<Ticket>,
+    /// The bot's last structured reply (what the user may be picking from).
+    pub last_bot_reply: Option<serde_json::Value>,
+}
+
+/// A user's or the bot's message, before it has an id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    /// The user or the bot.
+    pub author: Author,
+    /// The text (a user's with secrets redacted).
+    pub text: String,
+    /// The bot's structured reply.
+    pub reply: Option<serde_json::Value>,
+}
+
+/// One conversation turn, written all or nothing: its messages in order,
+/// the question the last of them answers and, when the turn hands off, the
+/// ticket to open (or reopen).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTurn {
+    /// The conversation.
+    pub session: Session,
+    /// The messages, in order.
+    pub messages: Vec<NewMessage>,
+    /// What the user asked, for analytics.
+    pub question: Option<NewQuestion>,
+    /// The ticket, when the turn hands off.
+    pub handoff: Option<NewTicket>,
+}
+
+impl NewTurn {
+    /// Just `messages`, in `session`.
+    pub fn of(session: &Session, messages: Vec<NewMessage>) -> NewTurn {
+        NewTurn {
+            session: session.clone(),
+            messages,
+            question: None,
+            handoff: None,
+        }
+    }
 }
 
 /// A recorded question, as analytics reads it back.

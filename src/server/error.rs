@@ -179,9 +179,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         let unavailable = matches!(
             &e,
-            StoreError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
-            )
+            StoreError::WriterStopped
+                | StoreError::Database(
+                    sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
+                )
         );
         if unavailable {
             tracing::error!(error = %e, "database unavailable");

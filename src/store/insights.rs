@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use super::rows::{ticket_from, TICKET_COLUMNS};
-use super::{Conn, Result, Store, StoreError};
+use super::{placeholders, Conn, Result, Store, StoreError};
 use crate::answer::Decision;
 use crate::desk::model::{AskedQuestion, Millis, NewQuestion, Ticket};
 
@@ -66,28 +66,34 @@ pub struct ArticleVerdicts {
     pub not_helpful: i64,
 }
 
-pub(super) async fn insert_question(
+/// Records the `(session, bot reply, question)` triples in one statement.
+pub(super) async fn insert_questions(
     conn: &mut Conn,
-    session: &str,
-    reply: i64,
-    q: &NewQuestion<'_>,
+    questions: &[(&str, i64, &NewQuestion)],
     now: Millis,
 ) -> Result<()> {
-    sqlx::query(
+    if questions.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
         "INSERT INTO questions (session_id, message_id, question, decision, reason, topic, confidence, locale, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(session)
-    .bind(reply)
-    .bind(q.question)
-    .bind(q.decision.as_str())
-    .bind(q.reason.map(str::to_string))
-    .bind(q.topic.map(str::to_string))
-    .bind(q.confidence)
-    .bind(q.locale)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+         VALUES {}",
+        placeholders(questions.len(), 9)
+    );
+    let mut insert = sqlx::query(&sql);
+    for (session, reply, q) in questions {
+        insert = insert
+            .bind(*session)
+            .bind(*reply)
+            .bind(&q.question)
+            .bind(q.decision.as_str())
+            .bind(q.reason.clone())
+            .bind(q.topic.clone())
+            .bind(q.confidence)
+            .bind(q.locale)
+            .bind(now);
+    }
+    insert.execute(&mut *conn).await?;
     Ok(())
 }
 

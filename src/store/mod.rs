@@ -10,21 +10,24 @@
 //! transaction on SQLite. Every write that the API acknowledges has been
 //! committed when the call returns.
 
+mod commit;
 mod insights;
 mod queue;
 mod rows;
 
 use std::borrow::Cow;
+use std::num::NonZeroUsize;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use lru::LruCache;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Connection, Row};
 
 use crate::desk::model::{
-    now_millis, AuditEntry, Author, Message, Millis, NewQuestion, NewTicket, Note, QueueFilter, Session, Ticket,
+    now_millis, AuditEntry, Author, Message, Millis, NewTicket, NewTurn, Note, QueueFilter, Session, Standing, Ticket,
     TicketEvent,
 };
 use crate::handoff::{Priority, TicketStatus};
@@ -42,6 +45,10 @@ pub enum StoreError {
     /// The schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The task that commits conversation turns has stopped (the process
+    /// is shutting down).
+    #[error("the database writer has stopped")]
+    WriterStopped,
     /// A stored value is not one kefu writes (a corrupted or foreign row).
     #[error("unexpected stored value in {column}: {value}")]
     Corrupt {
@@ -54,6 +61,9 @@ pub enum StoreError {
 
 /// Result of a storage call.
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A turn as stored: its messages, with ids, and its ticket if it handed off.
+pub type RecordedTurn = (Vec<Message>, Option<Ticket>);
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +81,15 @@ pub struct Store {
     backend: Backend,
     /// This process's SQLite writers take turns here (see [`Store::writer`]).
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// On SQLite, where conversation turns wait to be committed together.
+    turns: Option<commit::Queue>,
+    /// Recently used sessions. A session row never changes once written,
+    /// and every chat request reads one to check its secret.
+    sessions: Arc<Mutex<LruCache<String, Session>>>,
 }
+
+/// How many sessions [`Store::session`] remembers (a few hundred bytes each).
+const SESSIONS_CACHED: NonZeroUsize = NonZeroUsize::new(10_000).unwrap();
 
 /// Outcome of a claim.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +146,10 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
             .acquire_timeout(Duration::from_secs(5))
+            // A ping before each use finds a PostgreSQL connection that died
+            // with its server; an embedded SQLite connection cannot die that
+            // way, and the ping is a round trip to its worker thread.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -163,11 +185,17 @@ impl Store {
             ..Migrator::DEFAULT
         };
         migrator.run(&pool).await?;
-        Ok(Store {
+        let mut store = Store {
             pool,
             backend,
             writer: Arc::default(),
-        })
+            turns: None,
+            sessions: Arc::new(Mutex::new(LruCache::new(SESSIONS_CACHED))),
+        };
+        if backend == Backend::Sqlite {
+            store.turns = Some(commit::Queue::start(store.clone()));
+        }
+        Ok(store)
     }
 
     /// Held for the length of a write, on SQLite. SQLite admits one writer
@@ -204,25 +232,39 @@ impl Store {
             .bind(s.created_at)
             .execute(&self.pool)
             .await?;
+        self.remember(s.clone());
         Ok(())
     }
 
     /// The session with `id`.
     pub async fn session(&self, id: &str) -> Result<Option<Session>> {
+        if let Some(known) = self.sessions().get(id) {
+            return Ok(Some(known.clone()));
+        }
         let row = sqlx::query("SELECT id, secret_hash, locale, channel, created_at FROM sessions WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| {
-            Ok(Session {
-                id: r.try_get("id")?,
-                secret_hash: r.try_get("secret_hash")?,
-                locale: r.try_get("locale")?,
-                channel: r.try_get("channel")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .transpose()
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let session = Session {
+            id: r.try_get("id")?,
+            secret_hash: r.try_get("secret_hash")?,
+            locale: r.try_get("locale")?,
+            channel: r.try_get("channel")?,
+            created_at: r.try_get("created_at")?,
+        };
+        self.remember(session.clone());
+        Ok(Some(session))
+    }
+
+    fn remember(&self, session: Session) {
+        self.sessions().put(session.id.clone(), session);
+    }
+
+    fn sessions(&self) -> std::sync::MutexGuard<'_, LruCache<String, Session>> {
+        self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Messages of `session` with ids above `after`, oldest first.
@@ -251,16 +293,29 @@ impl Store {
         row.as_ref().map(rows::message_from).transpose()
     }
 
-    /// The latest bot message in `session`.
-    pub async fn last_bot_message(&self, session: &str) -> Result<Option<Message>> {
-        let row = sqlx::query(
-            "SELECT id, session_id, author, agent, text, reply, created_at FROM messages
-             WHERE session_id = $1 AND author = 'bot' ORDER BY id DESC LIMIT 1",
-        )
+    /// Where `session` stands before a new user message is answered: its
+    /// open ticket and the bot's last reply, in one read since every chat
+    /// message needs both.
+    pub async fn standing(&self, session: &str) -> Result<Standing> {
+        let row = sqlx::query(&format!(
+            "SELECT {TICKET_COLUMNS},
+                 (SELECT m.reply FROM messages m WHERE m.session_id = $1 AND m.author = 'bot'
+                  ORDER BY m.id DESC LIMIT 1) AS last_bot_reply
+             FROM (SELECT 1 AS here) AS h
+             LEFT JOIN tickets ON tickets.session_id = $1 AND tickets.status <> 'resolved'"
+        ))
         .bind(session)
-        .fetch_optional(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
-        row.as_ref().map(rows::message_from).transpose()
+        let open_ticket = match row.try_get::<Option<i64>, _>("id")? {
+            Some(_) => Some(ticket_from(&row)?),
+            None => None,
+        };
+        let last_bot_reply: Option<String> = row.try_get("last_bot_reply")?;
+        Ok(Standing {
+            open_ticket,
+            last_bot_reply: last_bot_reply.and_then(|j| serde_json::from_str(&j).ok()),
+        })
     }
 
     /// The session's open (not resolved) ticket.
@@ -283,34 +338,50 @@ impl Store {
         row.as_ref().map(ticket_from).transpose()
     }
 
-    /// Writes one conversation turn atomically: the messages, in order, the
-    /// question the last of them answers (for analytics) and, when the turn
-    /// hands off, the session's ticket (created, or reopened if the session
-    /// had a resolved one). Returns the stored messages and the ticket.
-    pub async fn record_turn(
-        &self,
-        session: &Session,
-        messages: &[(Author, Option<&str>, &str, Option<&serde_json::Value>)],
-        question: Option<&NewQuestion<'_>>,
-        handoff: Option<&NewTicket>,
-        actor: &str,
-    ) -> Result<(Vec<Message>, Option<Ticket>)> {
+    /// Writes one conversation turn atomically and returns its stored
+    /// messages and ticket. On SQLite the turn waits for the next group
+    /// commit (see [`commit`]); either way it is on disk when this returns.
+    pub async fn record_turn(&self, turn: NewTurn) -> Result<RecordedTurn> {
+        match &self.turns {
+            Some(queue) => queue.record(turn).await,
+            None => only(self.write_turns(std::slice::from_ref(&turn)).await?),
+        }
+    }
+
+    /// Writes `turns` in one transaction, in order.
+    async fn write_turns(&self, turns: &[NewTurn]) -> Result<Vec<RecordedTurn>> {
         let now = now_millis();
         let _turn = self.writer().await;
         let mut tx = self.pool.begin().await?;
-        let mut stored = Vec::with_capacity(messages.len());
-        for (author, agent, text, reply) in messages {
-            stored.push(insert_message(&mut tx, &session.id, *author, *agent, text, *reply, now).await?);
+        let rows: Vec<MessageRow> = turns
+            .iter()
+            .flat_map(|turn| {
+                turn.messages.iter().map(|m| MessageRow {
+                    session: &turn.session.id,
+                    author: m.author,
+                    agent: None,
+                    text: &m.text,
+                    reply: m.reply.as_ref(),
+                })
+            })
+            .collect();
+        let mut stored = insert_messages(&mut tx, &rows, now).await?.into_iter();
+        let mut written = Vec::with_capacity(turns.len());
+        let mut questions = Vec::new();
+        for turn in turns {
+            let messages: Vec<Message> = stored.by_ref().take(turn.messages.len()).collect();
+            if let (Some(q), Some(reply)) = (&turn.question, messages.last()) {
+                questions.push((turn.session.id.as_str(), reply.id, q));
+            }
+            let ticket = match &turn.handoff {
+                None => None,
+                Some(new) => Some(open_or_reopen(&mut tx, &turn.session, new, now).await?),
+            };
+            written.push((messages, ticket));
         }
-        if let (Some(q), Some(reply)) = (question, stored.last()) {
-            insights::insert_question(&mut tx, &session.id, reply.id, q, now).await?;
-        }
-        let ticket = match handoff {
-            None => None,
-            Some(new) => Some(open_or_reopen(&mut tx, session, new, actor, now).await?),
-        };
+        insights::insert_questions(&mut tx, &questions, now).await?;
         tx.commit().await?;
-        Ok((stored, ticket))
+        Ok(written)
     }
 
     /// Moves a ticket from one of `from` to `to`, stamping the transition,
@@ -600,6 +671,15 @@ fn system_event(event: &str) -> serde_json::Value {
     serde_json::json!({ "event": event })
 }
 
+/// A message to insert.
+struct MessageRow<'a> {
+    session: &'a str,
+    author: Author,
+    agent: Option<&'a str>,
+    text: &'a str,
+    reply: Option<&'a serde_json::Value>,
+}
+
 async fn insert_message(
     conn: &mut Conn,
     session: &str,
@@ -609,28 +689,81 @@ async fn insert_message(
     reply: Option<&serde_json::Value>,
     now: Millis,
 ) -> Result<Message> {
-    let id: i64 = sqlx::query(
-        "INSERT INTO messages (session_id, author, agent, text, reply, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(session)
-    .bind(author.as_str())
-    .bind(agent.map(str::to_string))
-    .bind(text)
-    .bind(reply.map(|r| r.to_string()))
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get("id")?;
-    Ok(Message {
-        id,
-        session_id: session.to_string(),
+    let row = MessageRow {
+        session,
         author,
-        agent: agent.map(str::to_string),
-        text: text.to_string(),
-        reply: reply.cloned(),
-        created_at: now,
-    })
+        agent,
+        text,
+        reply,
+    };
+    only(insert_messages(conn, std::slice::from_ref(&row), now).await?)
+}
+
+/// Inserts `rows` in one statement (a group commit writes many turns) and
+/// returns them stored, in order.
+async fn insert_messages(conn: &mut Conn, rows: &[MessageRow<'_>], now: Millis) -> Result<Vec<Message>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "INSERT INTO messages (session_id, author, agent, text, reply, created_at) VALUES {} RETURNING id",
+        placeholders(rows.len(), 6)
+    );
+    let mut insert = sqlx::query(&sql);
+    for row in rows {
+        insert = insert
+            .bind(row.session)
+            .bind(row.author.as_str())
+            .bind(row.agent.map(str::to_string))
+            .bind(row.text)
+            .bind(row.reply.map(|r| r.to_string()))
+            .bind(now);
+    }
+    // Neither database promises RETURNING's order, but both number the
+    // rows of one insert in the order of its VALUES.
+    let mut ids = insert
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>("id"))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    ids.sort_unstable();
+    if ids.len() != rows.len() {
+        return Err(StoreError::Corrupt {
+            column: "messages.id",
+            value: format!("{} ids returned for {} inserted rows", ids.len(), rows.len()),
+        });
+    }
+    Ok(rows
+        .iter()
+        .zip(ids)
+        .map(|(row, id)| Message {
+            id,
+            session_id: row.session.to_string(),
+            author: row.author,
+            agent: row.agent.map(str::to_string),
+            text: row.text.to_string(),
+            reply: row.reply.cloned(),
+            created_at: now,
+        })
+        .collect())
+}
+
+/// What a write of one row returned for it.
+fn only<T>(mut written: Vec<T>) -> Result<T> {
+    written.pop().ok_or(StoreError::Database(sqlx::Error::RowNotFound))
+}
+
+/// `($1, $2), ($3, $4)` for 2 rows of 2 columns: the VALUES of a
+/// multi-row insert, in the placeholder style both databases accept.
+fn placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn add_event(conn: &mut Conn, ticket: i64, status: TicketStatus, actor: &str, now: Millis) -> Result<()> {
@@ -663,14 +796,9 @@ async fn audit(
     Ok(())
 }
 
-/// The session's open ticket, else its resolved one reopened, else a new one.
-async fn open_or_reopen(
-    conn: &mut Conn,
-    session: &Session,
-    new: &NewTicket,
-    actor: &str,
-    now: Millis,
-) -> Result<Ticket> {
+/// The session's open ticket, else its resolved one reopened, else a new one;
+/// the bot hands off, so a new or reopened ticket's history names it.
+async fn open_or_reopen(conn: &mut Conn, session: &Session, new: &NewTicket, now: Millis) -> Result<Ticket> {
     let open = sqlx::query(&format!(
         "SELECT {TICKET_COLUMNS} FROM tickets WHERE session_id = $1 AND status <> 'resolved'"
     ))
@@ -730,7 +858,7 @@ async fn open_or_reopen(
         }
     };
     let ticket = ticket_from(&row)?;
-    add_event(conn, ticket.id, TicketStatus::Pending, actor, now).await?;
+    add_event(conn, ticket.id, TicketStatus::Pending, "bot", now).await?;
     Ok(ticket)
 }
 

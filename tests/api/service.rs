@@ -40,6 +40,7 @@ on_both_databases!(
     personal_data_is_masked_for_agents,
     bad_input_gets_clear_errors,
     rate_limits_answer_429,
+    concurrent_turns_are_stored_whole_and_in_order,
 );
 
 /// A session handed to the queue by asking for a person; returns the ticket id.
@@ -730,5 +731,56 @@ async fn repeated_questions_are_answered_from_the_cache() {
         "kefu_decisions_total{decision=\"answer\"} 3",
     ] {
         assert!(metrics.contains(needle), "{needle} not in\n{metrics}");
+    }
+}
+
+/// Turns from many sessions at once, which SQLite commits together: every
+/// turn is stored whole, each session's transcript keeps its order, and the
+/// ids a turn returns are its own messages' (a multi-row insert hands ids
+/// back by position).
+async fn concurrent_turns_are_stored_whole_and_in_order(db: Db) {
+    let app = spawn_app(db).await;
+    let questions = ["怎么充值", "how do I reset my google authenticator", "提币手续费是多少"];
+    let mut sessions = Vec::new();
+    for _ in 0..12 {
+        sessions.push(app.new_session().await);
+    }
+    let conversations = sessions.iter().enumerate().map(|(n, s)| {
+        let app = &app;
+        async move {
+            let mut turns = Vec::new();
+            for i in 0..questions.len() {
+                let asked = questions[(n + i) % questions.len()];
+                let (status, body) = app.say(s, asked).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                turns.push((asked, body));
+            }
+            turns
+        }
+    });
+    let all = futures_util::future::join_all(conversations).await;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&app.database_url).await.unwrap();
+    for (s, turns) in sessions.iter().zip(&all) {
+        let transcript = app.transcript(s, 0).await;
+        assert_eq!(transcript.len(), 2 * turns.len(), "{transcript:?}");
+        for ((asked, turn), pair) in turns.iter().zip(transcript.chunks(2)) {
+            assert_eq!(
+                (&pair[0]["author"], &pair[0]["text"], &pair[0]["id"]),
+                (&json!("user"), &json!(asked), &turn["user_message_id"])
+            );
+            assert_eq!(
+                (&pair[1]["author"], &pair[1]["text"], &pair[1]["id"]),
+                (&json!("bot"), &turn["text"], &turn["bot_message_id"])
+            );
+            let question: String = sqlx::query("SELECT question FROM questions WHERE message_id = $1")
+                .bind(turn["bot_message_id"].as_i64().unwrap())
+                .fetch_one(&mut conn)
+                .await
+                .unwrap()
+                .try_get("question")
+                .unwrap();
+            assert_eq!(&question, asked, "the question is recorded against its own reply");
+        }
     }
 }
