@@ -12,15 +12,19 @@
 # from the cache after their first time; repeated: one question.
 #
 # Rate limits are lifted for the run: this measures the engine and the
-# database, not the limiter.
+# database, not the limiter. BENCH_BIN=/absolute/path/to/kefu runs that
+# binary instead of building this checkout, to compare two builds in
+# alternating runs (timings on a shared machine drift between runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 connections=${2:-32}
 mode=${3:-distinct}
 command -v wrk > /dev/null || { echo "bench/load.sh needs wrk (apt-get install wrk)" >&2; exit 2; }
-scripts/setup-model
-cargo build --release --quiet
+if [ -z "${BENCH_BIN:-}" ]; then
+  scripts/setup-model
+  cargo build --release --quiet
+fi
 work=$(mktemp -d)
 trap 'kill "$pid" 2> /dev/null || true; rm -rf "$work"' EXIT
 port=${BENCH_PORT:-18480}
@@ -30,7 +34,7 @@ if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then
 fi
 KEFU_ADDRESS=127.0.0.1:$port KEFU_DATABASE_URL="sqlite://$work/kefu.db?mode=rwc" KEFU_LOG=warn \
   KEFU_LIMITS__PER_IP_PER_MINUTE=100000000 KEFU_LIMITS__PER_SESSION_PER_MINUTE=100000000 \
-  ./target/release/kefu serve > "$work/kefu.log" 2>&1 &
+  "${BENCH_BIN:-./target/release/kefu}" serve > "$work/kefu.log" 2>&1 &
 pid=$!
 for _ in $(seq 600); do
   kill -0 "$pid" 2> /dev/null || { cat "$work/kefu.log" >&2; exit 1; }
