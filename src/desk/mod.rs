@@ -516,11 +516,7 @@ impl Desk {
             handoff_reason: None,
             candidates: previous.candidates,
         };
-        let message = NewMessage {
-            author: Author::Bot,
-            text: replies::not_helpful(lang, rest.first()),
-            reply: serde_json::to_value(&reply).ok(),
-        };
+        let message = NewMessage::bot(replies::not_helpful(lang, rest.first()), &reply);
         let (mut stored, _) = self.store.record_turn(NewTurn::of(session, vec![message])).await?;
         self.changed(&session.id, false);
         Ok(stored.pop().map(|m| (m, reply)))
@@ -552,12 +548,10 @@ impl Desk {
     }
 
     async fn forward_to_agent(&self, session: &Session, text: &str, ticket: Ticket) -> Result<Turn> {
-        let message = NewMessage {
-            author: Author::User,
-            text: text.to_string(),
-            reply: None,
-        };
-        let (mut stored, _) = self.store.record_turn(NewTurn::of(session, vec![message])).await?;
+        let (mut stored, _) = self
+            .store
+            .record_turn(NewTurn::of(session, vec![NewMessage::user(text)]))
+            .await?;
         let ticket = if ticket.status == TicketStatus::WaitingOnUser {
             match self
                 .store
@@ -784,17 +778,9 @@ impl Desk {
     ) -> Result<Turn> {
         let mut messages = Vec::with_capacity(2);
         if let Some(user) = &user {
-            messages.push(NewMessage {
-                author: Author::User,
-                text: user.text.to_string(),
-                reply: None,
-            });
+            messages.push(NewMessage::user(user.text));
         }
-        messages.push(NewMessage {
-            author: Author::Bot,
-            text: self.reply_text(lang, &reply),
-            reply: serde_json::to_value(&reply).ok(),
-        });
+        messages.push(NewMessage::bot(self.reply_text(lang, &reply), &reply));
         let question = user.filter(|u| u.asked).map(|u| NewQuestion {
             question: u.text.to_string(),
             decision: reply.decision,

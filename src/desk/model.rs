@@ -234,6 +234,26 @@ pub struct NewMessage {
     pub reply: Option<serde_json::Value>,
 }
 
+impl NewMessage {
+    /// What the user wrote (secrets already redacted).
+    pub fn user(text: &str) -> NewMessage {
+        NewMessage {
+            author: Author::User,
+            text: text.to_string(),
+            reply: None,
+        }
+    }
+
+    /// The bot's `text`, with its structured `reply`.
+    pub fn bot(text: String, reply: &impl Serialize) -> NewMessage {
+        NewMessage {
+            author: Author::Bot,
+            text,
+            reply: serde_json::to_value(reply).ok(),
+        }
+    }
+}
+
 /// One conversation turn, written all or nothing: its messages in order,
 /// the question the last of them answers and, when the turn hands off, the
 /// ticket to open (or reopen).
