@@ -602,12 +602,17 @@ impl Desk {
     fn picked_suggestion(
         &self,
         engine: &Engine,
-        last_reply: Option<serde_json::Value>,
+        last_reply: Option<Arc<serde_json::Value>>,
         text: &str,
         lang: Lang,
     ) -> Option<(BotReply, bool)> {
-        let previous = serde_json::from_value::<BotReply>(last_reply?).ok()?;
-        if previous.decision != Decision::Clarify || previous.suggestions.is_empty() {
+        let last_reply = last_reply?;
+        // Most last replies are answers: check before reading the rest.
+        if Decision::deserialize(last_reply.get("decision")?).ok()? != Decision::Clarify {
+            return None;
+        }
+        let previous = BotReply::deserialize(&*last_reply).ok()?;
+        if previous.suggestions.is_empty() {
             return None;
         }
         let titles: Vec<String> = previous.suggestions.iter().map(|s| s.title.clone()).collect();

@@ -219,8 +219,9 @@ pub struct NewQuestion {
 pub struct Standing {
     /// The ticket a person is (or will be) answering, if any.
     pub open_ticket: Option<Ticket>,
-    /// The bot's last structured reply (what the user may be picking from).
-    pub last_bot_reply: Option<serde_json::Value>,
+    /// The bot's last structured reply (what the user may be picking from);
+    /// shared, since the store may remember it for the next message.
+    pub last_bot_reply: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 /// A user's or the bot's message, before it has an id.

@@ -278,7 +278,8 @@ impl Application {
     /// Opens the database (migrating it), builds the desk over `engine` and
     /// binds `settings.address`.
     pub async fn build(settings: Settings, engine: Arc<Engine>) -> Result<Application, ServerError> {
-        let store = Store::connect(&settings.database_url()).await?;
+        let mut store = Store::connect(&settings.database_url()).await?;
+        store.serve_alone()?;
         let desk = Desk::new(
             engine,
             store,

@@ -14,6 +14,7 @@ mod commit;
 mod insights;
 mod queue;
 mod rows;
+mod standings;
 
 use std::borrow::Cow;
 use std::num::NonZeroUsize;
@@ -35,6 +36,7 @@ use crate::handoff::{Priority, TicketStatus};
 pub use insights::{ArticleVerdicts, DecisionCount, QuestionStats, TopicTally};
 pub use queue::Presence;
 use rows::{ticket_from, TICKET_COLUMNS};
+use standings::{Reach, Standings, Writing};
 
 /// Why a storage call failed.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +47,22 @@ pub enum StoreError {
     /// The schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Another kefu process serves this SQLite database. What a process
+    /// remembers of its conversations (see [`standings`]) is only current
+    /// while it is the database's one writer.
+    #[error("{path} is served by another kefu process: a SQLite database has one at a time (several replicas need PostgreSQL)")]
+    InUse {
+        /// The database file.
+        path: String,
+    },
+    /// The lock file beside a SQLite database could not be opened.
+    #[error("cannot lock {path}: {source}")]
+    Lock {
+        /// The lock file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The task that commits conversation turns has stopped (the process
     /// is shutting down).
     #[error("the database writer has stopped")]
@@ -86,6 +104,12 @@ pub struct Store {
     /// Recently used sessions. A session row never changes once written,
     /// and every chat request reads one to check its secret.
     sessions: Arc<Mutex<LruCache<String, Session>>>,
+    /// On SQLite, where recent conversations stand (see [`standings`]).
+    standings: Option<Standings>,
+    /// On SQLite, the database file, unless it is in memory.
+    sqlite_file: Option<std::path::PathBuf>,
+    /// Held while this process serves the SQLite database ([`Store::serve_alone`]).
+    _serving: Option<Arc<std::fs::File>>,
 }
 
 /// How many sessions [`Store::session`] remembers (a few hundred bytes each).
@@ -139,8 +163,15 @@ impl Store {
         } else {
             Backend::Sqlite
         };
-        if backend == Backend::Sqlite {
-            ensure_sqlite_parent(url);
+        let sqlite_file = match backend {
+            Backend::Sqlite => sqlite_file(url),
+            Backend::Postgres => None,
+        };
+        if let Some(parent) = sqlite_file.as_deref().and_then(std::path::Path::parent) {
+            if !parent.as_os_str().is_empty() {
+                // SQLite creates the database file but not its folder.
+                let _ = std::fs::create_dir_all(parent);
+            }
         }
         let options = AnyConnectOptions::from_str(url)?;
         let pool = AnyPoolOptions::new()
@@ -191,8 +222,12 @@ impl Store {
             writer: Arc::default(),
             turns: None,
             sessions: Arc::new(Mutex::new(LruCache::new(SESSIONS_CACHED))),
+            standings: None,
+            sqlite_file,
+            _serving: None,
         };
         if backend == Backend::Sqlite {
+            store.standings = Some(Standings::new());
             store.turns = Some(commit::Queue::start(store.clone()));
         }
         Ok(store)
@@ -202,11 +237,44 @@ impl Store {
     /// at a time, and a connection that finds the file locked sleeps in its
     /// busy handler (1 ms, then 2, 5, 10 …) rather than being woken when
     /// the lock frees, so writers from this process's connections queue
-    /// here instead. PostgreSQL locks rows and needs no turn.
-    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match self.backend {
-            Backend::Sqlite => Some(self.writer.lock().await),
-            Backend::Postgres => None,
+    /// here instead. PostgreSQL locks rows and needs no turn. Every SQLite
+    /// write takes this turn, which is what lets [`standings`] know when a
+    /// remembered standing goes stale: say truthfully what the write `reach`es.
+    async fn writer(&self, reach: Reach) -> Option<Writing<'_>> {
+        let standings = self.standings.as_ref()?;
+        Some(Writing::new(self.writer.lock().await, standings, reach))
+    }
+
+    /// Makes this process the server of a SQLite database file, or fails
+    /// with [`StoreError::InUse`] while another kefu serves it. The lock is
+    /// the kernel's on `<file>-kefu.lock`, so it ends with the process,
+    /// however that ends. Readers (`kefu gaps`) need no lock; PostgreSQL and
+    /// an in-memory SQLite need none either.
+    pub fn serve_alone(&mut self) -> Result<()> {
+        let Some(file) = &self.sqlite_file else {
+            return Ok(());
+        };
+        let mut path = file.clone().into_os_string();
+        path.push("-kefu.lock");
+        let lock_error = |source| StoreError::Lock {
+            path: std::path::Path::new(&path).display().to_string(),
+            source,
+        };
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(lock_error)?;
+        match lock.try_lock() {
+            Ok(()) => {
+                self._serving = Some(Arc::new(lock));
+                Ok(())
+            }
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InUse {
+                path: file.display().to_string(),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(lock_error(e)),
         }
     }
 
@@ -223,7 +291,7 @@ impl Store {
 
     /// Stores a new session.
     pub async fn create_session(&self, s: &Session) -> Result<()> {
-        let _turn = self.writer().await;
+        let _turn = self.writer(Reach::Elsewhere).await;
         sqlx::query("INSERT INTO sessions (id, secret_hash, locale, channel, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&s.id)
             .bind(&s.secret_hash)
@@ -295,8 +363,13 @@ impl Store {
 
     /// Where `session` stands before a new user message is answered: its
     /// open ticket and the bot's last reply, in one read since every chat
-    /// message needs both.
+    /// message needs both; on SQLite usually remembered from the last one.
     pub async fn standing(&self, session: &str) -> Result<Standing> {
+        let read_from = match self.standings.as_ref().map(|s| s.recall(session)) {
+            Some(Ok(standing)) => return Ok(standing),
+            Some(Err(generation)) => Some(generation),
+            None => None,
+        };
         let row = sqlx::query(&format!(
             "SELECT {TICKET_COLUMNS},
                  (SELECT m.reply FROM messages m WHERE m.session_id = $1 AND m.author = 'bot'
@@ -312,10 +385,14 @@ impl Store {
             None => None,
         };
         let last_bot_reply: Option<String> = row.try_get("last_bot_reply")?;
-        Ok(Standing {
+        let standing = Standing {
             open_ticket,
-            last_bot_reply: last_bot_reply.and_then(|j| serde_json::from_str(&j).ok()),
-        })
+            last_bot_reply: last_bot_reply.and_then(|j| serde_json::from_str(&j).ok()).map(Arc::new),
+        };
+        if let (Some(standings), Some(read_from)) = (&self.standings, read_from) {
+            standings.fill(session, read_from, &standing);
+        }
+        Ok(standing)
     }
 
     /// The session's open (not resolved) ticket.
@@ -351,7 +428,7 @@ impl Store {
     /// Writes `turns` in one transaction, in order.
     async fn write_turns(&self, turns: &[NewTurn]) -> Result<Vec<RecordedTurn>> {
         let now = now_millis();
-        let _turn = self.writer().await;
+        let mut writing = self.writer(Reach::Conversations).await;
         let mut tx = self.pool.begin().await?;
         let rows: Vec<MessageRow> = turns
             .iter()
@@ -381,6 +458,9 @@ impl Store {
         }
         insights::insert_questions(&mut tx, &questions, now).await?;
         tx.commit().await?;
+        if let Some(writing) = &mut writing {
+            writing.committed_turns(turns, &written);
+        }
         Ok(written)
     }
 
@@ -396,7 +476,7 @@ impl Store {
         message: Option<(Author, Option<&str>, &str)>,
     ) -> Result<Option<(Ticket, Option<Message>)>> {
         let now = now_millis();
-        let _turn = self.writer().await;
+        let _turn = self.writer(Reach::Conversations).await;
         let mut tx = self.pool.begin().await?;
         let stamp = match to {
             TicketStatus::Resolved => ", resolved_at = $3",
@@ -439,7 +519,7 @@ impl Store {
     /// sees, written in the same transaction.
     pub async fn claim(&self, agent: &str, id: Option<i64>, joined: impl Fn(&Ticket) -> String) -> Result<Claim> {
         let now = now_millis();
-        let _turn = self.writer().await;
+        let _turn = self.writer(Reach::Conversations).await;
         let mut conn = self.pool.acquire().await?;
         let mut tx = match self.backend {
             Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
@@ -489,7 +569,7 @@ impl Store {
     /// reply time, and audits it; all or nothing.
     pub async fn agent_reply(&self, ticket: &Ticket, agent: &str, text: &str) -> Result<Message> {
         let now = now_millis();
-        let _turn = self.writer().await;
+        let _turn = self.writer(Reach::Conversations).await;
         let mut tx = self.pool.begin().await?;
         let message = insert_message(&mut tx, &ticket.session_id, Author::Agent, Some(agent), text, None, now).await?;
         sqlx::query("UPDATE tickets SET first_reply_at = COALESCE(first_reply_at, $1), updated_at = $1 WHERE id = $2")
@@ -513,7 +593,7 @@ impl Store {
     /// Adds an internal note and audits it.
     pub async fn add_note(&self, ticket: i64, agent: &str, text: &str) -> Result<Note> {
         let now = now_millis();
-        let _turn = self.writer().await;
+        let _turn = self.writer(Reach::Elsewhere).await;
         let mut tx = self.pool.begin().await?;
         let id: i64 =
             sqlx::query("INSERT INTO notes (ticket_id, agent, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
@@ -619,7 +699,7 @@ impl Store {
         helpful: bool,
         comment: Option<&str>,
     ) -> Result<()> {
-        let _turn = self.writer().await;
+        let _turn = self.writer(Reach::Elsewhere).await;
         sqlx::query(
             "INSERT INTO feedback (session_id, message_id, article, helpful, comment, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -637,7 +717,7 @@ impl Store {
 
     /// Writes an audit entry on its own (for reads, which change nothing else).
     pub async fn audit(&self, actor: &str, action: &str, ticket: Option<i64>, detail: &str) -> Result<()> {
-        let _turn = self.writer().await;
+        let _turn = self.writer(Reach::Elsewhere).await;
         let mut conn = self.pool.acquire().await?;
         audit(&mut conn, actor, action, ticket, detail, now_millis()).await
     }
@@ -862,17 +942,13 @@ async fn open_or_reopen(conn: &mut Conn, session: &Session, new: &NewTicket, now
     Ok(ticket)
 }
 
-/// SQLite creates the database file but not its folder.
-fn ensure_sqlite_parent(url: &str) {
+/// The file of a `sqlite:` URL; `None` for an in-memory database.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
         .unwrap_or("");
-    if let Some(parent) = std::path::Path::new(path).parent() {
-        if !parent.as_os_str().is_empty() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-    }
+    (!path.is_empty() && path != ":memory:" && !url.contains("mode=memory")).then(|| path.into())
 }

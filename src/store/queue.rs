@@ -5,6 +5,7 @@
 use sqlx::Row;
 
 use super::rows::{self, ticket_from, TICKET_COLUMNS};
+use super::standings::Reach;
 use super::{Result, Store};
 use crate::desk::model::{now_millis, Millis, Ticket};
 
@@ -56,7 +57,7 @@ impl Store {
     /// Records that `agent` is `presence` now (also the heartbeat of an
     /// open console).
     pub async fn set_presence(&self, agent: &str, presence: Presence) -> Result<()> {
-        let _turn = self.writer().await;
+        let _turn = self.writer(Reach::Elsewhere).await;
         sqlx::query(
             "INSERT INTO agent_presence (agent, status, seen_at) VALUES ($1, $2, $3)
              ON CONFLICT (agent) DO UPDATE SET status = excluded.status, seen_at = excluded.seen_at",
@@ -81,7 +82,7 @@ impl Store {
     /// Stores the e-mail address a user left on their open ticket; `None`
     /// when the session has no open ticket.
     pub async fn set_contact_email(&self, session: &str, email: &str) -> Result<Option<Ticket>> {
-        let _turn = self.writer().await;
+        let _turn = self.writer(Reach::Conversations).await;
         let row = sqlx::query(&format!(
             "UPDATE tickets SET contact_email = $1, updated_at = $2 WHERE session_id = $3 AND status <> 'resolved'
              RETURNING {TICKET_COLUMNS}"

@@ -7,9 +7,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::{Connection, Row};
 
+use kefu::server::Application;
+
 use crate::app::{
     spawn_app, spawn_app_with, status_and_json, Db, TestApp, UserSession, ADMIN_TOKEN, AGENT2_TOKEN, AGENT_TOKEN,
 };
+use crate::helpers::{engine, engine_settings};
 
 /// Each scenario runs once per database.
 macro_rules! on_both_databases {
@@ -710,6 +713,38 @@ async fn operations_endpoints() {
     }
     let request_id = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert!(request_id.headers().contains_key("x-request-id"));
+}
+
+/// A SQLite database has one server at a time (it remembers where its
+/// conversations stand, which only its one writer can know): a second kefu
+/// on the same file is refused with an error naming it, the first keeps
+/// serving, and readers such as `kefu gaps` still open the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_database_has_one_server() {
+    let app = spawn_app(Db::Sqlite).await;
+    let mut settings = engine_settings();
+    settings.address = "127.0.0.1:0".parse().unwrap();
+    settings.database_url = Some(kefu::config::Secret::new(app.database_url.clone()));
+    match Application::build(settings, engine()).await {
+        Err(e) => {
+            let message = e.to_string();
+            assert!(
+                message.contains("kefu.db is served by another kefu process"),
+                "{message}"
+            );
+        }
+        Ok(_) => panic!("a second kefu served the same SQLite database"),
+    }
+    let (status, body) = app.say(&app.new_session().await, "怎么提币到外部钱包").await;
+    assert_eq!(
+        (status, body["decision"].as_str()),
+        (StatusCode::OK, Some("answer")),
+        "{body}"
+    );
+    let reader = kefu::store::Store::connect(&app.database_url).await.unwrap();
+    let stats = reader.question_stats(0, i64::MAX, 5).await.unwrap();
+    let asked: i64 = stats.by_day.iter().map(|d| d.count).sum();
+    assert_eq!(asked, 1, "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
