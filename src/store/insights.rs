@@ -78,7 +78,7 @@ pub(super) async fn insert_questions(
     let sql = format!(
         "INSERT INTO questions (session_id, message_id, question, decision, reason, topic, confidence, locale, created_at)
          VALUES {}",
-        placeholders(questions.len(), 9)
+        placeholders(conn, questions.len(), 9)
     );
     let mut insert = sqlx::query(&sql);
     for (session, reply, q) in questions {
