@@ -173,9 +173,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let loaded = started.elapsed();
             let searched = Instant::now();
             let reply = answerer.reply(question, top)?;
+            let ranked = answerer.ranker().details(question, reply.candidates.clone())?;
             let search_time = searched.elapsed();
             if json {
-                println!("{}", serde_json::to_string_pretty(&reply)?);
+                let mut shown = serde_json::to_value(&reply)?;
+                shown["candidates"] = serde_json::to_value(&ranked)?;
+                println!("{}", serde_json::to_string_pretty(&shown)?);
                 return Ok(());
             }
             let why = reply
@@ -191,7 +194,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 " #  {:>6} {:>6} {:>6}  {:<28} title",
                 "fused", "bm25", "embed", "article"
             );
-            for (i, r) in reply.candidates.iter().enumerate() {
+            for (i, r) in ranked.iter().enumerate() {
                 let s = &r.scores;
                 println!(
                     "{:>2}. {:>6.2} {:>6.2} {:>6.3}  {:<28} {}",

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::Corpus;
-use crate::rank::{RankError, Ranked, Ranker, Scores};
+use crate::rank::{RankError, Ranker, Scores};
 
 pub use cache::AnswerCache;
 pub use confidence::{Confidence, Features};
@@ -95,8 +95,12 @@ pub struct Reply {
     pub confidence: f32,
     /// Why it was handed off, if it was.
     pub handoff_reason: Option<HandoffReason>,
-    /// The ranked candidates, best first (the answer is the first).
-    pub candidates: Vec<Ranked>,
+    /// The best candidates' scores, best first (the answer is the first).
+    /// Not their titles and snippets: a snippet tokenizes the article's
+    /// body, an eighth of a question's engine time, and a chat reply shows
+    /// the corpus's own excerpt instead; [`Ranker::details`] adds them for
+    /// callers that show them.
+    pub candidates: Vec<Scores>,
     /// How long embedding the question took.
     pub embedding_time: std::time::Duration,
 }
@@ -147,8 +151,7 @@ impl Answerer {
         let confidence = features.map_or(0.0, |f| self.confidence.probability(&f));
         let top = scores.first().map(|s| s.article_id.as_str());
         let (decision, handoff_reason) = self.decide(confidence, top);
-        let shown = scores.iter().take(suggestions).cloned().collect();
-        let candidates = self.ranker.details(question, shown)?;
+        let candidates = scores.iter().take(suggestions).cloned().collect();
         let reply = Reply {
             decision,
             confidence,

@@ -701,8 +701,8 @@ impl Desk {
             .candidates
             .iter()
             .map(|c| CandidateNote {
-                id: c.scores.article_id.clone(),
-                score: c.scores.fused,
+                id: c.article_id.clone(),
+                score: c.fused,
             })
             .collect();
         let summaries: Vec<ArticleSummary> = candidates

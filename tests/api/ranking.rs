@@ -170,11 +170,11 @@ fn replies_decide_and_always_handoff_topics_reach_a_person() {
 
     let reply = answerer.reply("怎么提币到外部钱包", SUGGESTIONS).unwrap();
     assert_eq!(reply.decision, Decision::Answer);
-    assert_eq!(reply.candidates[0].scores.article_id, "withdraw-crypto");
+    assert_eq!(reply.candidates[0].article_id, "withdraw-crypto");
     assert!(reply.confidence > 0.7 && reply.confidence <= 1.0);
 
     let hacked = answerer.reply("我的账号被盗了，币全被提走了", SUGGESTIONS).unwrap();
-    assert_eq!(hacked.candidates[0].scores.article_id, "account-hacked");
+    assert_eq!(hacked.candidates[0].article_id, "account-hacked");
     assert_eq!(
         (hacked.decision, hacked.handoff_reason),
         (Decision::Handoff, Some(HandoffReason::AlwaysHandoff))
