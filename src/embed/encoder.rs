@@ -44,12 +44,17 @@ impl LayerNorm {
     /// Normalizes every row of `x` in place.
     fn apply(&self, x: &mut [f32]) {
         let h = self.weight.len();
+        // Sums in SIMD lanes: a plain running sum cannot be reordered, and
+        // left these at a value per instruction (6.5% of a question's time).
         for row in x.chunks_exact_mut(h) {
-            let mean = row.iter().sum::<f32>() / h as f32;
-            let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / h as f32;
+            let mean = super::sum(row) / h as f32;
+            for v in row.iter_mut() {
+                *v -= mean;
+            }
+            let var = super::dot(row, row) / h as f32;
             let inv = 1.0 / (var + self.eps).sqrt();
             for ((v, w), b) in row.iter_mut().zip(&self.weight).zip(&self.bias) {
-                *v = (*v - mean) * inv * w + b;
+                *v = *v * inv * w + b;
             }
         }
     }
@@ -273,6 +278,28 @@ fn add_into(x: &mut [f32], y: &[f32]) {
 /// query, key and value rows side by side (`3h` wide); the context of token
 /// `i` goes to `context[i·h..]`, heads side by side, as BERT concatenates them.
 fn attend(qkv: &[f32], len: usize, h: usize, heads: usize, scores: &mut [f32], context: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has AVX2 and FMA.
+        unsafe { attend_avx2(qkv, len, h, heads, scores, context) };
+        return;
+    }
+    attend_portable(qkv, len, h, heads, scores, context)
+}
+
+/// [`attend_portable`] compiled for AVX2: its 32-wide head rows are four
+/// registers, not eight (9.7% of a question's time as plain x86-64).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn attend_avx2(qkv: &[f32], len: usize, h: usize, heads: usize, scores: &mut [f32], context: &mut [f32]) {
+    attend_portable(qkv, len, h, heads, scores, context)
+}
+
+#[inline(always)]
+fn attend_portable(qkv: &[f32], len: usize, h: usize, heads: usize, scores: &mut [f32], context: &mut [f32]) {
     let head_dim = h / heads;
     let scale = 1.0 / (head_dim as f32).sqrt();
     let row = |t: usize, part: usize, head: usize| {

@@ -13,7 +13,12 @@
 //! at load ([`ByteRows`]) and the activations to bytes per call
 //! ([`ActivationBytes`]), and one instruction does 64 multiply-adds in
 //! integers. The reference engine also runs 8-bit activations; the f32
-//! kernels remain for other CPUs.
+//! kernels remain for other CPUs. The byte kernel adds 16 outputs per
+//! register from four broadcast activations, as GEMM kernels do, rather
+//! than one output's 64 products per register: that left a conversion, a
+//! multiply-add and a horizontal sum per output and chunk, and halved
+//! the encoder's time (`examples/embed_loop`, 8.0 → 4.2 ms for a 16-token
+//! question on one thread).
 
 use super::format::{Q4_BLOCK, Q4_BLOCK_BYTES};
 use super::EmbedError;
@@ -26,11 +31,18 @@ const TILE_ROWS: usize = 4;
 /// Input rows per pass over the weights: their activations (at most 64 × 1536
 /// f32, 384 KiB) stay in L2 while every panel is multiplied against them.
 const ROW_BLOCK: usize = 64;
-/// Weight rows per tile of the 8-bit kernel, which has no panel to unpack
-/// and registers for four rows by three (with four by four the accumulators
-/// spilled to the stack: 17.7 against 15.5 ms for a 29-token question).
+/// Output columns per tile of the 8-bit kernel, in registers of
+/// [`BYTE_LANES`]: with four rows, 12 integer and 12 float accumulators,
+/// three weight registers and the broadcast activation fill 28 of AVX-512's
+/// 32 registers.
 #[cfg(target_arch = "x86_64")]
 const BYTE_PANEL: usize = 3;
+/// Output columns per register: one 32-bit sum per lane of 512 bits.
+#[cfg(target_arch = "x86_64")]
+const BYTE_LANES: usize = 16;
+/// Output columns per panel of the 8-bit kernel.
+#[cfg(target_arch = "x86_64")]
+const BYTE_COLUMNS: usize = BYTE_PANEL * BYTE_LANES;
 /// Activations per scale in the 8-bit kernel (see [`ActivationBytes`]): one
 /// VNNI instruction's worth. A scale per 128 was no faster and further from
 /// the reference engine (lowest fixture cosine 0.9991 against 0.9995).
@@ -129,16 +141,34 @@ impl Q4Linear {
         };
         #[cfg(target_arch = "x86_64")]
         let bytes = parts.iter().all(|p| p.bytes.is_some());
+        // Whole panels (BERT's widths) join as they are; otherwise the
+        // panels of the parts' rows would not line up, and the stack is
+        // requantized whole.
+        #[cfg(target_arch = "x86_64")]
+        let joined = bytes && parts.iter().all(|p| p.out.is_multiple_of(BYTE_COLUMNS));
+        #[cfg(target_arch = "x86_64")]
+        let mut joined_rows = ByteRows {
+            weights: Vec::new(),
+            scales: Vec::new(),
+        };
         for p in parts {
             all.out += p.out;
             all.nibbles.extend(p.nibbles);
             all.scales.extend(p.scales);
             all.bias.extend(p.bias);
+            #[cfg(target_arch = "x86_64")]
+            if let (true, Some(rows)) = (joined, p.bytes) {
+                joined_rows.weights.extend(rows.weights);
+                joined_rows.scales.extend(rows.scales);
+            }
         }
-        // Requantized whole: panels of the parts' rows would not line up.
         #[cfg(target_arch = "x86_64")]
         {
-            all.bytes = bytes.then(|| ByteRows::from_q4(&all.nibbles, &all.scales, inp));
+            all.bytes = match (bytes, joined) {
+                (true, true) => Some(joined_rows),
+                (true, false) => Some(ByteRows::from_q4(&all.nibbles, &all.scales, inp)),
+                _ => None,
+            };
         }
         Ok(all)
     }
@@ -163,14 +193,11 @@ impl Q4Linear {
     fn forward_with(&self, kernel: Kernel, x: &[f32], rows: usize, y: &mut [f32], threads: Threads) {
         assert_eq!(x.len(), rows * self.inp, "input shape");
         assert_eq!(y.len(), rows * self.out, "output shape");
-        match kernel {
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Vnni => match &self.bytes {
-                Some(bytes) => self.forward_bytes(bytes, x, rows, y, threads),
-                None => self.forward_f32(Kernel::Avx512, x, rows, y, threads),
-            },
-            _ => self.forward_f32(kernel, x, rows, y, threads),
+        #[cfg(target_arch = "x86_64")]
+        if let (Kernel::Vnni, Some(bytes)) = (kernel, &self.bytes) {
+            return self.forward_bytes(bytes, x, rows, y, threads);
         }
+        self.forward_f32(kernel, x, rows, y, threads);
         if self.activation == Activation::Gelu {
             gelu(y);
         }
@@ -218,7 +245,8 @@ impl Q4Linear {
 
     /// Quantizes the activations to a byte each and multiplies them with
     /// the byte weights: 64 multiply-adds per VNNI instruction against 16
-    /// per f32 FMA, and no unpacking.
+    /// per f32 FMA, and no unpacking. Applies the activation itself, on each
+    /// tile while it is in cache and on every thread of the pool.
     #[cfg(target_arch = "x86_64")]
     fn forward_bytes(&self, bytes: &ByteRows, x: &[f32], rows: usize, y: &mut [f32], threads: Threads) {
         let inp = self.inp;
@@ -226,13 +254,13 @@ impl Q4Linear {
             xq.quantize(x, inp);
             let xq = &*xq;
             let chunks = inp / BYTE_CHUNK;
-            let panels = self.out.div_ceil(BYTE_PANEL);
+            let panels = self.out.div_ceil(BYTE_COLUMNS);
             let row_blocks = rows.div_ceil(ROW_BLOCK);
             let out = SharedOut(y.as_mut_ptr());
             let work = |items: std::ops::Range<usize>| {
                 for item in items {
                     let (block, p) = (item / panels, item % panels);
-                    let cols = p * BYTE_PANEL..self.out.min(p * BYTE_PANEL + BYTE_PANEL);
+                    let cols = p * BYTE_COLUMNS..self.out.min(p * BYTE_COLUMNS + BYTE_COLUMNS);
                     let w = bytes.panel(p, inp);
                     let block_rows = block * ROW_BLOCK..rows.min(block * ROW_BLOCK + ROW_BLOCK);
                     for r0 in block_rows.clone().step_by(TILE_ROWS) {
@@ -247,11 +275,16 @@ impl Q4Linear {
                         // chosen on CPUs with AVX-512 VNNI and BW and for inp
                         // a multiple of BYTE_CHUNK; `dot_tile_vnni` checks the lengths.
                         let dots = unsafe { x86::dot_tile_vnni(&tile, w, inp, tile_rows) };
-                        for (i, row) in dots.iter().take(tile_rows).enumerate() {
-                            for (c, n) in cols.clone().enumerate() {
-                                // SAFETY: as in `forward_f32`, each item
-                                // writes only its own rows and columns.
-                                unsafe { out.write((r0 + i) * self.out + n, row[c] * bytes.scales[n] + self.bias[n]) };
+                        for (i, dots) in dots.iter().take(tile_rows).enumerate() {
+                            // SAFETY: as in `forward_f32`, each item writes
+                            // only its own rows and columns.
+                            let row = unsafe { out.slice((r0 + i) * self.out + cols.start, cols.len()) };
+                            let weights = bytes.scales[cols.clone()].iter().zip(&self.bias[cols.clone()]);
+                            for ((o, d), (scale, bias)) in row.iter_mut().zip(dots).zip(weights) {
+                                *o = d * scale + bias;
+                            }
+                            if self.activation == Activation::Gelu {
+                                gelu(row);
                             }
                         }
                     }
@@ -310,9 +343,11 @@ struct ByteRows {
     /// Each weight as `round(w / scale) + 128`: VNNI multiplies unsigned
     /// bytes by signed ones, and the activations are the signed side
     /// ([`ActivationBytes::offsets`] takes the 128 back off). In panels of
-    /// [`BYTE_PANEL`] rows, interleaved per [`BYTE_CHUNK`] so that the
-    /// kernel reads one sequential stream; a partial last panel repeats its
-    /// last row, whose products are computed and never written.
+    /// [`BYTE_COLUMNS`] rows, stored input-major: for every four inputs, the
+    /// panel's rows' four bytes side by side, so that one register holds
+    /// four inputs of 16 rows and `vpdpbusd` against four broadcast
+    /// activations adds them into 16 outputs. A partial last panel repeats
+    /// its last row, whose products are computed and never written.
     weights: Vec<u8>,
     /// Per output row: weight ≈ (byte − 128) × scale.
     scales: Vec<f32>,
@@ -335,12 +370,12 @@ impl ByteRows {
             rows.extend(row.iter().map(|w| (w * inverse + 128.5) as u8));
             row_scales.push(max / 127.0);
         }
-        let mut weights = Vec::with_capacity(out.div_ceil(BYTE_PANEL) * BYTE_PANEL * inp);
-        for p in 0..out.div_ceil(BYTE_PANEL) {
-            for chunk in (0..inp).step_by(BYTE_CHUNK) {
-                for c in 0..BYTE_PANEL {
-                    let n = (p * BYTE_PANEL + c).min(out - 1);
-                    weights.extend_from_slice(&rows[n * inp + chunk..n * inp + chunk + BYTE_CHUNK]);
+        let mut weights = Vec::with_capacity(out.div_ceil(BYTE_COLUMNS) * BYTE_COLUMNS * inp);
+        for p in 0..out.div_ceil(BYTE_COLUMNS) {
+            for k in (0..inp).step_by(4) {
+                for c in 0..BYTE_COLUMNS {
+                    let n = (p * BYTE_COLUMNS + c).min(out - 1);
+                    weights.extend_from_slice(&rows[n * inp + k..n * inp + k + 4]);
                 }
             }
         }
@@ -350,16 +385,16 @@ impl ByteRows {
         }
     }
 
-    /// Panel `p`'s interleaved rows.
+    /// Panel `p`'s rows, input-major.
     fn panel(&self, p: usize, inp: usize) -> &[u8] {
-        &self.weights[p * BYTE_PANEL * inp..(p + 1) * BYTE_PANEL * inp]
+        &self.weights[p * BYTE_COLUMNS * inp..(p + 1) * BYTE_COLUMNS * inp]
     }
 
     /// Weight `k` of row `n`, stored (plus 128).
     #[cfg(test)]
     fn weight(&self, n: usize, k: usize, inp: usize) -> u8 {
-        let (p, c) = (n / BYTE_PANEL, n % BYTE_PANEL);
-        self.panel(p, inp)[(k / BYTE_CHUNK * BYTE_PANEL + c) * BYTE_CHUNK + k % BYTE_CHUNK]
+        let (p, c) = (n / BYTE_COLUMNS, n % BYTE_COLUMNS);
+        self.panel(p, inp)[(k / 4 * BYTE_COLUMNS + c) * 4 + k % 4]
     }
 }
 
@@ -380,30 +415,19 @@ struct ActivationBytes {
 
 #[cfg(target_arch = "x86_64")]
 impl ActivationBytes {
+    /// Quantizes `x`, whose rows are `k` wide, replacing what was here.
     fn quantize(&mut self, x: &[f32], k: usize) {
-        // SAFETY: only the VNNI kernel quantizes, and only on CPUs with AVX-512BW.
-        unsafe { x86::quantize_avx512(self, x, k) }
-    }
-
-    /// [`ActivationBytes::quantize`], compiled per instruction set: as plain
-    /// x86-64 it ran four lanes wide and was 5% of a query's time.
-    #[inline(always)]
-    fn quantize_portable(&mut self, x: &[f32], k: usize) {
-        self.bytes.clear();
-        self.scales.clear();
-        self.offsets.clear();
-        for chunk in x.chunks_exact(BYTE_CHUNK) {
-            let max = chunk.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let inverse = if max > 0.0 { 127.0 / max } else { 0.0 };
-            self.scales.push(max / 127.0);
-            let start = self.bytes.len();
-            // v · inverse + 128.5 lies in [1.5, 255.5]: truncating rounds it.
-            self.bytes
-                .extend(chunk.iter().map(|v| ((v * inverse + 128.5) as u8 as i32 - 128) as i8));
-            self.offsets
-                .push(-128 * self.bytes[start..].iter().map(|&b| i32::from(b)).sum::<i32>());
-        }
-        debug_assert_eq!(self.bytes.len() % k, 0);
+        assert!(
+            k.is_multiple_of(BYTE_CHUNK) && x.len().is_multiple_of(k),
+            "activation shape"
+        );
+        let chunks = x.len() / BYTE_CHUNK;
+        self.bytes.resize(x.len(), 0);
+        self.scales.resize(chunks, 0.0);
+        self.offsets.resize(chunks, 0);
+        // SAFETY: only the VNNI kernel quantizes, and only on CPUs with
+        // AVX-512BW; the buffers were just sized for `x`.
+        unsafe { x86::quantize_avx512(self, x) }
     }
 }
 
@@ -521,10 +545,27 @@ impl SharedOut {
     unsafe fn write(&self, i: usize, v: f32) {
         unsafe { *self.0.add(i) = v }
     }
+
+    /// The `len` outputs from `start`.
+    ///
+    /// # Safety
+    /// They must be inside the output, and no other thread may touch them
+    /// while the slice lives.
+    #[cfg(target_arch = "x86_64")]
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn slice(&self, start: usize, len: usize) -> &mut [f32] {
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(start), len) }
+    }
 }
 
 /// GELU in place, in its exact form `x/2 · (1 + erf(x/√2))`, as BERT uses.
 pub fn gelu(values: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU has AVX-512F.
+        unsafe { x86::gelu_avx512(values) };
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU has AVX2 and FMA.
@@ -576,7 +617,7 @@ fn exp_negative(y: f32) -> f32 {
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{ByteTile, BYTE_CHUNK, BYTE_PANEL, PANEL, TILE_ROWS};
+    use super::{ByteTile, BYTE_CHUNK, BYTE_COLUMNS, BYTE_LANES, BYTE_PANEL, PANEL, TILE_ROWS};
 
     /// Dequantizes Q4_0 blocks (16 nibble bytes and one scale each) into
     /// `out`, 32 values per block: nibbles widened to i32, converted, and
@@ -686,9 +727,11 @@ mod x86 {
     );
 
     /// `dots[i][c] = x_i · w_c`, unscaled by the weight row's scale, for the
-    /// `rows` rows of `tile` and the `BYTE_PANEL` rows of the interleaved
-    /// `panel` (see [`super::ByteRows`]): every chunk's products add up in
-    /// integers and join the f32 sum at the chunk's scale.
+    /// `rows` rows of `tile` and the [`BYTE_COLUMNS`] rows of `panel` (laid
+    /// out as [`super::ByteRows`] says). Each chunk of [`BYTE_CHUNK`] inputs
+    /// adds up in integers, 16 outputs to a register, and joins the f32 sums
+    /// at its activation scale: one conversion per 16 `vpdpbusd`, and no
+    /// horizontal sums.
     ///
     /// # Safety
     /// The CPU must support AVX-512F, BW and VNNI.
@@ -698,7 +741,7 @@ mod x86 {
         panel: &[u8],
         k: usize,
         rows: usize,
-    ) -> [[f32; BYTE_PANEL]; TILE_ROWS] {
+    ) -> [[f32; BYTE_COLUMNS]; TILE_ROWS] {
         let chunks = k / BYTE_CHUNK;
         assert!(
             k.is_multiple_of(BYTE_CHUNK)
@@ -706,9 +749,9 @@ mod x86 {
                 && tile.x.len() >= rows * k
                 && tile.scales.len() >= rows * chunks
                 && tile.offsets.len() >= rows * chunks
-                && panel.len() >= BYTE_PANEL * k
+                && panel.len() >= BYTE_COLUMNS * k
         );
-        let mut dots = [[0f32; BYTE_PANEL]; TILE_ROWS];
+        let mut dots = [[0f32; BYTE_COLUMNS]; TILE_ROWS];
         match rows {
             4 => unsafe { tile_vnni::<4>(tile, panel, k, &mut dots) },
             3 => unsafe { tile_vnni::<3>(tile, panel, k, &mut dots) },
@@ -724,33 +767,40 @@ mod x86 {
         tile: &ByteTile<'_>,
         panel: &[u8],
         k: usize,
-        dots: &mut [[f32; BYTE_PANEL]; TILE_ROWS],
+        dots: &mut [[f32; BYTE_COLUMNS]; TILE_ROWS],
     ) {
-        let mut acc = [[_mm512_setzero_ps(); BYTE_PANEL]; R];
+        let mut sums = [[_mm512_setzero_ps(); BYTE_PANEL]; R];
         let (x, w) = (tile.x.as_ptr(), panel.as_ptr());
-        let chunks = k / BYTE_CHUNK;
-        for chunk in 0..chunks {
-            // SAFETY (all loads): chunk < k / BYTE_CHUNK, and the caller
-            // checked that the tile holds R rows of k bytes and k / BYTE_CHUNK
-            // scales and offsets each, and the panel BYTE_PANEL rows of k.
-            let wv: [__m512i; BYTE_PANEL] = std::array::from_fn(|c| unsafe {
-                _mm512_loadu_si512(w.add((chunk * BYTE_PANEL + c) * BYTE_CHUNK).cast())
-            });
-            for (i, row) in acc.iter_mut().enumerate() {
-                let xv = unsafe { _mm512_loadu_si512(x.add(i * k + chunk * BYTE_CHUNK).cast()) };
-                let j = i * chunks + chunk;
-                let (scale, offset) = unsafe { (*tile.scales.get_unchecked(j), *tile.offsets.get_unchecked(j)) };
-                let scale = _mm512_set1_ps(scale);
-                let start = _mm512_castsi128_si512(_mm_cvtsi32_si128(offset));
+        for chunk in 0..k / BYTE_CHUNK {
+            // SAFETY (all loads): chunk < k / BYTE_CHUNK and every input
+            // read is below (chunk + 1) · BYTE_CHUNK ≤ k; the caller checked
+            // that the tile holds R rows of k bytes and k / BYTE_CHUNK scales
+            // and offsets each, and the panel BYTE_COLUMNS rows of k.
+            let j = |i: usize| i * (k / BYTE_CHUNK) + chunk;
+            let mut acc: [[__m512i; BYTE_PANEL]; R] =
+                std::array::from_fn(|i| [_mm512_set1_epi32(unsafe { *tile.offsets.get_unchecked(j(i)) }); BYTE_PANEL]);
+            for at in (chunk * BYTE_CHUNK..(chunk + 1) * BYTE_CHUNK).step_by(4) {
+                let wv: [__m512i; BYTE_PANEL] = std::array::from_fn(|c| unsafe {
+                    _mm512_loadu_si512(w.add(at * BYTE_COLUMNS + c * 4 * BYTE_LANES).cast())
+                });
+                for (i, acc) in acc.iter_mut().enumerate() {
+                    let xv = _mm512_set1_epi32(unsafe { x.add(i * k + at).cast::<i32>().read_unaligned() });
+                    for c in 0..BYTE_PANEL {
+                        acc[c] = _mm512_dpbusd_epi32(acc[c], wv[c], xv);
+                    }
+                }
+            }
+            for (i, (sums, acc)) in sums.iter_mut().zip(&acc).enumerate() {
+                let scale = _mm512_set1_ps(unsafe { *tile.scales.get_unchecked(j(i)) });
                 for c in 0..BYTE_PANEL {
-                    let sum = _mm512_dpbusd_epi32(start, wv[c], xv);
-                    row[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, row[c]);
+                    sums[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[c]), scale, sums[c]);
                 }
             }
         }
-        for (i, row) in acc.iter().enumerate() {
-            for c in 0..BYTE_PANEL {
-                dots[i][c] = _mm512_reduce_add_ps(row[c]);
+        for (dots, sums) in dots.iter_mut().zip(&sums) {
+            for (c, sum) in sums.iter().enumerate() {
+                // SAFETY: the row holds BYTE_PANEL registers' worth of floats.
+                unsafe { _mm512_storeu_ps(dots.as_mut_ptr().add(c * BYTE_LANES), *sum) };
             }
         }
     }
@@ -786,13 +836,53 @@ mod x86 {
         _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)))
     }
 
-    /// [`ActivationBytes::quantize_portable`] compiled for AVX-512.
+    /// [`super::ActivationBytes::quantize`] for buffers already sized: per
+    /// chunk of 64 values, the largest magnitude sets the scale, and each
+    /// value becomes `round(v · 127 / max)`, rounding halves up.
     ///
     /// # Safety
     /// The CPU must support AVX-512F and BW.
     #[target_feature(enable = "avx512f,avx512bw")]
-    pub unsafe fn quantize_avx512(bytes: &mut super::ActivationBytes, x: &[f32], k: usize) {
-        bytes.quantize_portable(x, k)
+    pub unsafe fn quantize_avx512(bytes: &mut super::ActivationBytes, x: &[f32]) {
+        let chunks = x.len() / BYTE_CHUNK;
+        assert!(bytes.bytes.len() == x.len() && bytes.scales.len() == chunks && bytes.offsets.len() == chunks);
+        for (c, chunk) in x.chunks_exact(BYTE_CHUNK).enumerate() {
+            // SAFETY: the chunk holds 4 × 16 values.
+            let v: [__m512; 4] = std::array::from_fn(|i| unsafe { _mm512_loadu_ps(chunk.as_ptr().add(16 * i)) });
+            let max = _mm512_reduce_max_ps(_mm512_max_ps(
+                _mm512_max_ps(_mm512_abs_ps(v[0]), _mm512_abs_ps(v[1])),
+                _mm512_max_ps(_mm512_abs_ps(v[2]), _mm512_abs_ps(v[3])),
+            ));
+            let inverse = _mm512_set1_ps(if max > 0.0 { 127.0 / max } else { 0.0 });
+            // v · inverse + 128.5 lies in [1.5, 255.5]: truncating rounds it.
+            let half = _mm512_set1_ps(128.5);
+            let mut total = _mm512_setzero_si512();
+            for (i, v) in v.into_iter().enumerate() {
+                let q = _mm512_sub_epi32(
+                    _mm512_cvttps_epi32(_mm512_add_ps(_mm512_mul_ps(v, inverse), half)),
+                    _mm512_set1_epi32(128),
+                );
+                total = _mm512_add_epi32(total, q);
+                // SAFETY: bytes holds x.len() values, chunk c's 16·i.. among them.
+                unsafe {
+                    _mm_storeu_si128(
+                        bytes.bytes.as_mut_ptr().add(c * BYTE_CHUNK + 16 * i).cast(),
+                        _mm512_cvtepi32_epi8(q),
+                    )
+                };
+            }
+            bytes.scales[c] = max / 127.0;
+            bytes.offsets[c] = -128 * _mm512_reduce_add_epi32(total);
+        }
+    }
+
+    /// [`super::gelu_portable`] compiled for AVX-512, where it runs 16 lanes wide.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn gelu_avx512(values: &mut [f32]) {
+        super::gelu_portable(values)
     }
 
     /// [`super::gelu_portable`] compiled for AVX2, where it runs 8 lanes wide.
@@ -924,30 +1014,80 @@ mod tests {
         }
     }
 
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn activations_round_to_the_nearest_step_of_their_chunk() {
+        if !Kernel::detect(BYTE_CHUNK).is_bytes() {
+            eprintln!("this CPU has no AVX-512 VNNI: nothing to test");
+            return;
+        }
+        let k = 3 * BYTE_CHUNK;
+        // Two rows; the second chunk of the first row is all zeros, and a
+        // large value sits in the third.
+        let x: Vec<f32> = (0..2 * k)
+            .map(|i| match i {
+                64..128 => 0.0,
+                150 => -40.0,
+                _ => ((i * 37 % 101) as f32 - 50.0) / 7.0,
+            })
+            .collect();
+        let mut xq = ActivationBytes {
+            bytes: vec![5; 3],
+            scales: Vec::new(),
+            offsets: Vec::new(),
+        };
+        xq.quantize(&x, k);
+        assert_eq!((xq.bytes.len(), xq.scales.len(), xq.offsets.len()), (2 * k, 6, 6));
+        for (c, chunk) in x.chunks_exact(BYTE_CHUNK).enumerate() {
+            let bytes = &xq.bytes[c * BYTE_CHUNK..(c + 1) * BYTE_CHUNK];
+            let max = chunk.iter().fold(0f32, |m, v| m.max(v.abs()));
+            assert_eq!(xq.scales[c], max / 127.0, "chunk {c}");
+            assert_eq!(xq.offsets[c], -128 * bytes.iter().map(|&b| i32::from(b)).sum::<i32>());
+            for (&b, &v) in bytes.iter().zip(chunk) {
+                let step = xq.scales[c];
+                assert!(
+                    (f32::from(b) * step - v).abs() <= step * 0.5 + 1e-5,
+                    "chunk {c}: {b} for {v}"
+                );
+            }
+            if max > 0.0 {
+                assert_eq!(bytes.iter().map(|b| b.unsigned_abs()).max(), Some(127), "chunk {c}");
+            }
+        }
+        assert!(xq.bytes[64..128].iter().all(|&b| b == 0));
+        assert_eq!(xq.bytes[150], -127);
+    }
+
     #[test]
     fn stacked_layers_give_their_outputs_side_by_side() {
-        let (b1, bias1) = layer(5, 64, 1);
-        let (b2, bias2) = layer(4, 64, 2);
-        let x: Vec<f32> = (0..2 * 64).map(|i| (i as f32 * 0.1).sin()).collect();
-        let run = |q: &Q4Linear, rows| {
-            let mut y = vec![0f32; rows * q.out_features()];
-            q.forward_slice(&x, rows, &mut y, Threads::One);
-            y
-        };
-        let (l1, l2) = (
-            Q4Linear::new(&b1, bias1.clone(), 5, 64).unwrap(),
-            Q4Linear::new(&b2, bias2.clone(), 4, 64).unwrap(),
-        );
-        let stacked = Q4Linear::stack(vec![
-            Q4Linear::new(&b1, bias1, 5, 64).unwrap(),
-            Q4Linear::new(&b2, bias2, 4, 64).unwrap(),
-        ])
-        .unwrap();
-        let (y1, y2, y) = (run(&l1, 2), run(&l2, 2), run(&stacked, 2));
-        for r in 0..2 {
-            assert_eq!(&y[r * 9..r * 9 + 5], &y1[r * 5..r * 5 + 5]);
-            assert_eq!(&y[r * 9 + 5..r * 9 + 9], &y2[r * 4..r * 4 + 4]);
+        // Widths that leave partial panels of the 8-bit kernel, and whole
+        // panels, which the stack joins without requantizing.
+        for (o1, o2) in [(5, 4), (48, 96)] {
+            let (b1, bias1) = layer(o1, 64, 1);
+            let (b2, bias2) = layer(o2, 64, 2);
+            let x: Vec<f32> = (0..2 * 64).map(|i| (i as f32 * 0.1).sin()).collect();
+            let run = |q: &Q4Linear, rows| {
+                let mut y = vec![0f32; rows * q.out_features()];
+                q.forward_slice(&x, rows, &mut y, Threads::One);
+                y
+            };
+            let (l1, l2) = (
+                Q4Linear::new(&b1, bias1.clone(), o1, 64).unwrap(),
+                Q4Linear::new(&b2, bias2.clone(), o2, 64).unwrap(),
+            );
+            let stacked = Q4Linear::stack(vec![
+                Q4Linear::new(&b1, bias1, o1, 64).unwrap(),
+                Q4Linear::new(&b2, bias2, o2, 64).unwrap(),
+            ])
+            .unwrap();
+            let (y1, y2, y) = (run(&l1, 2), run(&l2, 2), run(&stacked, 2));
+            let w = o1 + o2;
+            for r in 0..2 {
+                assert_eq!(&y[r * w..r * w + o1], &y1[r * o1..(r + 1) * o1], "{o1} + {o2}");
+                assert_eq!(&y[r * w + o1..(r + 1) * w], &y2[r * o2..(r + 1) * o2], "{o1} + {o2}");
+            }
         }
+        let (b1, _) = layer(5, 64, 1);
         assert!(Q4Linear::new(&b1, vec![0.0; 5], 5, 63).is_err());
     }
 
