@@ -779,6 +779,7 @@ mod x86 {
             let j = |i: usize| i * (k / BYTE_CHUNK) + chunk;
             let mut acc: [[__m512i; BYTE_PANEL]; R] =
                 std::array::from_fn(|i| [_mm512_set1_epi32(unsafe { *tile.offsets.get_unchecked(j(i)) }); BYTE_PANEL]);
+            // Four inputs per `vpdpbusd`: one 32-bit lane of bytes.
             for at in (chunk * BYTE_CHUNK..(chunk + 1) * BYTE_CHUNK).step_by(4) {
                 let wv: [__m512i; BYTE_PANEL] = std::array::from_fn(|c| unsafe {
                     _mm512_loadu_si512(w.add(at * BYTE_COLUMNS + c * 4 * BYTE_LANES).cast())
@@ -844,6 +845,7 @@ mod x86 {
     /// The CPU must support AVX-512F and BW.
     #[target_feature(enable = "avx512f,avx512bw")]
     pub unsafe fn quantize_avx512(bytes: &mut super::ActivationBytes, x: &[f32]) {
+        const { assert!(BYTE_CHUNK == 4 * 16, "a chunk is four registers of 16 floats") };
         let chunks = x.len() / BYTE_CHUNK;
         assert!(bytes.bytes.len() == x.len() && bytes.scales.len() == chunks && bytes.offsets.len() == chunks);
         for (c, chunk) in x.chunks_exact(BYTE_CHUNK).enumerate() {
