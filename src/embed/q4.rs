@@ -598,7 +598,7 @@ fn erf(x: f32) -> f32 {
 /// with |r| ≤ ln2/2, e^r by its degree-7 Taylor polynomial, 2^n by building
 /// the float's exponent bits.
 #[inline(always)]
-fn exp_negative(y: f32) -> f32 {
+pub(super) fn exp_negative(y: f32) -> f32 {
     // Adding 1.5·2^23 rounds to an integer held in the low mantissa bits.
     const ROUND: f32 = 12_582_912.0;
     let y = y.max(-87.0);
