@@ -70,6 +70,8 @@ pub struct Settings {
     pub answer_cache: usize,
     /// Input and traffic limits.
     pub limits: Limits,
+    /// Which other sites may call the API from a browser.
+    pub cors: Cors,
     /// The check a reloaded corpus must pass before it goes live.
     pub reload_gate: ReloadGate,
     /// People who may use the agent API.
@@ -94,6 +96,7 @@ impl Default for Settings {
             fusion: Fusion::default(),
             answer_cache: 10_000,
             limits: Limits::default(),
+            cors: Cors::default(),
             reload_gate: ReloadGate::default(),
             agents: Vec::new(),
             queue: QueueSettings::default(),
@@ -154,7 +157,7 @@ impl Default for QueueSettings {
 }
 
 /// Input and traffic limits.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// The longest message a user may send, in characters.
@@ -166,8 +169,18 @@ pub struct Limits {
     /// Messages per minute in one session.
     pub per_session_per_minute: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy
-    /// that sets it; otherwise clients could pick their own address).
+    /// that sets it; otherwise clients could pick their own address). The
+    /// client is the right-most address no trusted proxy added.
     pub trust_forwarded_for: bool,
+    /// The reverse proxies in front of kefu (addresses or CIDR ranges, a
+    /// list or comma-separated), whose entries in `X-Forwarded-For` are
+    /// skipped; empty means the one that connects is the only proxy.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub trusted_proxies: Vec<TrustedProxy>,
+    /// Live streams (Server-Sent Events) one session may hold open.
+    pub streams_per_session: u32,
+    /// Live streams one IP address may hold open (users and agents).
+    pub streams_per_ip: u32,
 }
 
 impl Default for Limits {
@@ -178,8 +191,140 @@ impl Default for Limits {
             per_ip_per_minute: 600,
             per_session_per_minute: 30,
             trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
+            streams_per_session: 4,
+            streams_per_ip: 64,
         }
     }
+}
+
+/// A reverse proxy's address, or a range of them (`10.0.0.0/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub struct TrustedProxy(ipnet::IpNet);
+
+impl TrustedProxy {
+    /// Whether `ip` is this proxy (or in its range).
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        self.0.contains(&ip)
+    }
+}
+
+impl std::str::FromStr for TrustedProxy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<TrustedProxy, String> {
+        let s = s.trim();
+        s.parse::<ipnet::IpNet>()
+            .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map(TrustedProxy)
+            .map_err(|_| format!("'{s}' is not an IP address or a CIDR range (10.0.0.0/8)"))
+    }
+}
+
+impl From<TrustedProxy> for String {
+    fn from(p: TrustedProxy) -> String {
+        p.0.to_string()
+    }
+}
+
+impl<'de> Deserialize<'de> for TrustedProxy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TrustedProxy, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Which other sites may call kefu from a browser. The chat widget runs on
+/// the host site's origin, so the public chat and content API answers them;
+/// the agent and admin API answers no other origin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Cors {
+    /// Origins that embed the widget (`https://www.example.com`), a list or
+    /// comma-separated; `*` (the default) is any.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub allowed_origins: Vec<EmbeddingOrigin>,
+}
+
+impl Default for Cors {
+    fn default() -> Cors {
+        Cors {
+            allowed_origins: vec![EmbeddingOrigin::Any],
+        }
+    }
+}
+
+/// A site allowed to embed the widget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub enum EmbeddingOrigin {
+    /// Any site (`*`).
+    Any,
+    /// `scheme://host[:port]`, as browsers send it in `Origin`.
+    Site(String),
+}
+
+impl std::str::FromStr for EmbeddingOrigin {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<EmbeddingOrigin, String> {
+        let s = s.trim().trim_end_matches('/');
+        if s == "*" {
+            return Ok(EmbeddingOrigin::Any);
+        }
+        let host = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"))
+            .filter(|h| !h.is_empty() && !h.contains(['/', ' ', '?', '#']))
+            .ok_or_else(|| format!("'{s}' is not an origin (https://www.example.com, or *)"))?;
+        Ok(EmbeddingOrigin::Site(format!(
+            "{}{}",
+            &s[..s.len() - host.len()],
+            host.to_ascii_lowercase()
+        )))
+    }
+}
+
+impl From<EmbeddingOrigin> for String {
+    fn from(o: EmbeddingOrigin) -> String {
+        match o {
+            EmbeddingOrigin::Any => "*".to_string(),
+            EmbeddingOrigin::Site(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EmbeddingOrigin {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<EmbeddingOrigin, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A list from YAML, or from an environment variable as one string with
+/// commas between the items.
+fn list_or_commas<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr<Err = String>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Items {
+        List(Vec<String>),
+        Commas(String),
+    }
+    let items = match Items::deserialize(d)? {
+        Items::List(items) => items,
+        Items::Commas(s) => s
+            .split(',')
+            .filter(|i| !i.trim().is_empty())
+            .map(str::to_string)
+            .collect(),
+    };
+    items
+        .iter()
+        .map(|i| i.parse().map_err(serde::de::Error::custom))
+        .collect()
 }
 
 /// What an agent may do.

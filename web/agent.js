@@ -43,10 +43,19 @@
       lost_funds: '资金丢失 · lost funds',
       scam_by_staff: '冒充客服诈骗 · staff impersonation scam',
       out_of_scope: '超出范围 · out of scope',
+      secret_shared: '用户发送了助记词/私钥 · seed phrase/key shared',
     },
     warning: { secret_shared: '用户发送了助记词/私钥（已隐藏） · seed phrase/key shared (redacted)', scam: '诈骗 · scam' },
   };
   const label = (kind, value) => (value && LABELS[kind][value]) || value || '—';
+  // The user pasted a seed phrase or key (redacted): their funds may be at risk.
+  const secretFlag = () =>
+    el('span', {
+      class: 'secret-flag',
+      'data-testid': 'secret-shared',
+      title: '用户在对话中发送了助记词或私钥（已隐藏），资产可能有风险 · The user shared a seed phrase or private key (redacted): funds may be at risk',
+      text: '🔑 助记词/私钥 · secret shared',
+    });
 
   const state = {
     token: sessionStorage.getItem(TOKEN_KEY) || '',
@@ -274,6 +283,7 @@
             ? el('span', { class: 'sla', 'data-testid': 'sla-breached', title: '紧急工单等待超时 · Urgent and past its SLA', text: '超时 SLA' })
             : null,
           t.contact_email ? el('span', { class: 'mail', title: '用户留了邮箱 · The user left an e-mail address', text: '✉' }) : null,
+          t.secret_shared ? secretFlag() : null,
         ),
         el('span', { class: 'row-topic', text: t.topic || '（无主题 · no topic）' }),
         el(
@@ -400,6 +410,8 @@
       el('span', { class: `prio ${ticket.priority}`, text: ticket.priority === 'urgent' ? '紧急 URGENT' : '普通 normal' }),
       ` 工单 · Ticket #${ticket.id} `,
       el('span', { class: `status ${ticket.status}`, 'data-testid': 'ticket-status', text: label('status', ticket.status) }),
+      ticket.secret_shared ? ' ' : null,
+      ticket.secret_shared ? secretFlag() : null,
     );
 
     const mine = mineNow();

@@ -730,21 +730,25 @@
       .trim();
   }
 
-  function messageNode(dto) {
+  // `into`: a message node already holding a warning, to which the answer
+  // is added in a bubble of its own.
+  function messageNode(dto, into) {
     const reply = dto.reply || null;
     const at = dto.created_at ? new Date(dto.created_at) : null;
-    const node = el('div', {
-      class: `msg ${dto.author}`,
-      'data-testid': 'message',
-      'data-author': dto.author,
-      'data-message-id': dto.id,
-      title: at && !Number.isNaN(at.getTime()) ? at.toLocaleString() : null,
-    });
+    const node =
+      into ||
+      el('div', {
+        class: `msg ${dto.author}`,
+        'data-testid': 'message',
+        'data-author': dto.author,
+        'data-message-id': dto.id,
+        title: at && !Number.isNaN(at.getTime()) ? at.toLocaleString() : null,
+      });
     if (dto.author === 'system') {
       node.append(el('div', { class: 'system-text', text: dto.text }));
       return node;
     }
-    node.append(el('div', { class: 'who', text: authorLabel(dto) }));
+    if (!into) node.append(el('div', { class: 'who', text: authorLabel(dto) }));
     const bubble = el('div', { class: 'bubble' });
     node.append(bubble);
     if (dto.author === 'user') {
@@ -763,19 +767,25 @@
     }
     if (reply.warning) {
       const s = t();
+      // A pasted secret with a question around it: the warning first (its
+      // own paragraph of the text), then the answer to the question.
+      const text = String(dto.text || '');
+      const split = text.indexOf('\n\n');
+      const answered = reply.warning === 'secret_shared' && split > 0;
       const box = el(
         'div',
         { class: `warning ${reply.warning === 'scam' ? 'scam' : 'secret'}`, role: 'alert', 'data-testid': 'warning', 'data-warning': reply.warning },
         el('strong', { class: 'warning-title', 'data-i18n': reply.warning === 'scam' ? 'warningScam' : 'warningSecret', text: reply.warning === 'scam' ? s.warningScam : s.warningSecret }),
       );
-      renderText(dto.text, box);
-      if (reply.article) {
+      renderText(answered ? text.slice(0, split) : text, box);
+      if (reply.article && !answered) {
         const url = absoluteUrl(reply.article.url || `/help/articles/${reply.article.id}`);
         box.append(el('a', { class: 'warning-link', href: url, target: '_blank', rel: 'noopener noreferrer', text: reply.article.title }));
       }
       bubble.append(box);
       bubble.classList.add('has-warning');
-      return node;
+      if (!answered) return node;
+      return messageNode({ ...dto, text: text.slice(split + 2), reply: { ...reply, warning: null } }, node);
     }
     const decision = reply.decision;
     if (decision === 'answer' && reply.article) {

@@ -24,7 +24,7 @@ use crate::config::{QueueSettings, Settings};
 use crate::corpus::{HandoffPolicy, Lang, Priority};
 use crate::engine::reload::{self, ReloadError};
 use crate::engine::{reply_lang, ArticleSummary, Engine, SearchHit};
-use crate::handoff::privacy::{mask_personal_data, redact_secrets, Secret};
+use crate::handoff::privacy::{mask_personal_data, redact_secrets, Redacted};
 use crate::handoff::{TicketStatus, Triage};
 use crate::insights::gaps::{draft_article, draft_category, find_gaps, Gap, GapOptions};
 use crate::insights::report::{self, Topic};
@@ -376,19 +376,26 @@ impl Desk {
         Ok(session)
     }
 
-    /// Checks a message's length before anything else is done with it.
-    pub fn validate_text(&self, text: &str) -> Result<()> {
-        if text.trim().is_empty() {
+    /// The text of a message as it may be stored, or why it may not:
+    /// control characters (a NUL, which PostgreSQL cannot store, or
+    /// terminal escapes) are dropped, and a message with nothing visible
+    /// left (only white space, NULs or zero-width characters) is empty.
+    pub fn checked_text(&self, text: &str) -> Result<String> {
+        let cleaned: String = text
+            .chars()
+            .filter(|&c| !c.is_control() || matches!(c, '\n' | '\t'))
+            .collect();
+        if cleaned.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
             return Err(DeskError::EmptyMessage);
         }
-        let chars = text.chars().count();
+        let chars = cleaned.chars().count();
         if chars > self.options.message_chars {
             return Err(DeskError::MessageTooLong {
                 chars,
                 limit: self.options.message_chars,
             });
         }
-        Ok(())
+        Ok(cleaned)
     }
 
     /// The transcript of `session` after message `after`.
@@ -405,38 +412,54 @@ impl Desk {
         locale: Option<Lang>,
         picked: Option<&str>,
     ) -> Result<Turn> {
-        self.validate_text(text)?;
+        let text = self.checked_text(text)?;
         let engine = self.engine();
         if let Some(id) = picked.filter(|id| engine.article(id).is_none()) {
             return Err(DeskError::UnknownArticle(id.to_string()));
         }
-        let (stored_text, secrets) = redact_secrets(text);
-        let lang = reply_lang(locale.or_else(|| session_lang(session)), text);
-        if !secrets.is_empty() {
-            return self.secret_shared(&engine, session, &stored_text, lang, &secrets).await;
-        }
+        let redacted = redact_secrets(&text);
+        let secret = !redacted.secrets.is_empty();
+        // With a secret taken out, what is left is what the user asked: the
+        // engine, the triage and the language read that, never the secret.
+        let question = if secret {
+            redacted.question.as_str()
+        } else {
+            text.as_str()
+        };
+        let lang = reply_lang(
+            locale.or_else(|| session_lang(session)),
+            if question.is_empty() { &text } else { question },
+        );
         let standing = self.store.standing(&session.id).await?;
-        if let Some(ticket) = standing.open_ticket {
-            return self.forward_to_agent(session, &stored_text, ticket).await;
+        if secret {
+            tracing::warn!(session = %session.id, kinds = ?redacted.secrets, "secret redacted from a user message");
+            if standing.open_ticket.is_some() || !asks_something(question) {
+                return self
+                    .secret_shared(&engine, session, &redacted, lang, standing.open_ticket.is_some())
+                    .await;
+            }
         }
-        let triage = Triage::of(text);
+        if let Some(ticket) = standing.open_ticket {
+            return self.forward_to_agent(session, &redacted.text, ticket).await;
+        }
+        let triage = Triage::of(question);
         let mut engine_time = None;
         // A tapped chip or a picked suggestion is a choice, not a question:
         // analytics counts what users asked.
         let mut asked = true;
-        let (reply, handoff) = if triage.scam_by_staff {
+        let (mut reply, handoff) = if triage.scam_by_staff {
             self.warning_handoff(&engine, lang, Warning::Scam, "scam_by_staff")
         } else if triage.asks_for_person {
             (self.handoff_reply(None, 0.0, "asked_for_person"), true)
         } else if let Some(chosen) = picked.and_then(|id| self.article_reply(&engine, id, lang, Vec::new())) {
             asked = false;
             chosen
-        } else if let Some(picked) = self.picked_suggestion(&engine, standing.last_bot_reply, text, lang) {
+        } else if let Some(picked) = self.picked_suggestion(&engine, standing.last_bot_reply, question, lang) {
             asked = false;
             picked
         } else {
             let started = std::time::Instant::now();
-            let (reply, handoff, embedding, cached) = self.engine_reply(&engine, text, lang, &triage).await?;
+            let (reply, handoff, embedding, cached) = self.engine_reply(&engine, question, lang, &triage).await?;
             engine_time = Some(EngineTime {
                 total: started.elapsed(),
                 embedding,
@@ -444,9 +467,22 @@ impl Desk {
             });
             (reply, handoff)
         };
-        let ticket = handoff.then(|| self.new_ticket(&engine, &reply, &triage, lang));
+        if secret {
+            // What is left around a secret may be a fragment ("not a tx
+            // hash:"): the bot answers it when it can, and does not open a
+            // ticket because it could not; a person, an urgent matter or a
+            // topic that always goes to one still does.
+            let unsure = matches!(reply.handoff_reason.as_deref(), Some("low_confidence" | "no_match"));
+            let fragment = handoff && unsure && !triage.asks_for_person && triage.urgent_reason().is_none();
+            if fragment {
+                return self.secret_shared(&engine, session, &redacted, lang, false).await;
+            }
+            reply.warning.get_or_insert(Warning::SecretShared);
+        }
+        let ticket = handoff.then(|| self.new_ticket(&engine, &reply, &triage, lang, secret));
         let user = UserText {
-            text: &stored_text,
+            text: &redacted.text,
+            question,
             asked,
         };
         let mut turn = self.record(session, Some(user), lang, reply, ticket.as_ref()).await?;
@@ -467,7 +503,7 @@ impl Desk {
         }
         let lang = locale.or_else(|| session_lang(session)).unwrap_or(Lang::Zh);
         let reply = self.handoff_reply(None, 0.0, "asked_for_person");
-        let ticket = self.new_ticket(&self.engine(), &reply, &Triage::default(), lang);
+        let ticket = self.new_ticket(&self.engine(), &reply, &Triage::default(), lang, false);
         self.record(session, None, lang, reply, Some(&ticket)).await
     }
 
@@ -492,7 +528,7 @@ impl Desk {
             }
             _ => return Err(DeskError::NotAnAnswer(message_id)),
         };
-        let comment = comment.map(|c| redact_secrets(c).0);
+        let comment = comment.map(|c| redact_secrets(c).text);
         let rated = previous.article.as_ref().map(|a| a.id.as_str());
         self.store
             .add_feedback(&session.id, message_id, rated, helpful, comment.as_deref())
@@ -522,15 +558,18 @@ impl Desk {
         Ok(stored.pop().map(|m| (m, reply)))
     }
 
+    /// The reply to a message that carried a secret and asked nothing else
+    /// (or came while a person owns the conversation): the warning alone.
+    /// An open ticket is flagged and made urgent, so the agent knows the
+    /// user's funds may be at risk.
     async fn secret_shared(
         &self,
         engine: &Engine,
         session: &Session,
-        stored: &str,
+        redacted: &Redacted,
         lang: Lang,
-        secrets: &[Secret],
+        ticket_open: bool,
     ) -> Result<Turn> {
-        tracing::warn!(session = %session.id, kinds = ?secrets, "secret redacted from a user message");
         let reply = BotReply {
             decision: Decision::Answer,
             confidence: 1.0,
@@ -540,11 +579,20 @@ impl Desk {
             handoff_reason: None,
             candidates: Vec::new(),
         };
+        let flag = ticket_open.then(|| NewTicket {
+            priority: Priority::Urgent,
+            reason: "secret_shared".to_string(),
+            topic: None,
+            confidence: 0.0,
+            locale: lang.as_str(),
+            secret_shared: true,
+        });
         let user = UserText {
-            text: stored,
+            text: &redacted.text,
+            question: &redacted.question,
             asked: false,
         };
-        self.record(session, Some(user), lang, reply, None).await
+        self.record(session, Some(user), lang, reply, flag.as_ref()).await
     }
 
     async fn forward_to_agent(&self, session: &Session, text: &str, ticket: Ticket) -> Result<Turn> {
@@ -757,19 +805,20 @@ impl Desk {
         Ok((bot, handoff, reply.embedding_time, was_cached))
     }
 
-    fn new_ticket(&self, engine: &Engine, reply: &BotReply, triage: &Triage, lang: Lang) -> NewTicket {
+    fn new_ticket(&self, engine: &Engine, reply: &BotReply, triage: &Triage, lang: Lang, secret: bool) -> NewTicket {
         let topic = reply_topic(reply).map(str::to_string);
         let urgent_topic = topic
             .as_deref()
             .and_then(|id| engine.article(id))
             .is_some_and(|a| a.priority == Priority::Urgent && reply.article.is_some());
-        let urgent = urgent_topic || triage.urgent_reason().is_some() || reply.warning == Some(Warning::Scam);
+        let urgent = urgent_topic || triage.urgent_reason().is_some() || reply.warning == Some(Warning::Scam) || secret;
         NewTicket {
             priority: if urgent { Priority::Urgent } else { Priority::Normal },
             reason: reply.handoff_reason.clone().unwrap_or_else(|| "low_confidence".into()),
             topic,
             confidence: f64::from(reply.confidence),
             locale: lang.as_str(),
+            secret_shared: secret,
         }
     }
 
@@ -787,7 +836,7 @@ impl Desk {
         }
         messages.push(NewMessage::bot(self.reply_text(lang, &reply), &reply));
         let question = user.filter(|u| u.asked).map(|u| NewQuestion {
-            question: u.text.to_string(),
+            question: u.question.to_string(),
             decision: reply.decision,
             reason: reply.handoff_reason.clone(),
             topic: reply_topic(&reply).map(str::to_string),
@@ -814,15 +863,23 @@ impl Desk {
     }
 
     fn reply_text(&self, lang: Lang, reply: &BotReply) -> String {
-        match (reply.warning, reply.decision) {
-            (Some(Warning::SecretShared), _) => replies::secret_warning(lang).to_string(),
-            (Some(Warning::Scam), _) => replies::scam_warning(lang).to_string(),
-            (None, Decision::Answer) => reply
+        let said = match reply.decision {
+            Decision::Answer => reply
                 .article
                 .as_ref()
                 .map_or_else(|| replies::handoff(lang, None), |a| replies::answer(lang, a)),
-            (None, Decision::Clarify) => replies::clarify(lang, &reply.suggestions),
-            (None, Decision::Handoff) => replies::handoff(lang, reply.article.as_ref()),
+            Decision::Clarify => replies::clarify(lang, &reply.suggestions),
+            Decision::Handoff => replies::handoff(lang, reply.article.as_ref()),
+        };
+        match reply.warning {
+            Some(Warning::Scam) => replies::scam_warning(lang).to_string(),
+            // The warning alone, with the safety article as its link.
+            Some(Warning::SecretShared) if reply.article.as_ref().is_some_and(|a| a.id == SCAM_ARTICLE) => {
+                replies::secret_warning(lang).to_string()
+            }
+            // The warning first, then the answer to what was asked around it.
+            Some(Warning::SecretShared) => format!("{}\n\n{said}", replies::secret_warning(lang)),
+            None => said,
         }
     }
 
@@ -875,7 +932,7 @@ impl Desk {
 
     /// An agent's reply to the user of ticket `id`, which they must own.
     pub async fn agent_reply(&self, agent: &Agent, id: i64, text: &str) -> Result<Message> {
-        self.validate_text(text)?;
+        let text = &self.checked_text(text)?;
         let ticket = self.owned(agent, id).await?;
         let message = self.store.agent_reply(&ticket, &agent.name, text).await?;
         self.changed(&ticket.session_id, true);
@@ -913,7 +970,7 @@ impl Desk {
 
     /// Adds an internal note to ticket `id`.
     pub async fn add_note(&self, agent: &Agent, id: i64, text: &str) -> Result<Note> {
-        self.validate_text(text)?;
+        let text = &self.checked_text(text)?;
         self.ticket(id).await?;
         Ok(self.store.add_note(id, &agent.name, text).await?)
     }
@@ -992,10 +1049,36 @@ impl Desk {
 }
 
 /// What the user wrote in a turn, as stored, and whether it is a question
-/// analytics counts (a tapped chip or a pasted secret is not).
+/// analytics counts (a tapped chip or a pasted secret alone is not).
 struct UserText<'a> {
+    /// The message as stored (secrets replaced by placeholders).
     text: &'a str,
+    /// What was asked: the text without secrets and the words introducing them.
+    question: &'a str,
     asked: bool,
+}
+
+/// Whether what is left around a secret asks something worth answering
+/// ("帮我看看钱包为什么是空的"), rather than a word or two ("谢谢", "对吗").
+fn asks_something(question: &str) -> bool {
+    let han = question
+        .chars()
+        .filter(|&c| matches!(c as u32, 0x3400..=0x9FFF | 0xF900..=0xFAFF))
+        .count();
+    let words = question
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 2)
+        .count();
+    han >= 5 || words >= 3
+}
+
+/// Characters that show nothing: zero-width spaces and joiners, direction
+/// marks, the BOM, variation selectors, tag characters and blank fillers.
+fn is_invisible(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x2800 | 0x3164
+        | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF9..=0xFFFB | 0xE0000..=0xE0FFF)
 }
 
 /// The article a reply is about: the one shown, else the best candidate.

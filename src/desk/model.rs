@@ -129,6 +129,9 @@ pub struct Ticket {
     pub locale: Option<String>,
     /// Where the user asked to be answered by e-mail, when nobody was online.
     pub contact_email: Option<String>,
+    /// The user pasted a seed phrase or private key in this conversation
+    /// (redacted before storage): their funds may be at risk.
+    pub secret_shared: bool,
 }
 
 /// A ticket status change, for the lifecycle timestamps.
@@ -183,6 +186,8 @@ pub struct NewTicket {
     pub confidence: f64,
     /// The language of the conversation (`zh` or `en`).
     pub locale: &'static str,
+    /// The turn carried a secret (the ticket is then flagged and urgent).
+    pub secret_shared: bool,
 }
 
 /// Which tickets to list.

@@ -477,6 +477,7 @@ mod tests {
             reopened_at: None,
             contact_email: None,
             locale: None,
+            secret_shared: false,
         }
     }
 

@@ -2,7 +2,7 @@
 //! and `{"error": {"code", "message"}}`. User mistakes get a 4xx naming the
 //! problem; internal failures get a 5xx whose details go only to the log.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -72,6 +72,19 @@ impl ApiError {
                     "too many requests from this {what}; retry in {} s",
                     retry_after_secs.max(1)
                 ),
+            )
+        }
+    }
+
+    /// 429: the caller holds as many live streams as allowed; one frees
+    /// when a stream ends (a tab closes).
+    pub fn too_many_streams(holder: &str, cap: u32) -> ApiError {
+        ApiError {
+            retry_after: Some(5),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_streams",
+                format!("this {holder} already has {cap} live streams open; close one (or a tab) and retry"),
             )
         }
     }
@@ -205,6 +218,17 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::MissingJsonContentType(_) => "expected_json",
             JsonRejection::BytesRejection(_) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
             _ => "invalid_body",
+        };
+        ApiError::new(r.status(), code, r.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(r: BytesRejection) -> ApiError {
+        let code = if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "body_too_large"
+        } else {
+            "invalid_body"
         };
         ApiError::new(r.status(), code, r.body_text())
     }

@@ -10,8 +10,9 @@ pub mod api;
 mod assets;
 mod auth;
 mod error;
+mod headers;
 mod help;
-mod limits;
+pub(crate) mod limits;
 mod metrics;
 mod routes;
 
@@ -26,7 +27,7 @@ use axum::{middleware, Json, Router};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -34,7 +35,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::config::Settings;
+use crate::config::{EmbeddingOrigin, Settings};
 use crate::desk::{Desk, DeskOptions, Reload, ReloadRefused};
 use crate::engine::Engine;
 use crate::store::{Store, StoreError};
@@ -175,6 +176,9 @@ pub fn router(app: AppState) -> Router {
         .routes(routes!(routes::chat::queue))
         .routes(routes!(routes::chat::leave_contact))
         .routes(routes!(routes::chat::feedback))
+        .routes(routes!(routes::content::quick_replies))
+        .routes(routes!(routes::content::article))
+        .routes(routes!(routes::content::search))
         .routes(routes!(routes::agent::me))
         .routes(routes!(routes::agent::queue))
         .routes(routes!(routes::agent::claim_next))
@@ -186,9 +190,6 @@ pub fn router(app: AppState) -> Router {
         .routes(routes!(routes::agent::audit))
         .routes(routes!(routes::agent::events))
         .routes(routes!(routes::agent::presence))
-        .routes(routes!(routes::content::quick_replies))
-        .routes(routes!(routes::content::article))
-        .routes(routes!(routes::content::search))
         .routes(routes!(routes::admin::reload))
         .routes(routes!(routes::admin::analytics))
         .routes(routes!(routes::admin::analytics_chart))
@@ -214,55 +215,81 @@ pub fn router(app: AppState) -> Router {
         .route("/help/categories/{id}", get(help::category))
         .route("/help/articles/{id}", get(help::article))
         .layer(middleware::from_fn_with_state(app.clone(), limits::per_ip));
-    // The widget runs on the host site's origin; sessions and agents
-    // authenticate with bearer tokens, never cookies, so any origin may call.
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
+    api.merge(pages)
+        .route(
+            "/openapi.json",
+            get(move || async move { Json(openapi.as_ref().clone()) }),
+        )
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method",
+            )
+        })
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(app.clone(), metrics::track))
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error; it has been logged",
+            ))
+        }))
+        .layer(middleware::from_fn(headers::security_headers))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(move |request: &axum::http::Request<_>| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Outermost, so preflight requests are answered before routing,
+        // which knows no OPTIONS routes.
+        .layer(embedding_cors(&app.settings.cors))
+        .with_state(app)
+}
+
+/// Cross-origin access for the public chat and content API (`/v1/sessions`,
+/// quick replies, articles, search): the widget runs on the host site's
+/// origin. The agent and admin API answers no other origin, so a page
+/// elsewhere cannot drive an agent's browser. Sessions authenticate with
+/// bearer secrets, never cookies, so credentials are not allowed.
+fn embedding_cors(cors: &crate::config::Cors) -> CorsLayer {
+    let any = cors.allowed_origins.contains(&EmbeddingOrigin::Any);
+    let sites: Vec<String> = cors
+        .allowed_origins
+        .iter()
+        .filter_map(|o| match o {
+            EmbeddingOrigin::Site(site) => Some(site.clone()),
+            EmbeddingOrigin::Any => None,
+        })
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, request| {
+            let path = request.uri.path();
+            let public = ["/v1/sessions", "/v1/quick-replies", "/v1/articles", "/v1/search"]
+                .iter()
+                .any(|p| path == *p || path.starts_with(&format!("{p}/")));
+            public
+                && (any
+                    || origin
+                        .to_str()
+                        .is_ok_and(|o| sites.iter().any(|s| s.eq_ignore_ascii_case(o))))
+        }))
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             HeaderName::from_static("last-event-id"),
         ])
-        .max_age(Duration::from_secs(3600));
-    api.merge(pages)
-        .route(
-        "/openapi.json",
-        get(move || async move { Json(openapi.as_ref().clone()) }),
-    )
-    .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
-    .method_not_allowed_fallback(|| async {
-        ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "this endpoint does not take that method",
-        )
-    })
-    .layer(axum::extract::DefaultBodyLimit::max(body_limit))
-    .layer(middleware::from_fn_with_state(app.clone(), metrics::track))
-    .layer(CatchPanicLayer::custom(|_| {
-        axum::response::IntoResponse::into_response(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error; it has been logged",
-        ))
-    }))
-    .layer(PropagateRequestIdLayer::new(request_id.clone()))
-    .layer(
-        TraceLayer::new_for_http().make_span_with(move |request: &axum::http::Request<_>| {
-            let id = request
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
-        }),
-    )
-    .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-    // Outermost, so preflight requests are answered before routing, which
-    // knows no OPTIONS routes.
-    .layer(cors)
-    .with_state(app)
+        .max_age(Duration::from_secs(3600))
 }
 
 /// A bound, ready-to-run kefu server.

@@ -31,6 +31,7 @@ use crate::desk::model::{
     now_millis, AuditEntry, Author, Message, Millis, NewTicket, NewTurn, Note, QueueFilter, Session, Standing, Ticket,
     TicketEvent,
 };
+use crate::handoff::privacy::Secret;
 use crate::handoff::{Priority, TicketStatus};
 
 pub use insights::{ArticleVerdicts, DecisionCount, QuestionStats, TopicTally};
@@ -137,6 +138,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_questions.sql"),
     ),
     (4, "queue", include_str!("../../migrations/sqlite/0004_queue.sql")),
+    (
+        5,
+        "secret shared",
+        include_str!("../../migrations/sqlite/0005_secret_shared.sql"),
+    ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "desk", include_str!("../../migrations/postgres/0001_desk.sql")),
@@ -151,6 +157,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/postgres/0003_questions.sql"),
     ),
     (4, "queue", include_str!("../../migrations/postgres/0004_queue.sql")),
+    (
+        5,
+        "secret shared",
+        include_str!("../../migrations/postgres/0005_secret_shared.sql"),
+    ),
 ];
 
 impl Store {
@@ -890,7 +901,9 @@ async fn audit(
 }
 
 /// The session's open ticket, else its resolved one reopened, else a new one;
-/// the bot hands off, so a new or reopened ticket's history names it.
+/// the bot hands off, so a new or reopened ticket's history names it. A
+/// ticket of a conversation where the user shared a secret (in this turn
+/// or before) is flagged and urgent.
 async fn open_or_reopen(conn: &mut Conn, session: &Session, new: &NewTicket, now: Millis) -> Result<Ticket> {
     let open = sqlx::query(&format!(
         "SELECT {TICKET_COLUMNS} FROM tickets WHERE session_id = $1 AND status <> 'resolved'"
@@ -898,15 +911,22 @@ async fn open_or_reopen(conn: &mut Conn, session: &Session, new: &NewTicket, now
     .bind(&session.id)
     .fetch_optional(&mut *conn)
     .await?;
+    let secret = new.secret_shared || shared_a_secret(conn, &session.id).await?;
+    let priority = if secret { Priority::Urgent } else { new.priority };
     if let Some(row) = open {
         let ticket = ticket_from(&row)?;
-        if new.priority == Priority::Urgent && ticket.priority != Priority::Urgent {
+        let raise = priority == Priority::Urgent && ticket.priority != Priority::Urgent;
+        if raise || (secret && !ticket.secret_shared) {
             let row = sqlx::query(&format!(
-                "UPDATE tickets SET priority = 'urgent', priority_rank = 0, updated_at = $1 WHERE id = $2
-                 RETURNING {TICKET_COLUMNS}"
+                "UPDATE tickets SET priority = CASE WHEN $3 = 1 THEN 'urgent' ELSE priority END,
+                     priority_rank = CASE WHEN $3 = 1 THEN 0 ELSE priority_rank END,
+                     secret_shared = CASE WHEN $4 = 1 THEN 1 ELSE secret_shared END, updated_at = $1
+                 WHERE id = $2 RETURNING {TICKET_COLUMNS}"
             ))
             .bind(now)
             .bind(ticket.id)
+            .bind(i64::from(raise))
+            .bind(i64::from(secret))
             .fetch_one(&mut *conn)
             .await?;
             return ticket_from(&row);
@@ -915,18 +935,20 @@ async fn open_or_reopen(conn: &mut Conn, session: &Session, new: &NewTicket, now
     }
     let reopened = sqlx::query(&format!(
         "UPDATE tickets SET status = 'pending', agent = NULL, priority = $1, priority_rank = $2, reason = $3,
-             topic = $4, confidence = $5, updated_at = $6, reopened_at = $6, locale = $8
+             topic = $4, confidence = $5, updated_at = $6, reopened_at = $6, locale = $8,
+             secret_shared = CASE WHEN $9 = 1 THEN 1 ELSE secret_shared END
          WHERE id = (SELECT id FROM tickets WHERE session_id = $7 ORDER BY id DESC LIMIT 1)
          RETURNING {TICKET_COLUMNS}"
     ))
-    .bind(new.priority.as_str())
-    .bind(rows::priority_rank(new.priority))
+    .bind(priority.as_str())
+    .bind(rows::priority_rank(priority))
     .bind(&new.reason)
     .bind(new.topic.clone())
     .bind(new.confidence)
     .bind(now)
     .bind(&session.id)
     .bind(new.locale)
+    .bind(i64::from(secret))
     .fetch_optional(&mut *conn)
     .await?;
     let row = match reopened {
@@ -934,18 +956,19 @@ async fn open_or_reopen(conn: &mut Conn, session: &Session, new: &NewTicket, now
         None => {
             sqlx::query(&format!(
                 "INSERT INTO tickets (session_id, status, priority, priority_rank, reason, topic, confidence, channel,
-                     created_at, updated_at, locale)
-                 VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING {TICKET_COLUMNS}"
+                     created_at, updated_at, locale, secret_shared)
+                 VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING {TICKET_COLUMNS}"
             ))
             .bind(&session.id)
-            .bind(new.priority.as_str())
-            .bind(rows::priority_rank(new.priority))
+            .bind(priority.as_str())
+            .bind(rows::priority_rank(priority))
             .bind(&new.reason)
             .bind(new.topic.clone())
             .bind(new.confidence)
             .bind(&session.channel)
             .bind(now)
             .bind(new.locale)
+            .bind(i64::from(secret))
             .fetch_one(&mut *conn)
             .await?
         }
@@ -953,6 +976,22 @@ async fn open_or_reopen(conn: &mut Conn, session: &Session, new: &NewTicket, now
     let ticket = ticket_from(&row)?;
     add_event(conn, ticket.id, TicketStatus::Pending, "bot", now).await?;
     Ok(ticket)
+}
+
+/// Whether a user message of `session` had a secret redacted from it. Only
+/// asked when a turn opens or touches a ticket, and a session has few
+/// messages.
+async fn shared_a_secret(conn: &mut Conn, session: &str) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM messages WHERE session_id = $1 AND author = 'user'
+             AND (text LIKE $2 OR text LIKE $3)",
+    )
+    .bind(session)
+    .bind(format!("%{}%", Secret::SeedPhrase.placeholder()))
+    .bind(format!("%{}%", Secret::PrivateKey.placeholder()))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
 /// The file of a `sqlite:` URL; `None` for an in-memory database.

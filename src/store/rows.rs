@@ -9,7 +9,7 @@ use crate::handoff::{Priority, TicketStatus};
 
 /// The ticket columns, in the order [`ticket_from`] reads them.
 pub const TICKET_COLUMNS: &str = "id, session_id, status, priority, reason, topic, confidence, channel, agent, \
-     created_at, updated_at, assigned_at, first_reply_at, resolved_at, reopened_at, locale, contact_email";
+     created_at, updated_at, assigned_at, first_reply_at, resolved_at, reopened_at, locale, contact_email, secret_shared";
 
 /// Queue order: urgent (0) before normal (1).
 pub fn priority_rank(p: Priority) -> i64 {
@@ -54,6 +54,7 @@ pub fn ticket_from(r: &AnyRow) -> Result<Ticket> {
         reopened_at: r.try_get("reopened_at")?,
         locale: r.try_get("locale")?,
         contact_email: r.try_get("contact_email")?,
+        secret_shared: r.try_get::<i64, _>("secret_shared")? != 0,
     })
 }
 

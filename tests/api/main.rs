@@ -11,6 +11,7 @@ mod insights;
 mod ranking;
 mod reload;
 mod retrieval;
+mod safety;
 mod service;
 mod waiting;
 mod web;

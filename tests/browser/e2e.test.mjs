@@ -29,6 +29,16 @@ const T = { timeout: 180_000 };
 
 let kefu;
 let browser;
+// What any page's content policy refused (an inline script or style, a
+// load from elsewhere): checked once every test has run.
+const policyViolations = [];
+
+/** Records content-policy violations of `page`. */
+function watchPolicy(page, who) {
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) policyViolations.push(`[${who}] ${m.text()}`);
+  });
+}
 
 before(
   async () => {
@@ -52,6 +62,7 @@ async function userPage(options = {}) {
   const context = await browser.newContext({ ...device, locale });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[user page] ${e.message}`));
+  watchPolicy(page, 'user page');
   await page.goto(kefu.url + '/');
   return { context, page };
 }
@@ -92,6 +103,7 @@ async function agentPage(agent, options = {}) {
   const context = await browser.newContext({ ...DESKTOP, locale: 'zh-CN', ...options });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[agent page] ${e.message}`));
+  watchPolicy(page, 'agent page');
   await page.goto(kefu.url + '/agent');
   await page.getByTestId('token-input').fill(agent.token);
   await page.getByTestId('sign-in').click();
@@ -459,6 +471,9 @@ describe('chat widget and agent console', () => {
     const session = await sessionOf(page);
     const { context: agentContext, page: agent } = await agentPage(AGENTS.bob);
     await row(agent, session).waitFor({ timeout: 15_000 });
+    // The ticket says the user shared a secret, and is urgent for it.
+    await row(agent, session).getByTestId('secret-shared').waitFor();
+    assert.match(await row(agent, session).innerText(), /URGENT/);
     await row(agent, session).getByTestId('claim').click();
     await agent.getByTestId('transcript').locator('[data-author=bot] [data-testid=bot-meta]').first().waitFor();
     const text = await agent.locator('body').innerText();
@@ -469,6 +484,23 @@ describe('chat widget and agent console', () => {
     }
     assert.ok(SEED_WORDS.length === 12);
     await agentContext.close();
+    await context.close();
+  });
+
+  test('a seed phrase pasted with a question: the warning, then the answer; the question is kept', T, async () => {
+    const { context, page } = await userPage();
+    await openWidget(page);
+    const phrase = '拜齐士触援轧得柴寿驾爬易';
+    const reply = await ask(page, `帮我看看这个钱包 ${phrase} 为什么导入不了`);
+    await reply.getByTestId('warning').waitFor();
+    // The answer comes in a bubble of its own after the warning.
+    await eventually(async () => (await reply.locator('.bubble').count()) === 2, { message: 'a second bubble' });
+    assert.ok(!(await reply.locator('.bubble').nth(1).innerText()).includes('助记词和私钥就等于'), 'the answer, not the warning again');
+    const mine = page.locator('[data-testid=message][data-author=user]').first();
+    await eventually(async () => (await mine.innerText()).includes('为什么导入不了') && !(await mine.innerText()).includes('触援轧'), {
+      message: 'the question kept, the phrase hidden',
+    });
+    await page.screenshot({ path: path.join(screenshots, 'widget-seed-with-question.png') });
     await context.close();
   });
 
@@ -664,5 +696,18 @@ describe('chat widget and agent console', () => {
     const worst = await worstContrast(page, true);
     assert.ok(worst.ratio >= 4.5, `low contrast: ${JSON.stringify(worst)}`);
     await context.close();
+  });
+
+  test('no page broke its content policy (no inline scripts or styles, nothing loaded from elsewhere)', T, async () => {
+    for (const page of ['/help', '/help/search?q=%E6%8F%90%E5%B8%81']) {
+      const context = await browser.newContext(DESKTOP);
+      const p = await context.newPage();
+      watchPolicy(p, page);
+      const res = await p.goto(kefu.url + page);
+      assert.match(res.headers()['content-security-policy'] || '', /script-src 'self'/);
+      await p.waitForLoadState('networkidle');
+      await context.close();
+    }
+    assert.deepEqual(policyViolations, []);
   });
 });

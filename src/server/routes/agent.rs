@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Extension;
 use axum::Json;
 use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
@@ -16,6 +17,7 @@ use crate::desk::Change;
 use crate::server::api::*;
 use crate::server::auth::{Admin, AnyAgent};
 use crate::server::error::{ApiError, ErrorBody};
+use crate::server::limits::ClientIp;
 use crate::server::AppState;
 use crate::store::Claim;
 
@@ -173,28 +175,36 @@ pub async fn audit(
 /// conversation has new messages. Changes made through other replicas
 /// arrive as a `queue` event at least every few seconds.
 #[utoipa::path(get, path = "/v1/agent/events", tag = "agent", security(("agent_token" = [])),
-    responses((status = 200, description = "text/event-stream"), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "text/event-stream"), (status = 401, body = ErrorBody),
+        (status = 429, description = "Too many live streams for this agent or address", body = ErrorBody)))]
 pub async fn events(
     State(app): State<AppState>,
-    AnyAgent(_): AnyAgent,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    AnyAgent(agent): AnyAgent,
+    ip: Option<Extension<ClientIp>>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let permit = app
+        .limiter
+        .agent_stream(&agent.name, ip.map_or(ClientIp(None), |e| e.0))?;
     let changes = app.desk.subscribe();
     let shutdown = app.shutdown.clone();
-    let stream = stream::unfold((changes, shutdown), |(mut changes, mut shutdown)| async move {
-        let event = tokio::select! {
-            change = changes.recv() => match change {
-                Ok(Change::Session(id)) => Event::default()
-                    .event("session")
-                    .data(serde_json::json!({ "session_id": id }).to_string()),
-                Ok(Change::Queue) | Err(RecvError::Lagged(_)) => Event::default().event("queue").data("{}"),
-                Err(RecvError::Closed) => return None,
-            },
-            _ = tokio::time::sleep(OTHER_REPLICAS) => Event::default().event("queue").data("{}"),
-            _ = shutdown.changed() => return None,
-        };
-        Some((Ok(event), (changes, shutdown)))
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    let stream = stream::unfold(
+        (changes, shutdown, permit),
+        |(mut changes, mut shutdown, permit)| async move {
+            let event = tokio::select! {
+                change = changes.recv() => match change {
+                    Ok(Change::Session(id)) => Event::default()
+                        .event("session")
+                        .data(serde_json::json!({ "session_id": id }).to_string()),
+                    Ok(Change::Queue) | Err(RecvError::Lagged(_)) => Event::default().event("queue").data("{}"),
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = tokio::time::sleep(OTHER_REPLICAS) => Event::default().event("queue").data("{}"),
+                _ = shutdown.changed() => return None,
+            };
+            Some((Ok(event), (changes, shutdown, permit)))
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 /// A ticket as agents see it, flagged when it is past its SLA.

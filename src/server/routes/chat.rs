@@ -4,10 +4,10 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Extension;
 use axum::Json;
 use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
@@ -18,6 +18,7 @@ use crate::handoff::TicketStatus;
 use crate::server::api::*;
 use crate::server::auth::bearer;
 use crate::server::error::{ApiError, ErrorBody};
+use crate::server::limits::{ClientIp, StreamPermit};
 use crate::server::AppState;
 
 /// How often a live stream checks the database for messages written by
@@ -35,9 +36,8 @@ const PAGE: i64 = 500;
     ))]
 pub async fn create_session(
     State(app): State<AppState>,
-    body: Bytes,
+    OptionalJson(request): OptionalJson<NewSessionRequest>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
-    let request: NewSessionRequest = optional_json(&body)?;
     let channel = request.channel.as_deref().unwrap_or("api");
     if channel.is_empty() || channel.len() > 32 || !channel.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(ApiError::new(
@@ -129,14 +129,19 @@ pub async fn get_messages(
     params(("id" = String, Path, description = "Session id"), TranscriptQuery),
     security(("session_secret" = [])),
     responses((status = 200, description = "text/event-stream of MessageDto"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 429, description = "Too many live streams for this session or address", body = ErrorBody)))]
 pub async fn events(
     State(app): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<TranscriptQuery>,
     headers: HeaderMap,
+    ip: Option<Extension<ClientIp>>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let session = session(&app, &id, &headers, query.secret.as_deref()).await?;
+    let permit = app
+        .limiter
+        .session_stream(&session.id, ip.map_or(ClientIp(None), |e| e.0))?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -151,6 +156,7 @@ pub async fn events(
         pending: Vec::new(),
         queue: None,
         check_queue: true,
+        _permit: permit,
     };
     let stream = stream::unfold(live, |mut live| async move {
         let event = live.next().await?;
@@ -175,6 +181,8 @@ struct Live {
     /// messages (a handoff, an agent joining), and on every wake while the
     /// user waits in line.
     check_queue: bool,
+    /// This stream's place under the session's and the address's caps.
+    _permit: StreamPermit,
 }
 
 impl Live {
@@ -257,9 +265,8 @@ pub async fn request_person(
     State(app): State<AppState>,
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    OptionalJson(request): OptionalJson<HandoffRequest>,
 ) -> Result<Json<TurnResponse>, ApiError> {
-    let request: HandoffRequest = optional_json(&body)?;
     let session = session(&app, &id, &headers, None).await?;
     app.limiter.check_session(&session.id)?;
     let locale = request.locale;
@@ -364,19 +371,4 @@ async fn session(
         .or(query_secret)
         .ok_or_else(|| ApiError::unauthorized("this call needs the session secret: Authorization: Bearer <secret>"))?;
     Ok(app.desk.authenticate(id, secret).await?)
-}
-
-/// A JSON body that may also be left out (empty means all defaults).
-fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        let (status, code) = if e.is_data() {
-            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
-        } else {
-            (StatusCode::BAD_REQUEST, "invalid_json")
-        };
-        ApiError::new(status, code, format!("invalid request body: {e}"))
-    })
 }
