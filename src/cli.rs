@@ -11,9 +11,11 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{new_token, token_hash, AgentAccount, Role, Settings};
+use crate::conversation::{BotReply, Conversation, Policy, TicketChange, TicketState, UserMessage};
 use crate::corpus::Corpus;
 use crate::engine::Engine;
 use crate::index::{ArticleIndex, Freshness};
+use crate::rank::Ranked;
 use crate::server::{shutdown_signal, Application};
 
 mod eval;
@@ -67,10 +69,12 @@ pub enum Command {
     },
     /// Validate the corpus and list every problem with file and line.
     Check,
-    /// Ask a question and see the best matching articles.
+    /// Ask a question and see the bot's reply and the best matching
+    /// articles; several questions are one conversation, turn by turn.
     Ask {
-        /// The question, as a user would type it.
-        question: String,
+        /// The question, as a user would type it (more: the next turns).
+        #[arg(required = true)]
+        questions: Vec<String>,
         /// How many candidates to show.
         #[arg(short = 'k', long, default_value_t = 5)]
         top: usize,
@@ -163,54 +167,69 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Ask {
-            ref question,
+            ref questions,
             top,
             json,
         } => {
             let started = Instant::now();
             let engine = open_engine(&settings)?;
-            let answerer = engine.answerer();
             let loaded = started.elapsed();
             let searched = Instant::now();
-            let reply = answerer.reply(question, top)?;
-            let ranked = answerer.ranker().details(question, reply.candidates.clone())?;
-            let search_time = searched.elapsed();
+            let public_url = settings.public_url.clone().unwrap_or_default();
+            let policy = Policy::new(&engine, &public_url);
+            let mut conversation = Conversation::default();
+            let mut shown = Vec::new();
+            for question in questions {
+                let outcome = policy.turn(
+                    &conversation,
+                    UserMessage {
+                        text: question,
+                        locale: None,
+                        picked: None,
+                    },
+                )?;
+                // The ranking behind the reply, as the engine saw it (none for
+                // small talk, picks and chips).
+                let ranked_text = outcome.ranked.clone().unwrap_or_else(|| question.clone());
+                let reply = engine.answerer().reply(&ranked_text, top)?;
+                let ranked = match &outcome.ranked {
+                    Some(text) => engine.answerer().ranker().details(text, reply.candidates.clone())?,
+                    None => Vec::new(),
+                };
+                let bot = outcome.reply.clone();
+                if json {
+                    let mut turn = serde_json::to_value(&reply)?;
+                    turn["candidates"] = serde_json::to_value(&ranked)?;
+                    turn["reply"] = serde_json::to_value(&bot)?;
+                    turn["text"] = serde_json::Value::String(outcome.text.clone());
+                    if let Some(b) = &bot {
+                        turn["decision"] = serde_json::to_value(b.decision)?;
+                        turn["confidence"] = serde_json::to_value(b.confidence)?;
+                    }
+                    shown.push(turn);
+                } else {
+                    if questions.len() > 1 {
+                        println!("> {question}");
+                    }
+                    print_turn(bot.as_ref(), &outcome.text, &ranked);
+                }
+                conversation.last = bot;
+                if matches!(outcome.ticket, TicketChange::Open { .. }) {
+                    conversation.ticket = TicketState::Waiting;
+                } else if outcome.ticket == TicketChange::Cancel {
+                    conversation.ticket = TicketState::None;
+                }
+            }
             if json {
-                let mut shown = serde_json::to_value(&reply)?;
-                shown["candidates"] = serde_json::to_value(&ranked)?;
-                println!("{}", serde_json::to_string_pretty(&shown)?);
+                let out = if shown.len() == 1 {
+                    shown.remove(0)
+                } else {
+                    serde_json::Value::Array(shown)
+                };
+                println!("{}", serde_json::to_string_pretty(&out)?);
                 return Ok(());
             }
-            let why = reply
-                .handoff_reason
-                .map(|r| format!(" ({})", serde_json::to_string(&r).unwrap_or_default()))
-                .unwrap_or_default();
-            println!(
-                "decision: {}{why}, confidence {:.2}",
-                serde_json::to_string(&reply.decision)?.trim_matches('"'),
-                reply.confidence
-            );
-            println!(
-                " #  {:>6} {:>6} {:>6}  {:<28} title",
-                "fused", "bm25", "embed", "article"
-            );
-            for (i, r) in ranked.iter().enumerate() {
-                let s = &r.scores;
-                println!(
-                    "{:>2}. {:>6.2} {:>6.2} {:>6.3}  {:<28} {}",
-                    i + 1,
-                    s.fused,
-                    s.bm25,
-                    s.similarity,
-                    s.article_id,
-                    r.candidate.title
-                );
-                println!(
-                    "             {}",
-                    r.candidate.snippet.marked("【", "】").replace('\n', " ")
-                );
-            }
-            eprintln!("(loaded in {loaded:.1?}, answered in {search_time:.1?})");
+            eprintln!("(loaded in {loaded:.1?}, answered in {:.1?})", searched.elapsed());
         }
         Command::Eval(ref args) => eval::run(&settings, args)?,
         Command::Gaps(ref args) => gaps::run(&settings, args)?,
@@ -220,6 +239,50 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn load(corpus: &Path) -> anyhow::Result<Corpus> {
     Corpus::load(corpus).with_context(|| format!("cannot load the corpus in {}", corpus.display()))
+}
+
+/// One turn of `kefu ask`: the decision, the reply and the ranking.
+fn print_turn(bot: Option<&BotReply>, text: &str, ranked: &[Ranked]) {
+    let Some(bot) = bot else {
+        println!("decision: (an agent owns the conversation)");
+        return;
+    };
+    let why = bot
+        .handoff_reason
+        .as_deref()
+        .or(bot.small_talk.map(|i| i.as_str()))
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    println!(
+        "decision: {}{why}, confidence {:.2}",
+        bot.decision.as_str(),
+        bot.confidence
+    );
+    if !ranked.is_empty() {
+        println!(
+            " #  {:>6} {:>6} {:>6}  {:<28} title",
+            "fused", "bm25", "embed", "article"
+        );
+    }
+    for (i, r) in ranked.iter().enumerate() {
+        let s = &r.scores;
+        println!(
+            "{:>2}. {:>6.2} {:>6.2} {:>6.3}  {:<28} {}",
+            i + 1,
+            s.fused,
+            s.bm25,
+            s.similarity,
+            s.article_id,
+            r.candidate.title
+        );
+        println!(
+            "             {}",
+            r.candidate.snippet.marked("【", "】").replace('\n', " ")
+        );
+    }
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        println!("  │ {line}");
+    }
 }
 
 /// Loads the corpus, index, model and vectors, with progress bars.

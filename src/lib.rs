@@ -4,6 +4,7 @@
 //! [`text`] (normalization and segmentation) → [`index`] (tantivy BM25) →
 //! [`embed`] (the sentence model) → [`rank`] (hybrid ranking) → [`answer`]
 //! (confidence and decision) → [`handoff`] (triage, priority, privacy) →
+//! [`conversation`] (the bot's turn: small talk, follow-ups, hand-offs) →
 //! [`desk`] (conversations and the human queue, kept in [`store`]) →
 //! [`server`] (HTTP). [`engine`] loads the answering stages as one value,
 //! [`config`] holds the settings, [`eval`] measures quality offline and
@@ -13,6 +14,7 @@
 pub mod answer;
 pub mod cli;
 pub mod config;
+pub mod conversation;
 pub mod corpus;
 pub mod desk;
 pub mod embed;

@@ -68,6 +68,9 @@
       nobody: '现在没有客服在线。',
       closed: (h) => (h ? `现在不是人工客服时间（服务时间：${h}）。` : '现在不是人工客服时间。'),
       kept: '您的问题已保存，留下邮箱，客服上线后会通过邮件回复您。',
+      cancelHandoff: '取消转人工',
+      cancelHandoffText: '取消转人工',
+      stillHelping: '等待期间也可以继续问我。',
       emailLabel: '您的邮箱',
       emailSend: '提交',
       emailBad: '请输入正确的邮箱地址。',
@@ -127,6 +130,9 @@
       nobody: 'No agent is online right now.',
       closed: (h) => (h ? `Our agents are offline now (service hours: ${h}).` : 'Our agents are offline now.'),
       kept: "Your request is saved. Leave your e-mail and we'll reply there when an agent is back.",
+      cancelHandoff: 'Cancel the request',
+      cancelHandoffText: 'cancel the request for a person',
+      stillHelping: 'You can keep asking me while you wait.',
       emailLabel: 'Your e-mail',
       emailSend: 'Send',
       emailBad: 'Please enter a valid e-mail address.',
@@ -441,7 +447,7 @@
       ui.banner.hidden = false;
       ui.banner.className = 'banner waiting';
       ui.banner.setAttribute('data-testid', 'waiting');
-      ui.banner.replaceChildren(el('span', { class: 'spinner', 'aria-hidden': 'true' }), waitingText());
+      ui.banner.replaceChildren(el('span', { class: 'spinner', 'aria-hidden': 'true' }), waitingText(), cancelButton());
     } else {
       ui.subtitle.textContent = s.subtitleBot;
       ui.banner.hidden = true;
@@ -449,6 +455,19 @@
       ui.banner.replaceChildren();
     }
     frame.dataset.mode = state.mode;
+  }
+
+  // While waiting, the bot keeps answering; the user may withdraw the
+  // request (it is a message, so the transcript shows it).
+  function cancelButton() {
+    const s = t();
+    return el('button', {
+      type: 'button',
+      class: 'link-btn cancel-handoff',
+      'data-testid': 'cancel-handoff',
+      text: s.cancelHandoff,
+      onclick: () => send(s.cancelHandoffText),
+    });
   }
 
   // What a user waiting for a person is told: their place and the wait
@@ -463,7 +482,7 @@
       return box;
     }
     box.dataset.position = String(q.position);
-    box.append(el('span', { text: s.queued }));
+    box.append(el('span', { text: `${s.queued} ${s.stillHelping}` }));
     const staffed = q.open && q.agents_online > 0;
     if (staffed) {
       const place = q.position === 1 ? s.next : s.place(q.position);
@@ -857,7 +876,10 @@
   }
 
   function applyMode(dto) {
-    if (dto.author === 'bot' && dto.reply && dto.reply.decision === 'handoff' && state.mode !== 'agent') {
+    if (dto.author === 'bot' && dto.reply && dto.reply.handoff_withdrawn && state.mode === 'waiting') {
+      state.mode = 'bot';
+      setQueue(null);
+    } else if (dto.author === 'bot' && dto.reply && dto.reply.decision === 'handoff' && state.mode !== 'agent') {
       state.mode = 'waiting';
     } else if (systemEvent(dto) === 'resolved') {
       state.mode = 'bot';

@@ -31,6 +31,9 @@ pub enum Decision {
     Clarify,
     /// Hand the conversation to a person.
     Handoff,
+    /// Reply to small talk (a greeting, thanks, a goodbye): the
+    /// conversation's decision, never the engine's.
+    SmallTalk,
 }
 
 impl Decision {
@@ -40,14 +43,20 @@ impl Decision {
             Decision::Answer => "answer",
             Decision::Clarify => "clarify",
             Decision::Handoff => "handoff",
+            Decision::SmallTalk => "small_talk",
         }
     }
 
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Decision> {
-        [Decision::Answer, Decision::Clarify, Decision::Handoff]
-            .into_iter()
-            .find(|d| d.as_str() == s)
+        [
+            Decision::Answer,
+            Decision::Clarify,
+            Decision::Handoff,
+            Decision::SmallTalk,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
     }
 }
 

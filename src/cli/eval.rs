@@ -14,6 +14,7 @@ use super::{open_engine, progress_bar};
 use crate::config::Settings;
 use crate::corpus::Lang;
 use crate::embed::Embedder;
+use crate::eval::conversations::{load_conversations, replay};
 use crate::eval::dataset::DatasetKind;
 use crate::eval::folds::{judge_folds, FoldSetup};
 use crate::eval::intent::{evaluate_intents, IntentReport};
@@ -65,6 +66,45 @@ pub struct EvalArgs {
     /// Where the dataset is (default: ../shared/datasets/NAME).
     #[arg(long, requires = "dataset")]
     dataset_dir: Option<PathBuf>,
+    /// Instead, replay multi-turn conversations (JSON Lines, see
+    /// tests/eval/conversations.jsonl) through the conversation policy and
+    /// judge every turn.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["folds", "sweep", "calibrate", "dataset"])]
+    conversations: Option<PathBuf>,
+    /// With --conversations: fail (exit code 1) when turn accuracy is below
+    /// this fraction.
+    #[arg(long, value_name = "X", value_parser = fraction, requires = "conversations")]
+    min_turn_accuracy: Option<f64>,
+}
+
+/// `kefu eval --conversations FILE`.
+fn conversations(settings: &Settings, path: &Path, args: &EvalArgs) -> anyhow::Result<()> {
+    let engine = open_engine(settings)?;
+    let conversations = load_conversations(path, engine.corpus())?;
+    let report = replay(
+        &engine,
+        &conversations,
+        &path.display().to_string(),
+        progress_bar("replaying", "conversations"),
+    )?;
+    if let Some(html) = &args.html {
+        std::fs::write(html, report.to_html()).with_context(|| format!("cannot write {}", html.display()))?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_text(args.misses));
+    }
+    if let Some(min) = args.min_turn_accuracy {
+        if report.overall.rate() < min {
+            anyhow::bail!(
+                "turn accuracy {:.1}% is below the floor of {:.1}%",
+                100.0 * report.overall.rate(),
+                100.0 * min
+            );
+        }
+    }
+    Ok(())
 }
 
 fn fraction(s: &str) -> Result<f64, String> {
@@ -78,6 +118,9 @@ fn fraction(s: &str) -> Result<f64, String> {
 pub fn run(settings: &Settings, args: &EvalArgs) -> anyhow::Result<()> {
     if let Some(kind) = args.dataset {
         return dataset(settings, kind, args);
+    }
+    if let Some(path) = &args.conversations {
+        return conversations(settings, path, args);
     }
     let started = Instant::now();
     let engine = open_engine(settings)?;

@@ -8,6 +8,8 @@
 //! dict.txt             jieba user dictionary: `word [freq] [tag]` per line
 //! synonyms.txt         synonym groups, one per line, members separated by commas
 //! quick-replies.yaml   optional: article ids the chat offers as chips on first open
+//! smalltalk.yaml       optional: greetings, thanks, goodbyes… and the replies
+//! entities.yaml        optional: coins, networks, wallets, exchanges, loose words
 //! articles/**/*.md     one article per file, file name = article id
 //! ```
 //!
@@ -16,7 +18,9 @@
 //! never replace a good index.
 
 mod article;
+pub mod entities;
 mod error;
+pub mod smalltalk;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,7 +29,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 pub use article::{parse_article, Article, ArticleId, HandoffPolicy, Lang, Localized, Priority};
+pub use entities::{Entities, Entity, EntityKind};
 pub use error::{CorpusError, Problem, Result};
+pub use smalltalk::{Intent, SmallTalk};
 
 /// A help-center category.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -55,6 +61,10 @@ pub struct Corpus {
     /// Articles offered as one-tap chips when a chat opens: the questions
     /// the team sees most.
     pub quick_replies: Vec<ArticleId>,
+    /// Small talk and the bot's replies to it.
+    pub small_talk: SmallTalk,
+    /// Everyday names for coins, networks, wallets, exchanges and words.
+    pub entities: Entities,
     /// SHA-256 over every file that shapes the index: a changed fingerprint
     /// means the index must be rebuilt.
     pub fingerprint: String,
@@ -139,6 +149,20 @@ impl Corpus {
         } else {
             Vec::new()
         };
+        let small_talk = match optional(root, SMALLTALK) {
+            Some(rel) => match read(&rel, &mut problems)? {
+                Some(text) => smalltalk::parse(&root.join(SMALLTALK), &text, &mut problems),
+                None => SmallTalk::default(),
+            },
+            None => SmallTalk::default(),
+        };
+        let entities = match optional(root, ENTITIES) {
+            Some(rel) => match read(&rel, &mut problems)? {
+                Some(text) => entities::parse(&root.join(ENTITIES), &text, &mut problems),
+                None => Entities::default(),
+            },
+            None => Entities::default(),
+        };
         if articles.is_empty() && problems.is_empty() {
             problems.push(Problem::new(root.join("articles"), None, "no articles (*.md) found"));
         }
@@ -153,6 +177,8 @@ impl Corpus {
             dictionary,
             synonyms,
             quick_replies,
+            small_talk,
+            entities,
             fingerprint: format!("{:x}", hasher.finalize()),
         })
     }
@@ -204,6 +230,13 @@ fn parse_categories(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec
 }
 
 const QUICK_REPLIES: &str = "quick-replies.yaml";
+const SMALLTALK: &str = "smalltalk.yaml";
+const ENTITIES: &str = "entities.yaml";
+
+/// `name` relative to the corpus, when the corpus has that file.
+fn optional(root: &Path, name: &str) -> Option<PathBuf> {
+    root.join(name).is_file().then(|| PathBuf::from(name))
+}
 
 fn parse_quick_replies(
     path: &Path,

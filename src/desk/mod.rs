@@ -8,24 +8,26 @@
 //! of HTTP: the server maps its results and [`DeskError`]s onto the API.
 
 pub mod model;
-mod replies;
 mod waiting;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Mutex, Semaphore};
 
-use crate::answer::{Decision, HandoffReason, Reply};
+use crate::answer::Decision;
 use crate::config::{new_token, token_hash, Role};
 use crate::config::{QueueSettings, Settings};
-use crate::corpus::{HandoffPolicy, Lang, Priority};
+use crate::conversation::{
+    replies, reply_text, Conversation, Policy, TicketChange, TicketState, TurnError, UserMessage, SCAM_ARTICLE,
+};
+pub use crate::conversation::{BotReply, CandidateNote, Warning};
+use crate::corpus::{Lang, Priority};
 use crate::engine::reload::{self, ReloadError};
 use crate::engine::{reply_lang, ArticleSummary, Engine, SearchHit};
 use crate::handoff::privacy::{mask_personal_data, redact_secrets, Redacted};
-use crate::handoff::{TicketStatus, Triage};
+use crate::handoff::TicketStatus;
 use crate::insights::gaps::{draft_article, draft_category, find_gaps, Gap, GapOptions};
 use crate::insights::report::{self, Topic};
 use crate::insights::{Period, Report};
@@ -37,9 +39,6 @@ use model::{
     now_millis, AuditEntry, Author, Message, NewMessage, NewQuestion, NewTicket, NewTurn, Note, QueueFilter, Session,
     Ticket, TicketEvent,
 };
-
-/// The article every safety warning links to.
-pub const SCAM_ARTICLE: &str = "recognize-scams";
 
 /// Why a desk call failed. The first group are the caller's mistakes.
 #[derive(Debug, thiserror::Error)]
@@ -105,6 +104,9 @@ pub enum DeskError {
     /// The answer engine failed.
     #[error(transparent)]
     Engine(#[from] RankError),
+    /// The conversation policy failed.
+    #[error(transparent)]
+    Turn(#[from] TurnError),
     /// The operating system's random number generator failed.
     #[error("no randomness available for session secrets")]
     NoRandomness,
@@ -147,46 +149,6 @@ pub struct Reload {
     pub gate: Option<reload::GateResult>,
     /// How long loading and checking took, in milliseconds.
     pub took_ms: u64,
-}
-
-/// A warning shown above a bot reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Warning {
-    /// The user pasted a seed phrase or private key (now redacted).
-    SecretShared,
-    /// Someone posing as staff asked the user for funds or codes.
-    Scam,
-}
-
-/// One of the bot's top candidates, for agents' context.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CandidateNote {
-    /// Article id.
-    pub id: String,
-    /// Fused ranking score.
-    pub score: f32,
-}
-
-/// The bot's side of a turn, stored with its message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BotReply {
-    /// Answer, clarify or hand off.
-    pub decision: Decision,
-    /// Probability that the top article is right.
-    pub confidence: f32,
-    /// The article answered with (also set for `handoff: always` topics, as
-    /// reading while waiting).
-    pub article: Option<ArticleSummary>,
-    /// Other articles to offer: the choices when clarifying, the next best
-    /// when an answer did not help.
-    pub suggestions: Vec<ArticleSummary>,
-    /// A safety warning to show prominently.
-    pub warning: Option<Warning>,
-    /// Why it was handed off.
-    pub handoff_reason: Option<String>,
-    /// The ranking behind it.
-    pub candidates: Vec<CandidateNote>,
 }
 
 /// What happened when a user wrote.
@@ -404,7 +366,9 @@ impl Desk {
     }
 
     /// Handles a message from the user. `picked` is the article of a chip the
-    /// user tapped (a quick reply or a suggestion), `text` its label.
+    /// user tapped (a quick reply or a suggestion), `text` its label. The
+    /// desk keeps secrets out of storage and what the policy decides in it;
+    /// [`Policy::turn`] decides.
     pub async fn user_message(
         &self,
         session: &Session,
@@ -419,75 +383,144 @@ impl Desk {
         }
         let redacted = redact_secrets(&text);
         let secret = !redacted.secrets.is_empty();
-        // With a secret taken out, what is left is what the user asked: the
-        // engine, the triage and the language read that, never the secret.
-        let question = if secret {
-            redacted.question.as_str()
-        } else {
-            text.as_str()
-        };
-        let lang = reply_lang(
-            locale.or_else(|| session_lang(session)),
-            if question.is_empty() { &text } else { question },
-        );
+        let locale = locale.or_else(|| session_lang(session));
         let standing = self.store.standing(&session.id).await?;
+        let ticket_state = match &standing.open_ticket {
+            None => TicketState::None,
+            Some(t) if t.status == TicketStatus::Pending => TicketState::Waiting,
+            Some(_) => TicketState::WithAgent,
+        };
         if secret {
             tracing::warn!(session = %session.id, kinds = ?redacted.secrets, "secret redacted from a user message");
-            if standing.open_ticket.is_some() || !asks_something(question) {
+            if ticket_state != TicketState::None || !asks_something(&redacted.question) {
+                let lang = locale.unwrap_or_else(|| reply_lang(None, non_empty(&redacted.question, &text)));
                 return self
-                    .secret_shared(&engine, session, &redacted, lang, standing.open_ticket.is_some())
+                    .secret_shared(&engine, session, &redacted, lang, ticket_state)
                     .await;
             }
         }
-        if let Some(ticket) = standing.open_ticket {
+        if let (TicketState::WithAgent, Some(ticket)) = (ticket_state, standing.open_ticket.clone()) {
             return self.forward_to_agent(session, &redacted.text, ticket).await;
         }
-        let triage = Triage::of(question);
-        let mut engine_time = None;
-        // A tapped chip or a picked suggestion is a choice, not a question:
-        // analytics counts what users asked.
-        let mut asked = true;
-        let (mut reply, handoff) = if triage.scam_by_staff {
-            self.warning_handoff(&engine, lang, Warning::Scam, "scam_by_staff")
-        } else if triage.asks_for_person {
-            (self.handoff_reply(None, 0.0, "asked_for_person"), true)
-        } else if let Some(chosen) = picked.and_then(|id| self.article_reply(&engine, id, lang, Vec::new())) {
-            asked = false;
-            chosen
-        } else if let Some(picked) = self.picked_suggestion(&engine, standing.last_bot_reply, question, lang) {
-            asked = false;
-            picked
-        } else {
-            let started = std::time::Instant::now();
-            let (reply, handoff, embedding, cached) = self.engine_reply(&engine, question, lang, &triage).await?;
-            engine_time = Some(EngineTime {
-                total: started.elapsed(),
-                embedding,
-                cached,
-            });
-            (reply, handoff)
+        let staffed = match ticket_state {
+            TicketState::Waiting => Some(self.staffed().await?),
+            _ => None,
         };
+        let conversation = Conversation {
+            last: standing
+                .last_bot_reply
+                .as_deref()
+                .and_then(|json| BotReply::deserialize(json).ok()),
+            ticket: ticket_state,
+            staffed,
+        };
+        let question = if secret {
+            redacted.question.clone()
+        } else {
+            text.clone()
+        };
+        let started = std::time::Instant::now();
+        let message = UserMessage {
+            text: &question,
+            locale,
+            picked,
+        };
+        // Small talk, picks and questions asked before need no model: they
+        // are decided here rather than queued for an engine worker.
+        let outcome = match Policy::from_cache(&engine, &self.options.public_url).turn(&conversation, message) {
+            Err(TurnError::NeedsModel) => {
+                let (question, picked) = (question.clone(), picked.map(str::to_string));
+                let public_url = self.options.public_url.clone();
+                self.on_engine(Arc::clone(&engine), move |engine| {
+                    Policy::new(engine, &public_url).turn(
+                        &conversation,
+                        UserMessage {
+                            text: &question,
+                            locale,
+                            picked: picked.as_deref(),
+                        },
+                    )
+                })
+                .await??
+            }
+            decided => decided?,
+        };
+        let engine_time = outcome.engine.map(|(embedding, cached)| EngineTime {
+            total: started.elapsed(),
+            embedding,
+            cached,
+        });
+        let Some(mut reply) = outcome.reply else {
+            // The policy leaves an agent's conversation to the agent.
+            let ticket = standing.open_ticket.ok_or(DeskError::NoOpenTicket)?;
+            return self.forward_to_agent(session, &redacted.text, ticket).await;
+        };
+        let mut text = outcome.text;
+        let lang = outcome.lang;
         if secret {
             // What is left around a secret may be a fragment ("not a tx
             // hash:"): the bot answers it when it can, and does not open a
             // ticket because it could not; a person, an urgent matter or a
             // topic that always goes to one still does.
-            let unsure = matches!(reply.handoff_reason.as_deref(), Some("low_confidence" | "no_match"));
-            let fragment = handoff && unsure && !triage.asks_for_person && triage.urgent_reason().is_none();
-            if fragment {
-                return self.secret_shared(&engine, session, &redacted, lang, false).await;
+            let unsure = matches!(
+                reply.handoff_reason.as_deref(),
+                Some("low_confidence" | "no_match" | "out_of_scope")
+            ) || reply.asked_to_rephrase;
+            if unsure || reply.decision == Decision::SmallTalk {
+                return self
+                    .secret_shared(&engine, session, &redacted, lang, ticket_state)
+                    .await;
             }
-            reply.warning.get_or_insert(Warning::SecretShared);
+            if reply.warning.is_none() {
+                reply.warning = Some(Warning::SecretShared);
+                text = format!("{}\n\n{text}", replies::secret_warning(lang));
+            }
         }
-        let ticket = handoff.then(|| self.new_ticket(&engine, &reply, &triage, lang, secret));
+        let ticket = match outcome.ticket {
+            TicketChange::Open { priority } => {
+                // A new hand-off: say honestly whether anyone is there.
+                if ticket_state == TicketState::None && reply.warning != Some(Warning::Scam) {
+                    let staffed = self.staffed().await?;
+                    let said = reply_text(lang, &reply, Some(staffed));
+                    text = text.replace(&reply_text(lang, &reply, None), &said);
+                }
+                Some(TicketUpdate::Open(NewTicket {
+                    priority: if secret { Priority::Urgent } else { priority },
+                    reason: reply.handoff_reason.clone().unwrap_or_else(|| "low_confidence".into()),
+                    topic: reply_topic(&reply).map(str::to_string),
+                    confidence: f64::from(reply.confidence),
+                    locale: lang.as_str(),
+                    secret_shared: secret,
+                }))
+            }
+            TicketChange::Cancel => Some(TicketUpdate::Cancel),
+            TicketChange::None => None,
+        };
         let user = UserText {
             text: &redacted.text,
-            question,
-            asked,
+            question: outcome.question.as_deref(),
         };
-        let mut turn = self.record(session, Some(user), lang, reply, ticket.as_ref()).await?;
+        let waiting_on = match (&ticket, ticket_state) {
+            (None, TicketState::Waiting) => standing.open_ticket.clone(),
+            _ => None,
+        };
+        let mut turn = self.record(session, Some(user), lang, reply, text, ticket).await?;
         turn.engine_time = engine_time;
+        // Still waiting: the reply carries the ticket (and so the place in line).
+        turn.ticket = turn.ticket.or(waiting_on);
         Ok(turn)
+    }
+
+    /// Whether someone can take a ticket now: an agent online within service
+    /// hours.
+    pub async fn staffed(&self) -> Result<bool> {
+        let open = self
+            .options
+            .queue
+            .service_hours
+            .as_ref()
+            .is_none_or(|h| h.is_open(now_millis()));
+        Ok(open && self.agents_online().await? > 0)
     }
 
     /// The user pressed "talk to a person".
@@ -502,9 +535,17 @@ impl Desk {
             });
         }
         let lang = locale.or_else(|| session_lang(session)).unwrap_or(Lang::Zh);
-        let reply = self.handoff_reply(None, 0.0, "asked_for_person");
-        let ticket = self.new_ticket(&self.engine(), &reply, &Triage::default(), lang, false);
-        self.record(session, None, lang, reply, Some(&ticket)).await
+        let reply = BotReply::handoff("asked_for_person", 0.0, None);
+        let text = reply_text(lang, &reply, Some(self.staffed().await?));
+        let ticket = TicketUpdate::Open(NewTicket {
+            priority: Priority::Normal,
+            reason: "asked_for_person".into(),
+            topic: None,
+            confidence: 0.0,
+            locale: lang.as_str(),
+            secret_shared: false,
+        });
+        self.record(session, None, lang, reply, text, Some(ticket)).await
     }
 
     /// Records the user's verdict on bot message `message_id`; when it did
@@ -546,11 +587,14 @@ impl Desk {
         let reply = BotReply {
             decision: Decision::Clarify,
             confidence: previous.confidence,
-            article: None,
             suggestions: rest.clone(),
-            warning: None,
-            handoff_reason: None,
             candidates: previous.candidates,
+            topic: previous.topic,
+            ..BotReply::handoff("low_confidence", 0.0, None)
+        };
+        let reply = BotReply {
+            handoff_reason: None,
+            ..reply
         };
         let message = NewMessage::bot(replies::not_helpful(lang, rest.first()), &reply);
         let (mut stored, _) = self.store.record_turn(NewTurn::of(session, vec![message])).await?;
@@ -559,40 +603,43 @@ impl Desk {
     }
 
     /// The reply to a message that carried a secret and asked nothing else
-    /// (or came while a person owns the conversation): the warning alone.
-    /// An open ticket is flagged and made urgent, so the agent knows the
-    /// user's funds may be at risk.
+    /// (or came while a person owns the conversation or is awaited): the
+    /// warning alone. An open ticket is flagged and made urgent, so the
+    /// agent knows the user's funds may be at risk.
     async fn secret_shared(
         &self,
         engine: &Engine,
         session: &Session,
         redacted: &Redacted,
         lang: Lang,
-        ticket_open: bool,
+        ticket: TicketState,
     ) -> Result<Turn> {
         let reply = BotReply {
             decision: Decision::Answer,
             confidence: 1.0,
-            article: self.summary(engine, SCAM_ARTICLE, lang),
-            suggestions: Vec::new(),
             warning: Some(Warning::SecretShared),
-            handoff_reason: None,
-            candidates: Vec::new(),
+            ..BotReply::handoff("secret_shared", 1.0, self.summary(engine, SCAM_ARTICLE, lang))
         };
-        let flag = ticket_open.then(|| NewTicket {
-            priority: Priority::Urgent,
-            reason: "secret_shared".to_string(),
-            topic: None,
-            confidence: 0.0,
-            locale: lang.as_str(),
-            secret_shared: true,
+        let reply = BotReply {
+            handoff_reason: None,
+            ..reply
+        };
+        let flag = (ticket != TicketState::None).then(|| {
+            TicketUpdate::Open(NewTicket {
+                priority: Priority::Urgent,
+                reason: "secret_shared".to_string(),
+                topic: None,
+                confidence: 0.0,
+                locale: lang.as_str(),
+                secret_shared: true,
+            })
         });
         let user = UserText {
             text: &redacted.text,
-            question: &redacted.question,
-            asked: false,
+            question: None,
         };
-        self.record(session, Some(user), lang, reply, flag.as_ref()).await
+        let text = replies::secret_warning(lang).to_string();
+        self.record(session, Some(user), lang, reply, text, flag).await
     }
 
     async fn forward_to_agent(&self, session: &Session, text: &str, ticket: Ticket) -> Result<Turn> {
@@ -628,75 +675,6 @@ impl Desk {
         })
     }
 
-    fn warning_handoff(&self, engine: &Engine, lang: Lang, warning: Warning, reason: &str) -> (BotReply, bool) {
-        let mut reply = self.handoff_reply(self.summary(engine, SCAM_ARTICLE, lang), 0.0, reason);
-        reply.warning = Some(warning);
-        (reply, true)
-    }
-
-    fn handoff_reply(&self, article: Option<ArticleSummary>, confidence: f32, reason: &str) -> BotReply {
-        BotReply {
-            decision: Decision::Handoff,
-            confidence,
-            article,
-            suggestions: Vec::new(),
-            warning: None,
-            handoff_reason: Some(reason.to_string()),
-            candidates: Vec::new(),
-        }
-    }
-
-    /// When the bot's last reply offered suggestions and the user picks one.
-    fn picked_suggestion(
-        &self,
-        engine: &Engine,
-        last_reply: Option<Arc<serde_json::Value>>,
-        text: &str,
-        lang: Lang,
-    ) -> Option<(BotReply, bool)> {
-        let last_reply = last_reply?;
-        // Most last replies are answers: check before reading the rest.
-        if Decision::deserialize(last_reply.get("decision")?).ok()? != Decision::Clarify {
-            return None;
-        }
-        let previous = BotReply::deserialize(&*last_reply).ok()?;
-        if previous.suggestions.is_empty() {
-            return None;
-        }
-        let titles: Vec<String> = previous.suggestions.iter().map(|s| s.title.clone()).collect();
-        let i = replies::pick(text, &titles)?;
-        self.article_reply(engine, &previous.suggestions[i].id, lang, previous.candidates)
-    }
-
-    /// The reply for an article the user chose themselves (a suggestion or a
-    /// quick-reply chip): certain, but `handoff: always` topics still go to a
-    /// person.
-    fn article_reply(
-        &self,
-        engine: &Engine,
-        id: &str,
-        lang: Lang,
-        candidates: Vec<CandidateNote>,
-    ) -> Option<(BotReply, bool)> {
-        let article = self.summary(engine, id, lang)?;
-        let always = engine.article(id).is_some_and(|a| a.handoff == HandoffPolicy::Always);
-        if always {
-            return Some((self.handoff_reply(Some(article), 1.0, "always_handoff"), true));
-        }
-        Some((
-            BotReply {
-                decision: Decision::Answer,
-                confidence: 1.0,
-                article: Some(article),
-                suggestions: Vec::new(),
-                warning: None,
-                handoff_reason: None,
-                candidates,
-            },
-            false,
-        ))
-    }
-
     /// Help-center search on the engine's workers.
     pub async fn search(&self, query: &str, lang: Lang, limit: usize) -> Result<Vec<SearchHit>> {
         let query = query.to_string();
@@ -723,135 +701,46 @@ impl Desk {
         .map_err(|_| DeskError::EngineStopped)
     }
 
-    /// Ranks and decides on a blocking worker; returns the reply and whether
-    /// it hands off.
-    async fn engine_reply(
-        &self,
-        engine: &Arc<Engine>,
-        text: &str,
-        lang: Lang,
-        triage: &Triage,
-    ) -> Result<(BotReply, bool, Duration, bool)> {
-        let suggestions = crate::answer::SUGGESTIONS;
-        let cached = engine.cached_reply(text, suggestions);
-        let was_cached = cached.is_some();
-        let reply: Reply = match cached {
-            Some(reply) => reply,
-            None => {
-                let question = text.to_string();
-                // `Engine::reply` looks again: another worker may have answered
-                // the same question while this one waited for a permit.
-                self.on_engine(Arc::clone(engine), move |engine| engine.reply(&question, suggestions))
-                    .await??
-            }
-        };
-        let candidates: Vec<CandidateNote> = reply
-            .candidates
-            .iter()
-            .map(|c| CandidateNote {
-                id: c.article_id.clone(),
-                score: c.fused,
-            })
-            .collect();
-        let summaries: Vec<ArticleSummary> = candidates
-            .iter()
-            .filter_map(|c| self.summary(engine, &c.id, lang))
-            .collect();
-        let top = summaries.first().cloned();
-        let mut decision = reply.decision;
-        let mut reason = reply.handoff_reason.map(|r| match r {
-            HandoffReason::LowConfidence => "low_confidence",
-            HandoffReason::AlwaysHandoff => "always_handoff",
-            HandoffReason::NoMatch => "no_match",
-        });
-        if triage.lost_funds && decision != Decision::Handoff {
-            decision = Decision::Handoff;
-            reason = Some("lost_funds");
-        } else if triage.investment_advice && decision == Decision::Clarify {
-            decision = Decision::Handoff;
-            reason = Some("out_of_scope");
-        }
-        let bot = match decision {
-            Decision::Answer => BotReply {
-                decision,
-                confidence: reply.confidence,
-                article: top,
-                suggestions: summaries.into_iter().skip(1).collect(),
-                warning: None,
-                handoff_reason: None,
-                candidates,
-            },
-            Decision::Clarify => BotReply {
-                decision,
-                confidence: reply.confidence,
-                article: None,
-                suggestions: summaries,
-                warning: None,
-                handoff_reason: None,
-                candidates,
-            },
-            Decision::Handoff => {
-                let meanwhile = if matches!(reason, Some("low_confidence" | "no_match" | "out_of_scope")) {
-                    None
-                } else {
-                    top
-                };
-                let mut bot = self.handoff_reply(meanwhile, reply.confidence, reason.unwrap_or("low_confidence"));
-                bot.candidates = candidates;
-                bot
-            }
-        };
-        let handoff = bot.decision == Decision::Handoff;
-        Ok((bot, handoff, reply.embedding_time, was_cached))
-    }
-
-    fn new_ticket(&self, engine: &Engine, reply: &BotReply, triage: &Triage, lang: Lang, secret: bool) -> NewTicket {
-        let topic = reply_topic(reply).map(str::to_string);
-        let urgent_topic = topic
-            .as_deref()
-            .and_then(|id| engine.article(id))
-            .is_some_and(|a| a.priority == Priority::Urgent && reply.article.is_some());
-        let urgent = urgent_topic || triage.urgent_reason().is_some() || reply.warning == Some(Warning::Scam) || secret;
-        NewTicket {
-            priority: if urgent { Priority::Urgent } else { Priority::Normal },
-            reason: reply.handoff_reason.clone().unwrap_or_else(|| "low_confidence".into()),
-            topic,
-            confidence: f64::from(reply.confidence),
-            locale: lang.as_str(),
-            secret_shared: secret,
-        }
-    }
-
     async fn record(
         &self,
         session: &Session,
         user: Option<UserText<'_>>,
         lang: Lang,
         reply: BotReply,
-        ticket: Option<&NewTicket>,
+        text: String,
+        ticket: Option<TicketUpdate>,
     ) -> Result<Turn> {
         let mut messages = Vec::with_capacity(2);
         if let Some(user) = &user {
             messages.push(NewMessage::user(user.text));
         }
-        messages.push(NewMessage::bot(self.reply_text(lang, &reply), &reply));
-        let question = user.filter(|u| u.asked).map(|u| NewQuestion {
-            question: u.question.to_string(),
+        messages.push(NewMessage::bot(text, &reply));
+        let question = user.and_then(|u| u.question).map(|q| NewQuestion {
+            question: q.to_string(),
             decision: reply.decision,
             reason: reply.handoff_reason.clone(),
             topic: reply_topic(&reply).map(str::to_string),
             confidence: f64::from(reply.confidence),
             locale: lang.as_str(),
         });
+        let small_talk = reply.small_talk.map(|intent| (intent.as_str(), lang.as_str()));
+        let queue_changed = ticket.is_some();
+        let (handoff, cancel) = match ticket {
+            Some(TicketUpdate::Open(t)) => (Some(t), false),
+            Some(TicketUpdate::Cancel) => (None, true),
+            None => (None, false),
+        };
         let (mut stored, ticket) = self
             .store
             .record_turn(NewTurn {
                 question,
-                handoff: ticket.cloned(),
+                handoff,
+                cancel,
+                small_talk,
                 ..NewTurn::of(session, messages)
             })
             .await?;
-        self.changed(&session.id, ticket.is_some());
+        self.changed(&session.id, queue_changed);
         let bot_message = stored.pop();
         Ok(Turn {
             user_message: stored.pop(),
@@ -860,27 +749,6 @@ impl Desk {
             ticket,
             engine_time: None,
         })
-    }
-
-    fn reply_text(&self, lang: Lang, reply: &BotReply) -> String {
-        let said = match reply.decision {
-            Decision::Answer => reply
-                .article
-                .as_ref()
-                .map_or_else(|| replies::handoff(lang, None), |a| replies::answer(lang, a)),
-            Decision::Clarify => replies::clarify(lang, &reply.suggestions),
-            Decision::Handoff => replies::handoff(lang, reply.article.as_ref()),
-        };
-        match reply.warning {
-            Some(Warning::Scam) => replies::scam_warning(lang).to_string(),
-            // The warning alone, with the safety article as its link.
-            Some(Warning::SecretShared) if reply.article.as_ref().is_some_and(|a| a.id == SCAM_ARTICLE) => {
-                replies::secret_warning(lang).to_string()
-            }
-            // The warning first, then the answer to what was asked around it.
-            Some(Warning::SecretShared) => format!("{}\n\n{said}", replies::secret_warning(lang)),
-            None => said,
-        }
     }
 
     fn summary(&self, engine: &Engine, id: &str, lang: Lang) -> Option<ArticleSummary> {
@@ -1048,14 +916,30 @@ impl Desk {
     }
 }
 
-/// What the user wrote in a turn, as stored, and whether it is a question
-/// analytics counts (a tapped chip or a pasted secret alone is not).
+/// What the user wrote in a turn, as stored, and the question analytics
+/// counts (none for a tapped chip, small talk, or a pasted secret alone).
 struct UserText<'a> {
     /// The message as stored (secrets replaced by placeholders).
     text: &'a str,
     /// What was asked: the text without secrets and the words introducing them.
-    question: &'a str,
-    asked: bool,
+    question: Option<&'a str>,
+}
+
+/// What a turn does to the conversation's ticket.
+enum TicketUpdate {
+    /// Open one, reopen the last, or raise and flag the open one.
+    Open(NewTicket),
+    /// Withdraw the waiting one.
+    Cancel,
+}
+
+/// `preferred`, unless it is empty.
+fn non_empty<'a>(preferred: &'a str, otherwise: &'a str) -> &'a str {
+    if preferred.trim().is_empty() {
+        otherwise
+    } else {
+        preferred
+    }
 }
 
 /// Whether what is left around a secret asks something worth answering

@@ -273,6 +273,11 @@ pub struct NewTurn {
     pub question: Option<NewQuestion>,
     /// The ticket, when the turn hands off.
     pub handoff: Option<NewTicket>,
+    /// The user withdrew their request for a person: resolve the waiting
+    /// ticket.
+    pub cancel: bool,
+    /// Small talk answered: its intent and the language, for analytics.
+    pub small_talk: Option<(&'static str, &'static str)>,
 }
 
 impl NewTurn {
@@ -283,6 +288,8 @@ impl NewTurn {
             messages,
             question: None,
             handoff: None,
+            cancel: false,
+            small_talk: None,
         }
     }
 }

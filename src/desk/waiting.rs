@@ -48,14 +48,26 @@ impl QueueStatus {
     }
 }
 
+/// Fewer recent claims than this say too little about the pace: one claim
+/// in the last hour once promised a six-hour wait.
+const MIN_CLAIMS: i64 = 3;
+/// Longer estimates are not given: at that range the pace of the last hour
+/// says nothing, and "as soon as possible" is the honest answer.
+const LONGEST_ESTIMATE: u64 = 2 * 60 * 60;
+
 /// Seconds until a ticket with `ahead` tickets before it is claimed, if
-/// agents keep claiming at the rate of `claims` per `window`.
+/// agents keep claiming at the rate of `claims` per `window`: rounded up
+/// to a whole minute, and to five minutes past ten; none with fewer than
+/// three recent claims or beyond two hours.
 pub fn estimated_wait(ahead: i64, claims: i64, window: Duration) -> Option<u64> {
-    if claims <= 0 || ahead < 0 {
+    if claims < MIN_CLAIMS || ahead < 0 {
         return None;
     }
     let per_claim = window.as_secs_f64() / claims as f64;
-    Some(((ahead + 1) as f64 * per_claim).ceil() as u64)
+    let seconds = ((ahead + 1) as f64 * per_claim).ceil() as u64;
+    let step = if seconds <= 600 { 60 } else { 300 };
+    let rounded = seconds.div_ceil(step) * step;
+    (rounded <= LONGEST_ESTIMATE).then_some(rounded)
 }
 
 /// A plausible e-mail address: one `@`, a dotted domain, no spaces or
@@ -174,8 +186,19 @@ mod tests {
         // 12 claims an hour: one every 5 minutes; third in line waits 15.
         assert_eq!(estimated_wait(2, 12, hour), Some(900));
         assert_eq!(estimated_wait(0, 12, hour), Some(300));
-        assert_eq!(estimated_wait(0, 7, hour), Some(515), "rounded up to whole seconds");
+        assert_eq!(
+            estimated_wait(0, 7, hour),
+            Some(540),
+            "515 s: rounded up to whole minutes"
+        );
+        assert_eq!(
+            estimated_wait(1, 7, hour),
+            Some(1200),
+            "1029 s: to five minutes past ten"
+        );
         assert_eq!(estimated_wait(3, 0, hour), None, "no claims, no basis for a number");
+        assert_eq!(estimated_wait(0, 1, hour), None, "one claim says too little");
+        assert_eq!(estimated_wait(40, 3, hour), None, "beyond two hours, no promise");
     }
 
     #[test]

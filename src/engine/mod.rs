@@ -16,7 +16,7 @@ use crate::corpus::{Article, Corpus, CorpusError, Lang};
 use crate::embed::{EmbedError, Embedder};
 use crate::index::{ArticleIndex, IndexError, Snippet};
 use crate::rank::{ArticleVectors, RankError, Ranker, VectorError};
-use crate::text::is_chinese;
+use crate::text::{is_chinese, Lexicon};
 
 /// Why the engine could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +47,7 @@ pub type Progress = Box<dyn FnMut(usize, usize) + Send>;
 /// Everything answering needs, loaded.
 pub struct Engine {
     corpus: Corpus,
+    lexicon: Lexicon,
     answerer: Answerer,
     cache: AnswerCache,
 }
@@ -114,6 +115,7 @@ impl Engine {
         let ranker = Ranker::new(&corpus, index, vectors, embedder, settings.fusion);
         let answerer = Answerer::new(&corpus, ranker, settings.confidence, settings.answer);
         Ok(Engine {
+            lexicon: Lexicon::of(&corpus),
             corpus,
             answerer,
             cache: AnswerCache::new(settings.answer_cache),
@@ -129,6 +131,12 @@ impl Engine {
     /// versions apart in a response or a metric label.
     pub fn version(&self) -> &str {
         version_of(&self.corpus)
+    }
+
+    /// The corpus's everyday words (small talk, entities, vocabulary),
+    /// normalized.
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
     }
 
     /// The decision maker.

@@ -285,6 +285,8 @@ impl IntentDataset {
             dictionary: String::new(),
             synonyms: String::new(),
             quick_replies: Vec::new(),
+            small_talk: Default::default(),
+            entities: Default::default(),
             fingerprint: format!("{:x}", hasher.finalize()),
         })
     }

@@ -135,6 +135,8 @@ mod tests {
             dictionary: String::new(),
             synonyms: String::new(),
             quick_replies: Vec::new(),
+            small_talk: Default::default(),
+            entities: Default::default(),
             fingerprint: String::new(),
         }
     }

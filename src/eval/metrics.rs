@@ -224,7 +224,9 @@ impl DecisionReport {
             (Decision::Clarify, true) => &mut self.clarified_wrong,
             (Decision::Clarify, false) => &mut self.clarified_out_of_scope,
             (Decision::Handoff, true) => &mut self.handed_off_in_scope,
-            (Decision::Handoff, false) => &mut self.handed_off_out_of_scope,
+            // Small talk is no answer: counted with the hand-offs.
+            (Decision::Handoff | Decision::SmallTalk, false) => &mut self.handed_off_out_of_scope,
+            (Decision::SmallTalk, true) => &mut self.handed_off_in_scope,
         };
         *slot += 1;
     }

@@ -7,6 +7,7 @@
 //! [`dataset`] and [`intent`] do the same for public intent datasets
 //! (BANKING77, CLINC150), whose training questions become the corpus.
 
+pub mod conversations;
 pub mod dataset;
 pub mod folds;
 pub mod html;
@@ -46,6 +47,9 @@ pub enum EvalError {
     /// Ranking failed.
     #[error(transparent)]
     Rank(#[from] RankError),
+    /// A conversation turn failed.
+    #[error(transparent)]
+    Turn(#[from] crate::conversation::TurnError),
 }
 
 /// What a labelled query should lead to.
@@ -215,6 +219,8 @@ mod tests {
             dictionary: String::new(),
             synonyms: String::new(),
             quick_replies: Vec::new(),
+            small_talk: Default::default(),
+            entities: Default::default(),
             fingerprint: String::new(),
         }
     }

@@ -14,7 +14,7 @@ mod triage;
 use serde::{Deserialize, Serialize};
 
 pub use crate::corpus::Priority;
-pub use triage::{Triage, UrgentReason};
+pub use triage::{strip_abuse, Triage, UrgentReason};
 
 /// Where a ticket is in its life.
 ///

@@ -30,6 +30,9 @@ pub struct Triage {
     pub scam_by_staff: bool,
     /// Funds lost, stolen, missing; fraud.
     pub lost_funds: bool,
+    /// Funds may be missing, in words that often mean something milder
+    /// (a valuation that dropped): urgent only when nothing answers it.
+    pub lost_funds_weak: bool,
     /// Angry or abusive.
     pub angry: bool,
     /// Asks for a price prediction or investment advice, which the help
@@ -67,9 +70,32 @@ const PERSON_EN: &[&str] = &[
     "representative",
     "customer service agent",
     "connect me to",
+    "need a human",
+    "want a human",
+    "need a person",
+    "want a person",
+    "need a real",
+    "get me a human",
+    "get me a person",
+    "human please",
+    "a human please",
+    "transfer me to",
+    "talk to support",
+    "talk to customer service",
+    "contact a human",
 ];
 /// Whole messages that are a request for a person by themselves.
-const PERSON_ALONE: &[&str] = &["人工", "客服", "human", "agent", "person", "operator", "support"];
+const PERSON_ALONE: &[&str] = &[
+    "人工",
+    "客服",
+    "human",
+    "agent",
+    "person",
+    "operator",
+    "support",
+    "人工服务",
+    "真人",
+];
 
 const STAFF: &[&str] = &[
     "客服",
@@ -134,13 +160,39 @@ const FUNDS_OR_CODES: &[&str] = &[
     "remote",
 ];
 
+/// Words that make what follows a fear or a hypothesis, not a loss: "怕选错了
+/// 钱没了", "会不会被盗", "what if it gets stolen".
+const HYPOTHETICAL: &[&str] = &[
+    "怕",
+    "担心",
+    "会不会",
+    "万一",
+    "如果",
+    "是否会",
+    "会被",
+    "防止",
+    "避免",
+    "以免",
+    "what if",
+    "afraid",
+    "worried",
+    "could it",
+    "will it",
+    "to avoid",
+    "prevent",
+];
+
+/// Losses the message may only seem to report: a valuation that dropped
+/// ("少了很多") is usually prices moving. They count only when the bot has no
+/// better reading ([`Triage::lost_funds_weak`]).
+const LOST_WEAK_ZH: &[&str] = &["少了很多", "余额少了", "不见了", "资产少了"];
+
 const LOST_ZH: &[&str] = &[
     "钱没了",
     "币没了",
     "资产没了",
     "资金没了",
     "余额没了",
-    "不见了",
     "被盗",
     "盗走",
     "被偷",
@@ -151,8 +203,6 @@ const LOST_ZH: &[&str] = &[
     "资产丢失",
     "资金丢失",
     "不翼而飞",
-    "余额少了",
-    "少了很多",
 ];
 const LOST_EN: &[&str] = &[
     "stolen",
@@ -255,7 +305,12 @@ const NEGATIVE_EN: &[&str] = &[
 impl Triage {
     /// Reads `text` as a user wrote it.
     pub fn of(text: &str) -> Triage {
-        let norm = normalize(text);
+        Triage::of_normalized(text, &normalize(text))
+    }
+
+    /// Reads `text`, whose normalized form the caller already has.
+    pub fn of_normalized(text: &str, norm: &str) -> Triage {
+        let norm = norm.to_string();
         let bare = norm.trim_matches(|c: char| !c.is_alphanumeric());
         let asks_for_person = PERSON_ALONE.contains(&bare)
             || PERSON_ZH.iter().any(|p| norm.contains(p))
@@ -263,11 +318,27 @@ impl Triage {
         let scam_by_staff = [STAFF, ASKED, FUNDS_OR_CODES]
             .iter()
             .all(|list| list.iter().any(|p| contains_term(&norm, p)));
-        let lost_funds = LOST_ZH.iter().any(|p| norm.contains(p)) || LOST_EN.iter().any(|p| contains_words(&norm, p));
+        let reported = |p: &&str| {
+            norm.match_indices(*p).any(|(at, _)| {
+                let before: String = norm[..at]
+                    .chars()
+                    .rev()
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                !HYPOTHETICAL.iter().any(|h| before.contains(h))
+            })
+        };
+        let lost_funds =
+            LOST_ZH.iter().any(reported) || LOST_EN.iter().any(|p| contains_words(&norm, p) && reported(p));
+        let lost_funds_weak = !lost_funds && LOST_WEAK_ZH.iter().any(reported);
         Triage {
             asks_for_person,
             scam_by_staff,
             lost_funds,
+            lost_funds_weak,
             angry: anger(text, &norm) >= 2,
             investment_advice: ADVICE_ZH.iter().any(|p| norm.contains(p))
                 || ADVICE_EN.iter().any(|p| contains_words(&norm, p)),
@@ -290,6 +361,46 @@ impl Triage {
 
 /// A score of how angry a message reads: profanity counts double, shouting
 /// (runs of exclamation marks, several all-capital words) counts once.
+/// `normalized` without its profanity and abuse ("你们这什么垃圾平台 提币三天了还不到"
+/// → "你们这什么 提币三天了还不到"): the words say how the user feels, not
+/// what they ask, and pull the ranking towards scam and complaint articles.
+pub fn strip_abuse(normalized: &str) -> String {
+    let mut out = normalized.to_string();
+    let mut words: Vec<&str> = PROFANITY_ZH
+        .iter()
+        .chain(NEGATIVE_ZH)
+        .chain(ABUSIVE_PHRASES)
+        .copied()
+        .collect();
+    // Longest first, so "什么垃圾平台" goes whole rather than leaving "什么 平台".
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    for word in words {
+        if !matches!(word, "投诉" | "报警") {
+            out = out.replace(word, " ");
+        }
+    }
+    for word in PROFANITY_EN.iter().chain(NEGATIVE_EN) {
+        out = out
+            .split(' ')
+            .filter(|w| w.trim_matches(|c: char| !c.is_alphanumeric()) != *word)
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Longer abusive phrases whose words are only partly in the lists above.
+const ABUSIVE_PHRASES: &[&str] = &[
+    "什么垃圾平台",
+    "垃圾平台",
+    "什么破平台",
+    "破平台",
+    "黑平台",
+    "骗子平台",
+    "坑爹",
+    "太坑了",
+];
+
 fn anger(raw: &str, norm: &str) -> usize {
     let count = |list: &[&str], weight: usize| list.iter().filter(|p| contains_term(norm, p)).count() * weight;
     let mut score = count(PROFANITY_ZH, 2) + count(PROFANITY_EN, 2) + count(NEGATIVE_ZH, 1) + count(NEGATIVE_EN, 1);
@@ -402,6 +513,19 @@ mod tests {
         ] {
             assert!(!Triage::of(text).investment_advice, "{text}");
         }
+    }
+
+    #[test]
+    fn abuse_is_taken_out_of_what_is_asked() {
+        assert_eq!(
+            strip_abuse("你们这什么垃圾平台 提币三天了还不到"),
+            "你们这 提币三天了还不到"
+        );
+        assert_eq!(
+            strip_abuse("this is fucking ridiculous where is my deposit"),
+            "this is where is my deposit"
+        );
+        assert_eq!(strip_abuse("怎么投诉"), "怎么投诉");
     }
 
     #[test]

@@ -74,6 +74,21 @@ pub struct QuestionTotals {
     /// Of answers users rated, the share rated helpful, 0–1; absent when
     /// none was rated.
     pub helpful_rate: Option<f64>,
+    /// Small talk the bot answered (greetings, thanks, goodbyes…): not
+    /// questions, so counted apart from them.
+    pub small_talk: u64,
+    /// The same by kind (`greeting`, `thanks`, …), most first.
+    pub small_talk_by_kind: Vec<SmallTalkCount>,
+}
+
+/// How often one kind of small talk came up.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct SmallTalkCount {
+    /// `greeting`, `thanks`, `goodbye`, `presence`, `acknowledgement`,
+    /// `are_you_a_bot` or `capabilities`.
+    pub kind: String,
+    /// How many.
+    pub count: u64,
 }
 
 /// One day's question counts.
@@ -225,6 +240,7 @@ pub fn is_gap(q: &AskedQuestion) -> bool {
     match q.decision {
         Decision::Handoff => !q.reason.as_deref().is_some_and(|r| NOT_A_GAP.contains(&r)),
         Decision::Answer | Decision::Clarify => q.helpful == Some(false),
+        Decision::SmallTalk => false,
     }
 }
 
@@ -250,6 +266,8 @@ impl Tally {
             Decision::Answer => self.answered += n,
             Decision::Clarify => self.clarified += n,
             Decision::Handoff => self.handed_off += n,
+            // Never recorded as a question.
+            Decision::SmallTalk => {}
         }
     }
 }
@@ -268,6 +286,15 @@ fn totals(stats: &QuestionStats) -> QuestionTotals {
         handed_off: t.handed_off,
         deflection_rate: share(asked - t.handed_off, asked),
         helpful_rate: (rated > 0).then(|| share(helpful, rated)),
+        small_talk: stats.small_talk.iter().map(|(_, n)| (*n).max(0) as u64).sum(),
+        small_talk_by_kind: stats
+            .small_talk
+            .iter()
+            .map(|(kind, n)| SmallTalkCount {
+                kind: kind.clone(),
+                count: (*n).max(0) as u64,
+            })
+            .collect(),
     }
 }
 
@@ -496,6 +523,7 @@ mod tests {
             }
         }
         QuestionStats {
+            small_talk: Vec::new(),
             by_day: by_day
                 .into_iter()
                 .map(|((day, d), count)| crate::store::DecisionCount {

@@ -148,7 +148,11 @@ impl From<&Ticket> for TicketSummary {
 /// The outcome of a user's message or button.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TurnResponse {
-    /// `answer`, `clarify` or `handoff` (also while a person owns the chat).
+    /// `answer`, `clarify`, `handoff` (also while a person owns the chat or
+    /// the message waits for one) or `small_talk`: a greeting, thanks, a
+    /// goodbye, "are you a bot" or "what can you do", answered in `text`
+    /// with no article and no ticket (`reply.small_talk` in the transcript
+    /// names the kind).
     #[schema(value_type = String, example = "answer")]
     pub decision: Decision,
     /// Probability that the top article is right, in [0, 1].
@@ -181,14 +185,9 @@ pub struct TurnResponse {
 impl From<Turn> for TurnResponse {
     fn from(turn: Turn) -> TurnResponse {
         let forwarded = turn.reply.is_none() && turn.ticket.is_some();
-        let reply = turn.reply.unwrap_or(BotReply {
-            decision: Decision::Handoff,
-            confidence: 0.0,
-            article: None,
-            suggestions: Vec::new(),
-            warning: None,
+        let reply = turn.reply.unwrap_or_else(|| BotReply {
             handoff_reason: None,
-            candidates: Vec::new(),
+            ..BotReply::handoff("", 0.0, None)
         });
         TurnResponse {
             decision: reply.decision,

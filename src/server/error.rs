@@ -153,6 +153,7 @@ impl From<DeskError> for ApiError {
             NoOpenTicket => ApiError::new(StatusCode::CONFLICT, "no_open_ticket", message),
             Store(e) => e.into(),
             Engine(e) => ApiError::internal(&e),
+            Turn(e) => ApiError::internal(&e),
             NoRandomness | EngineStopped => ApiError::internal(&message),
         }
     }

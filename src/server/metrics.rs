@@ -165,11 +165,7 @@ impl Metrics {
 
     /// Counts a bot decision.
     pub fn decision(&self, decision: Decision) {
-        let decision = match decision {
-            Decision::Answer => "answer",
-            Decision::Clarify => "clarify",
-            Decision::Handoff => "handoff",
-        };
+        let decision = decision.as_str();
         self.decisions
             .get_or_create(&DecisionLabels {
                 decision: decision.into(),

@@ -23,6 +23,9 @@ pub struct QuestionStats {
     pub rated: i64,
     /// Of those, rated helpful.
     pub helpful: i64,
+    /// Small talk answered, by intent (greeting, thanks…), most first: not
+    /// questions, so neither deflection nor a gap.
+    pub small_talk: Vec<(String, i64)>,
 }
 
 /// Questions of one day with one decision.
@@ -97,6 +100,23 @@ pub(super) async fn insert_questions(
     Ok(())
 }
 
+/// Records answered small talk: `(session, intent, locale)`.
+pub(super) async fn insert_small_talk(conn: &mut Conn, rows: &[(&str, &str, &str)], now: Millis) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO small_talk (session_id, intent, locale, created_at) VALUES {}",
+        placeholders(conn, rows.len(), 4)
+    );
+    let mut insert = sqlx::query(&sql);
+    for (session, intent, locale) in rows {
+        insert = insert.bind(*session).bind(*intent).bind(*locale).bind(now);
+    }
+    insert.execute(&mut *conn).await?;
+    Ok(())
+}
+
 impl Store {
     /// Question counts over `[from, to)`, aggregated by the database so a
     /// long range of a busy desk is not read row by row: per UTC day and
@@ -130,7 +150,19 @@ impl Store {
         .bind(to)
         .fetch_one(&self.pool)
         .await?;
+        let small_talk = sqlx::query(
+            "SELECT intent, COUNT(*) AS n FROM small_talk WHERE created_at >= $1 AND created_at < $2
+             GROUP BY intent ORDER BY n DESC, intent",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(QuestionStats {
+            small_talk: small_talk
+                .iter()
+                .map(|r| Ok((r.try_get("intent")?, r.try_get("n")?)))
+                .collect::<Result<_>>()?,
             by_day: by_day
                 .iter()
                 .map(|r| {

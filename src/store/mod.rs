@@ -143,6 +143,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         "secret shared",
         include_str!("../../migrations/sqlite/0005_secret_shared.sql"),
     ),
+    (
+        6,
+        "small talk",
+        include_str!("../../migrations/sqlite/0006_small_talk.sql"),
+    ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "desk", include_str!("../../migrations/postgres/0001_desk.sql")),
@@ -161,6 +166,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "secret shared",
         include_str!("../../migrations/postgres/0005_secret_shared.sql"),
+    ),
+    (
+        6,
+        "small talk",
+        include_str!("../../migrations/postgres/0006_small_talk.sql"),
     ),
 ];
 
@@ -456,18 +466,24 @@ impl Store {
         let mut stored = insert_messages(&mut tx, &rows, now).await?.into_iter();
         let mut written = Vec::with_capacity(turns.len());
         let mut questions = Vec::new();
+        let mut small_talk = Vec::new();
         for turn in turns {
             let messages: Vec<Message> = stored.by_ref().take(turn.messages.len()).collect();
             if let (Some(q), Some(reply)) = (&turn.question, messages.last()) {
                 questions.push((turn.session.id.as_str(), reply.id, q));
             }
-            let ticket = match &turn.handoff {
-                None => None,
-                Some(new) => Some(open_or_reopen(&mut tx, &turn.session, new, now).await?),
+            if let Some((intent, locale)) = turn.small_talk {
+                small_talk.push((turn.session.id.as_str(), intent, locale));
+            }
+            let ticket = match (&turn.handoff, turn.cancel) {
+                (Some(new), _) => Some(open_or_reopen(&mut tx, &turn.session, new, now).await?),
+                (None, true) => withdraw(&mut tx, &turn.session, now).await?,
+                (None, false) => None,
             };
             written.push((messages, ticket));
         }
         insights::insert_questions(&mut tx, &questions, now).await?;
+        insights::insert_small_talk(&mut tx, &small_talk, now).await?;
         tx.commit().await?;
         if let Some(writing) = &mut writing {
             writing.committed_turns(turns, &written);
@@ -976,6 +992,25 @@ async fn open_or_reopen(conn: &mut Conn, session: &Session, new: &NewTicket, now
     let ticket = ticket_from(&row)?;
     add_event(conn, ticket.id, TicketStatus::Pending, "bot", now).await?;
     Ok(ticket)
+}
+
+/// The user withdrew their request for a person: the session's pending
+/// ticket is resolved by them (a claimed one stays with its agent).
+async fn withdraw(conn: &mut Conn, session: &Session, now: Millis) -> Result<Option<Ticket>> {
+    let row = sqlx::query(&format!(
+        "UPDATE tickets SET status = 'resolved', resolved_at = $1, updated_at = $1
+         WHERE session_id = $2 AND status = 'pending' RETURNING {TICKET_COLUMNS}"
+    ))
+    .bind(now)
+    .bind(&session.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let ticket = ticket_from(&row)?;
+    add_event(conn, ticket.id, TicketStatus::Resolved, "user", now).await?;
+    Ok(Some(ticket))
 }
 
 /// Whether a user message of `session` had a secret redacted from it. Only

@@ -109,7 +109,8 @@ impl Standings {
                 standing.last_bot_reply = bot.reply.clone().map(Arc::new);
             }
             if let Some(ticket) = ticket {
-                standing.open_ticket = Some(ticket.clone());
+                // A withdrawn request resolves the ticket the turn touched.
+                standing.open_ticket = ticket.status.is_open().then(|| ticket.clone());
             }
         }
     }

@@ -1,10 +1,12 @@
 //! Text analysis shared by indexing and querying: [`normalize`], segmentation
 //! into [`Term`]s, the tantivy [`KefuTokenizer`] and query-side [`Synonyms`].
 
+mod lexicon;
 mod normalize;
 mod segment;
 mod synonyms;
 
+pub use lexicon::{contains_word, squeeze, Lexicon};
 pub use normalize::{normalize, MappedText};
 pub use segment::{Cut, KefuTokenizer, Segmenter, Term};
 pub use synonyms::{SynonymProblem, Synonyms};
@@ -35,12 +37,20 @@ impl Analyzer {
     /// Builds the analyzer from the corpus's dictionary and synonym files.
     pub fn from_corpus(corpus: &Corpus) -> Result<Analyzer, CorpusError> {
         // jieba's loader knows no comments; the corpus file allows `#` lines.
-        let dictionary: String = corpus
+        // Entity names written in Han characters are words of their own
+        // (小狐狸, 狗狗币), whatever jieba's general dictionary would make of them.
+        let mut dictionary: String = corpus
             .dictionary
             .lines()
             .filter(|l| !l.trim_start().starts_with('#'))
             .flat_map(|l| [l, "\n"])
             .collect();
+        for name in corpus.entities.names() {
+            let name = normalize(name);
+            if name.chars().all(|c| is_chinese(c.encode_utf8(&mut [0; 4]))) {
+                dictionary.push_str(&format!("{name} 20000\n"));
+            }
+        }
         let segmenter = Segmenter::new(&mut dictionary.as_bytes())
             .map_err(|e| CorpusError::Invalid(vec![Problem::new(corpus.root.join("dict.txt"), None, e.to_string())]))?;
         let synonyms = Synonyms::parse(&corpus.synonyms, &segmenter).map_err(|problems| {

@@ -2,6 +2,7 @@
 
 mod app;
 mod cli;
+mod conversation;
 mod corpus;
 mod embed;
 mod faults;

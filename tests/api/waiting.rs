@@ -52,23 +52,34 @@ async fn claim_next(app: &TestApp) {
 async fn place_in_line_and_estimate(db: Db) {
     let app = spawn_app_with(db, |s| s.queue.estimate_window_minutes = 60).await;
     presence(&app, AGENT_TOKEN, "online").await;
-    let _first = hand_off(&app).await;
-    let _second = hand_off(&app).await;
+    for _ in 0..4 {
+        hand_off(&app).await;
+    }
     let (third, body) = hand_off(&app).await;
     let q = &body["queue"];
     assert_eq!(
         (&q["status"], &q["position"], &q["agents_online"], &q["open"]),
-        (&json!("pending"), &json!(3), &json!(1), &json!(true)),
+        (&json!("pending"), &json!(5), &json!(1), &json!(true)),
         "{body}"
     );
     assert!(q["estimated_wait_seconds"].is_null(), "no claims yet, no estimate: {q}");
 
-    // One claim in the last hour: one ticket an hour, and two to go.
+    // One or two claims in the last hour say too little for a number.
+    claim_next(&app).await;
     claim_next(&app).await;
     let q = queue_of(&app, &third).await;
     assert_eq!(
         (&q["position"], &q["estimated_wait_seconds"]),
-        (&json!(2), &json!(7200)),
+        (&json!(3), &Value::Null),
+        "{q}"
+    );
+
+    // Three: one ticket every 20 minutes, two to go before it (40 minutes).
+    claim_next(&app).await;
+    let q = queue_of(&app, &third).await;
+    assert_eq!(
+        (&q["position"], &q["estimated_wait_seconds"]),
+        (&json!(2), &json!(2400)),
         "{q}"
     );
 
@@ -80,8 +91,8 @@ async fn place_in_line_and_estimate(db: Db) {
     claim_next(&app).await;
     let live = watcher.await.unwrap();
     assert_eq!(
-        live["queue"]["estimated_wait_seconds"], 1800,
-        "two claims an hour: {live}"
+        live["queue"]["estimated_wait_seconds"], 900,
+        "four claims an hour: {live}"
     );
 
     // Nobody online: no estimate, and the user is told.

@@ -504,6 +504,26 @@ describe('chat widget and agent console', () => {
     await context.close();
   });
 
+  test('small talk is an ordinary reply, and a waiting user can withdraw the request for a person', T, async () => {
+    const { context, page } = await userPage();
+    await openWidget(page);
+    const hello = await ask(page, '你好');
+    assert.match(await hello.innerText(), /请问有什么可以帮您/);
+    assert.equal(await hello.getByTestId('feedback-up').count(), 0, 'no 👍/👎 on small talk');
+    await ask(page, '转人工');
+    const banner = page.getByTestId('waiting');
+    await banner.waitFor();
+    // While waiting the bot still answers what it knows.
+    const answer = await ask(page, '怎么开启谷歌验证');
+    await answer.getByTestId('read-more').first().waitFor();
+    await banner.getByTestId('cancel-handoff').click();
+    await eventually(async () => (await page.getByTestId('waiting').count()) === 0, { message: 'the waiting banner to go' });
+    const bots = page.locator('[data-testid=message][data-author=bot]');
+    assert.match(await bots.last().innerText(), /已为您取消转人工/);
+    await page.screenshot({ path: path.join(screenshots, 'widget-cancel-handoff.png') });
+    await context.close();
+  });
+
   test('(9) phone width: the panel fills the screen and everything still works', T, async () => {
     const { context, page } = await userPage({ device: PHONE });
     const launcher = page.getByTestId('launcher');

@@ -1,5 +1,6 @@
 //! What the bot says, in the user's language, and how it reads a short
-//! follow-up ("第二个", "the second one") to its own suggestions.
+//! follow-up ("第二个", "the second one") to its own suggestions. Small
+//! talk's replies are the corpus's (`smalltalk.yaml`).
 
 use crate::corpus::Lang;
 use crate::engine::ArticleSummary;
@@ -27,17 +28,113 @@ pub fn clarify(lang: Lang, suggestions: &[ArticleSummary]) -> String {
     }
 }
 
-/// Passing the user to a person, optionally with an article to read while
-/// they wait.
-pub fn handoff(lang: Lang, meanwhile: Option<&ArticleSummary>) -> String {
-    let base = match lang {
-        Lang::Zh => "正在为您转接人工客服，请留在此页面，客服会在这里回复您。",
-        Lang::En => "I'm passing you to a person. Please stay here: an agent will reply in this chat.",
+/// Passing the user to a person: why (`reason`, as in
+/// [`crate::conversation::BotReply::handoff_reason`]), what happens next as
+/// far as the desk knows (`staffed`: agents online within service hours;
+/// `None` when unknown), and optionally an article to read meanwhile. The
+/// first paragraph says it all; the widget shows only that and the article.
+pub fn handoff(lang: Lang, reason: &str, staffed: Option<bool>, meanwhile: Option<&ArticleSummary>) -> String {
+    let why = match (lang, reason) {
+        (Lang::Zh, "out_of_scope") => "这个问题不在我能回答的范围内，我只能回答本平台账户、充提币、交易和安全方面的问题。",
+        (Lang::En, "out_of_scope") => {
+            "That's outside what I can answer: I can only help with this platform's accounts, deposits and withdrawals, trading and security. "
+        }
+        (Lang::Zh, "investment_advice") => "我们不提供价格预测或投资建议。",
+        (Lang::En, "investment_advice") => "We don't give price predictions or investment advice. ",
+        (Lang::Zh, "low_confidence" | "no_match") => "抱歉，我没能找到能回答这个问题的文章。",
+        (Lang::En, "low_confidence" | "no_match") => "Sorry, I couldn't find an article that answers this. ",
+        (Lang::Zh, "lost_funds") => "涉及资金安全的问题需要人工客服核实处理。",
+        (Lang::En, "lost_funds") => "Anything involving the safety of your funds needs a person to check. ",
+        (Lang::Zh, "always_handoff") => "这类问题需要人工客服为您处理。",
+        (Lang::En, "always_handoff") => "This needs a person from our team. ",
+        _ => "",
     };
+    let next = match (lang, staffed) {
+        (Lang::Zh, Some(true)) => "正在为您转接人工客服，客服会在这里回复您。",
+        (Lang::En, Some(true)) => "I'm passing you to a person: an agent will reply in this chat.",
+        (Lang::Zh, Some(false)) => {
+            "已为您转人工，但现在暂时没有客服在线：客服上线后会第一时间在这里回复您，您也可以留下邮箱方便跟进。"
+        }
+        (Lang::En, Some(false)) => {
+            "I've asked for a person, but no agent is online right now: they will reply here as soon as one is, and you can leave an e-mail address for a follow-up."
+        }
+        (Lang::Zh, None) => "已为您转接人工客服，客服接入后会在这里回复您。",
+        (Lang::En, None) => "I've passed you to a person: an agent will reply in this chat when they join.",
+    };
+    let base = format!("{why}{next}");
     match (meanwhile, lang) {
         (Some(a), Lang::Zh) => format!("{base}\n\n等待期间可以先看看：《{}》{}", a.title, a.url),
         (Some(a), Lang::En) => format!("{base}\n\nWhile you wait: \"{}\" {}", a.title, a.url),
-        (None, _) => base.to_string(),
+        (None, _) => base,
+    }
+}
+
+/// Asking once for more detail when the bot is unsure, with its closest
+/// guesses to pick from.
+pub fn rephrase(lang: Lang, suggestions: &[ArticleSummary]) -> String {
+    let list: String = suggestions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("\n{}. {}", i + 1, s.title))
+        .collect();
+    match (lang, suggestions.is_empty()) {
+        (Lang::Zh, true) => "抱歉，我不太确定您想问什么。能再具体描述一下吗？例如发生了什么、在哪一步、看到什么提示。".to_string(),
+        (Lang::En, true) => {
+            "Sorry, I'm not sure what you're asking. Could you describe it in a bit more detail: what happened, at which step, what message you saw?".to_string()
+        }
+        (Lang::Zh, false) => format!("抱歉，我不太确定您想问什么。能再具体描述一下吗？或者看看是不是以下问题：{list}"),
+        (Lang::En, false) => format!("Sorry, I'm not sure what you're asking. Could you say a bit more? Or is it one of these:{list}"),
+    }
+}
+
+/// While the user waits for a person and the bot cannot answer: the message
+/// is with the team.
+pub fn forwarded(lang: Lang, staffed: Option<bool>) -> &'static str {
+    match (lang, staffed) {
+        (Lang::Zh, Some(false)) => "已把您的消息留给客服：现在暂时没有客服在线，客服上线后会一并处理。",
+        (Lang::En, Some(false)) => {
+            "I've left your message for the team: no agent is online right now, and they'll see it as soon as one is."
+        }
+        (Lang::Zh, _) => "已把您的消息转给客服，客服接入后会一并处理。",
+        (Lang::En, _) => "I've passed your message on: the agent will see it when they join.",
+    }
+}
+
+/// Asking for a person while already in the queue.
+pub fn already_waiting(lang: Lang, staffed: Option<bool>) -> &'static str {
+    match (lang, staffed) {
+        (Lang::Zh, Some(false)) => "您已经在人工客服队列中了。现在暂时没有客服在线，客服上线后会第一时间在这里回复您。",
+        (Lang::En, Some(false)) => "You're already in the queue for a person. No agent is online right now; one will reply here as soon as they are.",
+        (Lang::Zh, _) => "您已经在人工客服队列中了，客服接入后会在这里回复您。",
+        (Lang::En, _) => "You're already in the queue for a person: an agent will reply here when they join.",
+    }
+}
+
+/// After an answer given while the user waits for a person.
+pub fn still_waiting(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "您的人工客服请求仍在排队中；如果问题已经解决，回复“取消转人工”即可。",
+        Lang::En => {
+            "Your request for a person is still in the queue; if this solved it, reply \"cancel\" to withdraw it."
+        }
+    }
+}
+
+/// The user withdrew their request for a person.
+pub fn handoff_cancelled(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "好的，已为您取消转人工。还有其他问题可以随时问我。",
+        Lang::En => "Done: your request for a person is withdrawn. Ask me anything else any time.",
+    }
+}
+
+/// Acknowledging an angry or worried user before the answer.
+pub fn sympathy(lang: Lang, angry: bool) -> &'static str {
+    match (lang, angry) {
+        (Lang::Zh, true) => "非常抱歉给您带来了不好的体验，我们理解您的心情，我会尽快帮您处理。",
+        (Lang::En, true) => "I'm really sorry about this, and I understand how frustrating it is. Let's get it sorted.",
+        (Lang::Zh, false) => "理解您的着急，我们一起尽快看看。",
+        (Lang::En, false) => "I understand this is worrying; let's look at it right away.",
     }
 }
 

@@ -1,0 +1,1126 @@
+//! The bot's turn in a conversation: one pure, synchronous stage that takes
+//! where the conversation stands and the user's new message, and returns
+//! the bot's reply and what happens to the ticket. The desk (the service),
+//! `kefu ask` and `kefu eval --conversations` all call [`Policy::turn`], so
+//! evaluation measures exactly what users get.
+//!
+//! In order, a message is:
+//! 1. read once ([`reading`]): normalized, its entities, the direction of
+//!    funds, its mood, the triage;
+//! 2. left to the agent when one owns the conversation;
+//! 3. small talk ([`small_talk`]), answered from the corpus's replies, or a
+//!    greeting around a question, which is then the question;
+//! 4. a scam, a request for a person, or a request to cancel one;
+//! 5. a pick among the bot's last suggestions, or a chip;
+//! 6. a question: ranked alone and, when it leans on the conversation
+//!    ("那手续费呢", "and on trc20?"), together with the current topic; a long
+//!    message also by its question-like clauses; the engine reads the words
+//!    the articles use for what the message names ([`reading::Reading::expansion`]);
+//! 7. decided: answered, clarified, handed off with its reason, or, when the
+//!    bot is unsure of a question it should know, asked once to say more.
+//!
+//! The engine does the CPU-heavy work; callers on an async runtime run
+//! [`Policy::turn`] on a blocking thread.
+
+pub mod reading;
+pub mod replies;
+pub mod small_talk;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::answer::{Decision, HandoffReason, Reply, SUGGESTIONS};
+use crate::corpus::{EntityKind, HandoffPolicy, Intent, Lang, Priority};
+use crate::engine::{ArticleSummary, Engine};
+use crate::rank::RankError;
+use reading::Reading;
+
+/// The article every safety warning links to.
+pub const SCAM_ARTICLE: &str = "recognize-scams";
+
+/// A topic lasts this many user turns without being answered again.
+const TOPIC_TURNS: u8 = 3;
+/// An answer about another article this sure of itself switches the topic,
+/// whatever the message leans on.
+const SWITCH_CONFIDENCE: f32 = 0.85;
+
+/// A warning shown above a bot reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Warning {
+    /// The user pasted a seed phrase or private key (now redacted).
+    SecretShared,
+    /// Someone posing as staff asked the user for funds or codes.
+    Scam,
+}
+
+/// One of the bot's top candidates, for agents' context.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateNote {
+    /// Article id.
+    pub id: String,
+    /// Fused ranking score.
+    pub score: f32,
+}
+
+/// What the conversation is about: the article last answered and the
+/// question that led to it, so a follow-up can be read against them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Topic {
+    /// The article.
+    pub article: String,
+    /// The user's question that it answered (normalized).
+    pub question: String,
+    /// User turns since it was last answered.
+    pub age: u8,
+}
+
+/// The bot's side of a turn, stored with its message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BotReply {
+    /// Answer, clarify, hand off, or small talk.
+    pub decision: Decision,
+    /// Probability that the top article is right.
+    pub confidence: f32,
+    /// The article answered with (also set for `handoff: always` topics, as
+    /// reading while waiting).
+    pub article: Option<ArticleSummary>,
+    /// Other articles to offer: the choices when clarifying, the next best
+    /// when an answer did not help.
+    pub suggestions: Vec<ArticleSummary>,
+    /// A safety warning to show prominently.
+    pub warning: Option<Warning>,
+    /// Why it was handed off.
+    pub handoff_reason: Option<String>,
+    /// The ranking behind it.
+    pub candidates: Vec<CandidateNote>,
+    /// The kind of small talk answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub small_talk: Option<Intent>,
+    /// The topic after this turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<Topic>,
+    /// This reply asked the user to say more; the next unsure answer goes
+    /// to a person instead of asking again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub asked_to_rephrase: bool,
+    /// The user withdrew their request for a person with this turn.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub handoff_withdrawn: bool,
+}
+
+impl BotReply {
+    fn new(decision: Decision, confidence: f32) -> BotReply {
+        BotReply {
+            decision,
+            confidence,
+            article: None,
+            suggestions: Vec::new(),
+            warning: None,
+            handoff_reason: None,
+            candidates: Vec::new(),
+            small_talk: None,
+            topic: None,
+            asked_to_rephrase: false,
+            handoff_withdrawn: false,
+        }
+    }
+
+    /// A hand-off for `reason`, with an article to read meanwhile.
+    pub fn handoff(reason: &str, confidence: f32, article: Option<ArticleSummary>) -> BotReply {
+        BotReply {
+            handoff_reason: Some(reason.to_string()),
+            article,
+            ..BotReply::new(Decision::Handoff, confidence)
+        }
+    }
+}
+
+/// Whether a person is involved, as the desk knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TicketState {
+    /// No open ticket.
+    #[default]
+    None,
+    /// In the queue: nobody has claimed it yet. The bot keeps helping.
+    Waiting,
+    /// An agent owns the conversation: the bot stays out of it.
+    WithAgent,
+}
+
+/// Where the conversation stands when a message arrives.
+#[derive(Debug, Clone, Default)]
+pub struct Conversation {
+    /// The bot's last reply (its suggestions, the topic, whether it asked
+    /// to rephrase).
+    pub last: Option<BotReply>,
+    /// The ticket.
+    pub ticket: TicketState,
+    /// Whether an agent is online within service hours; `None` when
+    /// unknown (the command line), so the reply promises nothing.
+    pub staffed: Option<bool>,
+}
+
+/// A user's message.
+#[derive(Debug, Clone, Copy)]
+pub struct UserMessage<'a> {
+    /// What the user wrote (secrets already taken out).
+    pub text: &'a str,
+    /// The language the user chose, if any.
+    pub locale: Option<Lang>,
+    /// The article of a chip the user tapped; `text` is its label.
+    pub picked: Option<&'a str>,
+}
+
+/// What happens to the ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketChange {
+    /// Nothing.
+    None,
+    /// Open one (or reopen, or raise the open one to urgent).
+    Open {
+        /// Urgent or normal.
+        priority: Priority,
+    },
+    /// The user withdrew their request for a person.
+    Cancel,
+}
+
+/// The bot's turn.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The reply; `None` when an agent owns the conversation and the
+    /// message goes to them.
+    pub reply: Option<BotReply>,
+    /// The reply as text (plain, for any channel).
+    pub text: String,
+    /// What happens to the ticket.
+    pub ticket: TicketChange,
+    /// The language of the reply.
+    pub lang: Lang,
+    /// What the user asked, for analytics; `None` for small talk, picks and
+    /// chips, which are not questions.
+    pub question: Option<String>,
+    /// Time spent embedding, and whether every ranking came from the cache.
+    pub engine: Option<(Duration, bool)>,
+    /// The text the engine ranked for the reply (the question with the
+    /// topic or the words it gained, or one of its clauses), when it ranked.
+    pub ranked: Option<String>,
+}
+
+/// Why a turn could not be decided.
+#[derive(Debug, thiserror::Error)]
+pub enum TurnError {
+    /// Ranking failed.
+    #[error(transparent)]
+    Rank(#[from] RankError),
+    /// A [`Policy::from_cache`] turn needed the model: run it again with
+    /// [`Policy::new`] where CPU-heavy work may run.
+    #[error("the turn needs the model")]
+    NeedsModel,
+}
+
+/// Decides the bot's turns for one engine.
+pub struct Policy<'a> {
+    engine: &'a Engine,
+    public_url: &'a str,
+    /// Rank only from the answer cache; a miss is [`TurnError::NeedsModel`].
+    cache_only: bool,
+}
+
+/// A ranking of one text, and the text.
+struct Ranked {
+    reply: Reply,
+    query: String,
+}
+
+impl<'a> Policy<'a> {
+    /// A policy answering from `engine`, with article links under `public_url`.
+    pub fn new(engine: &'a Engine, public_url: &'a str) -> Policy<'a> {
+        Policy {
+            engine,
+            public_url,
+            cache_only: false,
+        }
+    }
+
+    /// The same, but deciding only turns that need no model run (small talk,
+    /// picks, questions asked before): cheap enough to try on an async task
+    /// before waiting for an engine worker.
+    pub fn from_cache(engine: &'a Engine, public_url: &'a str) -> Policy<'a> {
+        Policy {
+            cache_only: true,
+            ..Policy::new(engine, public_url)
+        }
+    }
+
+    /// The bot's turn after `message` in `conversation`.
+    pub fn turn(&self, conversation: &Conversation, message: UserMessage<'_>) -> Result<Outcome, TurnError> {
+        let lexicon = self.engine.lexicon();
+        let reading = Reading::of(message.text, &lexicon.entities);
+        let lang = message.locale.unwrap_or(reading.lang);
+        if conversation.ticket == TicketState::WithAgent {
+            return Ok(Outcome {
+                reply: None,
+                text: String::new(),
+                ticket: TicketChange::None,
+                lang,
+                question: None,
+                engine: None,
+                ranked: None,
+            });
+        }
+        let waiting = conversation.ticket == TicketState::Waiting;
+        let chat = small_talk::read(&lexicon.small_talk, &reading.normalized);
+        let triage = &reading.triage;
+
+        if let (Some(intent), true) = (chat.intent, chat.rest.is_empty()) {
+            return Ok(self.small_talk(intent, lang, conversation, message.picked.is_none()));
+        }
+        if triage.scam_by_staff {
+            let mut reply = BotReply::handoff("scam_by_staff", 0.0, self.summary(SCAM_ARTICLE, lang));
+            reply.warning = Some(Warning::Scam);
+            let open = TicketChange::Open {
+                priority: Priority::Urgent,
+            };
+            return Ok(self.finish(reply, lang, conversation, open, Some(reading.text.clone())));
+        }
+        if waiting && cancels_handoff(&reading.normalized) {
+            let mut reply = BotReply::new(Decision::SmallTalk, 1.0);
+            reply.topic = aged(conversation);
+            reply.handoff_withdrawn = true;
+            let text = replies::handoff_cancelled(lang).to_string();
+            return Ok(self.outcome(reply, text, lang, TicketChange::Cancel, None, None));
+        }
+        if waiting && asks_about_the_wait(&reading.normalized) {
+            let reply = BotReply::handoff("asked_for_person", 0.0, None);
+            let text = replies::already_waiting(lang, conversation.staffed).to_string();
+            return Ok(self.outcome(reply, text, lang, TicketChange::None, None, None));
+        }
+        if triage.asks_for_person {
+            if waiting {
+                let reply = BotReply::handoff("asked_for_person", 0.0, None);
+                let text = replies::already_waiting(lang, conversation.staffed).to_string();
+                return Ok(self.outcome(reply, text, lang, TicketChange::None, None, None));
+            }
+            let priority = if triage.urgent_reason().is_some() {
+                Priority::Urgent
+            } else {
+                Priority::Normal
+            };
+            let reply = BotReply::handoff("asked_for_person", 0.0, None);
+            let open = TicketChange::Open { priority };
+            return Ok(self.finish(reply, lang, conversation, open, Some(reading.text.clone())));
+        }
+        if let Some(id) = message.picked {
+            if let Some((reply, change)) = self.chosen_article(id, lang, &reading.normalized, Vec::new()) {
+                return Ok(self.finish(reply, lang, conversation, change, None));
+            }
+        }
+        if let Some((reply, change)) = self.picked_suggestion(conversation, &reading.normalized, lang) {
+            return Ok(self.finish(reply, lang, conversation, change, None));
+        }
+
+        // A question.
+        let question = if chat.intent.is_some() {
+            chat.rest.clone()
+        } else {
+            reading.text.clone()
+        };
+        let (ranked, embedding, cached) = self.rank_question(conversation, &reading, &question)?;
+        let mut reply = self.decide(&ranked, &reading, lang);
+        let mut change = match reply.decision {
+            Decision::Handoff => TicketChange::Open {
+                priority: self.priority(&reply, &reading),
+            },
+            _ => TicketChange::None,
+        };
+        let unsure = matches!(reply.handoff_reason.as_deref(), Some("low_confidence" | "no_match"));
+        if unsure && !reading.names(EntityKind::Exchange) && !self.in_domain(&reading) {
+            reply.handoff_reason = Some(
+                if triage.investment_advice {
+                    "investment_advice"
+                } else {
+                    "out_of_scope"
+                }
+                .into(),
+            );
+            reply.article = None;
+        } else if unsure && triage.investment_advice {
+            reply.handoff_reason = Some("investment_advice".into());
+            reply.article = None;
+        } else if waiting && reply.decision != Decision::Answer && reply.handoff_reason.as_deref() != Some("lost_funds")
+        {
+            // Already in the queue: what the bot cannot answer with
+            // confidence waits for the agent too, and the user is told so.
+            let text = replies::forwarded(lang, conversation.staffed).to_string();
+            reply.topic = aged(conversation);
+            let mut outcome = self.outcome(
+                reply,
+                text,
+                lang,
+                TicketChange::None,
+                Some(question),
+                Some((embedding, cached)),
+            );
+            outcome.ranked = Some(ranked.query);
+            return Ok(outcome);
+        } else if unsure && !conversation.last.as_ref().is_some_and(|r| r.asked_to_rephrase) {
+            // Unsure of a question it should know: ask once before a person.
+            reply.decision = Decision::Clarify;
+            reply.handoff_reason = None;
+            reply.asked_to_rephrase = true;
+            reply.suggestions = self.summaries(&ranked.reply, lang, 0);
+            change = TicketChange::None;
+        }
+        if waiting
+            && matches!(change, TicketChange::Open { .. })
+            && reply.handoff_reason.as_deref() != Some("lost_funds")
+        {
+            // The ticket is open already; an urgent matter still raises it.
+            if self.priority(&reply, &reading) == Priority::Normal {
+                change = TicketChange::None;
+            }
+        }
+        reply.topic = self.next_topic(conversation, &reply, &ranked);
+        let mut outcome = self.finish(reply, lang, conversation, change, Some(question));
+        outcome.engine = Some((embedding, cached));
+        outcome.ranked = Some(ranked.query.clone());
+        if (reading.triage.angry || reading.anxious)
+            && outcome
+                .reply
+                .as_ref()
+                .is_some_and(|r| r.decision != Decision::SmallTalk)
+        {
+            outcome.text = format!("{}\n\n{}", replies::sympathy(lang, reading.triage.angry), outcome.text);
+        }
+        if waiting && outcome.reply.as_ref().is_some_and(|r| r.decision == Decision::Answer) {
+            outcome.text = format!("{}\n\n{}", outcome.text, replies::still_waiting(lang));
+        }
+        Ok(outcome)
+    }
+
+    fn small_talk(&self, intent: Intent, lang: Lang, conversation: &Conversation, _typed: bool) -> Outcome {
+        let mut reply = BotReply::new(Decision::SmallTalk, 1.0);
+        reply.small_talk = Some(intent);
+        reply.topic = aged(conversation);
+        let text = self
+            .engine
+            .corpus()
+            .small_talk
+            .get(intent)
+            .map(|i| i.reply(lang).to_string())
+            .unwrap_or_default();
+        self.outcome(reply, text, lang, TicketChange::None, None, None)
+    }
+
+    /// Ranks the question alone and, when it leans on the conversation or
+    /// is long, the readings that might fit better; keeps the surest.
+    fn rank_question(
+        &self,
+        conversation: &Conversation,
+        reading: &Reading,
+        question: &str,
+    ) -> Result<(Ranked, Duration, bool), TurnError> {
+        let entities = &self.engine.lexicon().entities;
+        // What the engine reads of a text: without abuse or pasted
+        // addresses and hashes, with the words the articles use for what the
+        // text names, and the direction of funds the whole message gives.
+        // What the engine reads of a text: without abuse or pasted
+        // addresses and hashes, and then, as a second reading, with the words
+        // the articles use for what the text names and the direction of funds
+        // the whole message gives.
+        let readings = |text: &str| -> (String, Option<String>) {
+            let part = Reading::of(text, entities);
+            let calm = crate::handoff::strip_abuse(&without_codes(&part.normalized));
+            let base = if calm.trim().is_empty() {
+                part.normalized.clone()
+            } else {
+                calm
+            };
+            let mut words = part.expansion(entities);
+            for w in reading.direction_words() {
+                if !base.contains(w.as_str()) && !words.contains(&w) {
+                    words.push(w);
+                }
+            }
+            let expanded = (!words.is_empty()).then(|| format!("{base} {}", words.join(" ")));
+            (base, expanded)
+        };
+        let mut embedding = Duration::ZERO;
+        let mut all_cached = true;
+        let mut rank_one = |text: String| -> Result<Ranked, TurnError> {
+            let cached = self.engine.cached_reply(&text, SUGGESTIONS);
+            let reply = match cached {
+                Some(reply) => reply,
+                None if self.cache_only => return Err(TurnError::NeedsModel),
+                None => {
+                    all_cached = false;
+                    self.engine.reply(&text, SUGGESTIONS)?
+                }
+            };
+            embedding += reply.embedding_time;
+            Ok(Ranked { reply, query: text })
+        };
+        // Both readings, the surer wins: the added words help a question in
+        // everyday words ("怎么买狗狗币") and must not hurt one the articles
+        // already speak to.
+        let mut rank = |text: &str| -> Result<Ranked, TurnError> {
+            let (base, expanded) = readings(text);
+            let plain = rank_one(base)?;
+            match expanded {
+                Some(expanded) => {
+                    let wider = rank_one(expanded)?;
+                    Ok(if wider.reply.confidence > plain.reply.confidence {
+                        wider
+                    } else {
+                        plain
+                    })
+                }
+                None => Ok(plain),
+            }
+        };
+        let mut best = rank(question)?;
+        let topic = conversation
+            .last
+            .as_ref()
+            .and_then(|r| r.topic.clone())
+            .filter(|t| t.age < TOPIC_TURNS);
+        let triaged = reading.triage.investment_advice || reading.triage.lost_funds || reading.triage.scam_by_staff;
+        if let Some(topic) = topic.filter(|_| !triaged && leans_on_context(reading, question)) {
+            // A message that only asks about an aspect ("要手续费吗", "多久")
+            // says too little to leave the topic; one that names something
+            // to do may ("怎么撤单" after an unfilled order is cancel-order).
+            let terse = only_an_aspect(question);
+            let switch = !terse
+                && best.reply.decision == Decision::Answer
+                && best.reply.confidence >= SWITCH_CONFIDENCE
+                && top(&best.reply) != Some(topic.article.as_str());
+            if !switch {
+                let joined = rank(&format!("{} {question}", topic.question))?;
+                let margin = if terse { 0.1 } else { 0.0 };
+                if joined.reply.confidence + margin > best.reply.confidence {
+                    best = joined;
+                }
+            }
+        } else if best.reply.decision != Decision::Answer {
+            // Unsure of a long message as a whole: maybe of one of its
+            // questions. A sure whole is not second-guessed ("我已经充了USDT，
+            // 要怎么买比特币" is not "how do I buy bitcoin" alone).
+            for clause in asked_clauses(question) {
+                let candidate = rank(&clause)?;
+                if candidate.reply.confidence > best.reply.confidence + 0.05 {
+                    best = candidate;
+                }
+            }
+        }
+        Ok((best, embedding, all_cached))
+    }
+
+    /// The reply for a ranking: the engine's decision, then the triage's
+    /// overrides.
+    fn decide(&self, ranked: &Ranked, reading: &Reading, lang: Lang) -> BotReply {
+        let reply = &ranked.reply;
+        let candidates: Vec<CandidateNote> = reply
+            .candidates
+            .iter()
+            .map(|c| CandidateNote {
+                id: c.article_id.clone(),
+                score: c.fused,
+            })
+            .collect();
+        let summaries = self.summaries(reply, lang, 0);
+        let top = summaries.first().cloned();
+        let mut decision = reply.decision;
+        let mut reason = reply.handoff_reason.map(|r| match r {
+            HandoffReason::LowConfidence => "low_confidence",
+            HandoffReason::AlwaysHandoff => "always_handoff",
+            HandoffReason::NoMatch => "no_match",
+        });
+        let lost = reading.triage.lost_funds || (reading.triage.lost_funds_weak && decision != Decision::Answer);
+        if lost && decision != Decision::Handoff {
+            decision = Decision::Handoff;
+            reason = Some("lost_funds");
+        } else if reading.triage.investment_advice && decision == Decision::Clarify {
+            decision = Decision::Handoff;
+            reason = Some("investment_advice");
+        }
+        let mut bot = BotReply::new(decision, reply.confidence);
+        bot.candidates = candidates;
+        match decision {
+            Decision::Answer => {
+                bot.article = top;
+                bot.suggestions = summaries.into_iter().skip(1).collect();
+            }
+            Decision::Clarify => bot.suggestions = summaries,
+            Decision::Handoff | Decision::SmallTalk => {
+                bot.handoff_reason = reason.map(str::to_string);
+                // An article to read while waiting, when the bot knows the
+                // topic (urgent topics, lost funds) and not when it guessed.
+                if matches!(reason, Some("always_handoff" | "lost_funds")) {
+                    bot.article = top;
+                }
+            }
+        }
+        bot
+    }
+
+    /// Whether the message is about what this help center covers: it names
+    /// an entity, or uses a word of the corpus's vocabulary.
+    fn in_domain(&self, reading: &Reading) -> bool {
+        !reading.mentions.is_empty() || self.engine.lexicon().mentions_domain(&reading.normalized)
+    }
+
+    fn priority(&self, reply: &BotReply, reading: &Reading) -> Priority {
+        let urgent_topic = reply
+            .article
+            .as_ref()
+            .and_then(|a| self.engine.article(&a.id))
+            .is_some_and(|a| a.priority == Priority::Urgent);
+        if urgent_topic || reading.triage.urgent_reason().is_some() || reply.warning == Some(Warning::Scam) {
+            Priority::Urgent
+        } else {
+            Priority::Normal
+        }
+    }
+
+    /// The topic after `reply`: its article when it answered (a follow-up
+    /// keeps the question that set the topic), else the old one, a turn older.
+    fn next_topic(&self, conversation: &Conversation, reply: &BotReply, ranked: &Ranked) -> Option<Topic> {
+        let old = conversation.last.as_ref().and_then(|r| r.topic.clone());
+        // A clarification keeps the question as the topic under its best
+        // guess: the next message often narrows it ("trc20的话呢").
+        let guessed = (reply.decision == Decision::Clarify)
+            .then(|| reply.suggestions.first())
+            .flatten();
+        match (reply.article.as_ref().or(guessed), reply.decision) {
+            (Some(article), Decision::Answer | Decision::Handoff | Decision::Clarify) => {
+                let question = match &old {
+                    Some(t) if t.article == article.id && ranked.query.starts_with(&t.question) => t.question.clone(),
+                    _ => ranked.query.clone(),
+                };
+                Some(Topic {
+                    article: article.id.clone(),
+                    question: topic_question(&question),
+                    age: 0,
+                })
+            }
+            _ => aged(conversation),
+        }
+    }
+
+    /// When the bot's last reply offered suggestions and the user picks one
+    /// ("第二个", "the second one", or a title).
+    fn picked_suggestion(
+        &self,
+        conversation: &Conversation,
+        normalized: &str,
+        lang: Lang,
+    ) -> Option<(BotReply, TicketChange)> {
+        let previous = conversation.last.as_ref()?;
+        if previous.decision != Decision::Clarify || previous.suggestions.is_empty() {
+            return None;
+        }
+        let titles: Vec<String> = previous.suggestions.iter().map(|s| s.title.clone()).collect();
+        let i = replies::pick(normalized, &titles)?;
+        self.chosen_article(
+            &previous.suggestions[i].id,
+            lang,
+            normalized,
+            previous.candidates.clone(),
+        )
+    }
+
+    /// The reply for an article the user chose themselves (a suggestion or
+    /// a quick-reply chip): certain, but `handoff: always` topics still go
+    /// to a person.
+    fn chosen_article(
+        &self,
+        id: &str,
+        lang: Lang,
+        normalized: &str,
+        candidates: Vec<CandidateNote>,
+    ) -> Option<(BotReply, TicketChange)> {
+        let article = self.summary(id, lang)?;
+        let topic = Some(Topic {
+            article: id.to_string(),
+            question: topic_question(normalized),
+            age: 0,
+        });
+        let always = self
+            .engine
+            .article(id)
+            .is_some_and(|a| a.handoff == HandoffPolicy::Always);
+        if always {
+            let urgent = self.engine.article(id).is_some_and(|a| a.priority == Priority::Urgent);
+            let mut reply = BotReply::handoff("always_handoff", 1.0, Some(article));
+            reply.topic = topic;
+            let priority = if urgent { Priority::Urgent } else { Priority::Normal };
+            return Some((reply, TicketChange::Open { priority }));
+        }
+        let mut reply = BotReply::new(Decision::Answer, 1.0);
+        reply.article = Some(article);
+        reply.candidates = candidates;
+        reply.topic = topic;
+        Some((reply, TicketChange::None))
+    }
+
+    /// The reply's text, and the outcome.
+    fn finish(
+        &self,
+        reply: BotReply,
+        lang: Lang,
+        conversation: &Conversation,
+        change: TicketChange,
+        question: Option<String>,
+    ) -> Outcome {
+        let text = reply_text(lang, &reply, conversation.staffed);
+        self.outcome(reply, text, lang, change, question, None)
+    }
+
+    fn outcome(
+        &self,
+        reply: BotReply,
+        text: String,
+        lang: Lang,
+        ticket: TicketChange,
+        question: Option<String>,
+        engine: Option<(Duration, bool)>,
+    ) -> Outcome {
+        Outcome {
+            reply: Some(reply),
+            text,
+            ticket,
+            lang,
+            question,
+            engine,
+            ranked: None,
+        }
+    }
+
+    /// How an answer shows article `id`.
+    pub fn summary(&self, id: &str, lang: Lang) -> Option<ArticleSummary> {
+        self.engine.summary(id, lang, self.public_url)
+    }
+
+    fn summaries(&self, reply: &Reply, lang: Lang, skip: usize) -> Vec<ArticleSummary> {
+        reply
+            .candidates
+            .iter()
+            .skip(skip)
+            .filter_map(|c| self.summary(&c.article_id, lang))
+            .collect()
+    }
+}
+
+/// The text of `reply` in `lang`, for any channel.
+pub fn reply_text(lang: Lang, reply: &BotReply, staffed: Option<bool>) -> String {
+    if reply.warning == Some(Warning::Scam) {
+        return replies::scam_warning(lang).to_string();
+    }
+    match reply.decision {
+        Decision::Answer => reply.article.as_ref().map_or_else(
+            || replies::handoff(lang, "low_confidence", staffed, None),
+            |a| replies::answer(lang, a),
+        ),
+        Decision::Clarify if reply.asked_to_rephrase => replies::rephrase(lang, &reply.suggestions),
+        Decision::Clarify => replies::clarify(lang, &reply.suggestions),
+        Decision::Handoff => replies::handoff(
+            lang,
+            reply.handoff_reason.as_deref().unwrap_or("low_confidence"),
+            staffed,
+            reply.article.as_ref(),
+        ),
+        Decision::SmallTalk => String::new(),
+    }
+}
+
+/// A question as a topic keeps it: at most 80 characters, personal data
+/// masked, since the topic is stored in the bot's reply, which agents read
+/// unmasked.
+fn topic_question(question: &str) -> String {
+    crate::handoff::privacy::mask_personal_data(question)
+        .chars()
+        .take(80)
+        .collect()
+}
+
+/// The conversation's topic, a turn older (or gone when too old).
+fn aged(conversation: &Conversation) -> Option<Topic> {
+    let topic = conversation.last.as_ref()?.topic.clone()?;
+    (topic.age + 1 < TOPIC_TURNS).then(|| Topic {
+        age: topic.age + 1,
+        ..topic
+    })
+}
+
+fn top(reply: &Reply) -> Option<&str> {
+    reply.candidates.first().map(|c| c.article_id.as_str())
+}
+
+/// Pasted addresses, transaction ids and other long codes: noise to the
+/// ranking (issue: a TRON address made "提币到 T… 一直没到" unsure).
+fn without_codes(normalized: &str) -> String {
+    normalized
+        .split_whitespace()
+        .map(|w| {
+            let code = w.chars().filter(char::is_ascii_alphanumeric).count() >= 25
+                && w.chars().any(|c| c.is_ascii_digit())
+                && w.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '：'));
+            if code {
+                ""
+            } else {
+                w
+            }
+        })
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Words that start a message continuing the last one.
+const CONTINUING: &[&str] = &[
+    "那",
+    "那么",
+    "还有",
+    "另外",
+    "然后",
+    "如果",
+    "要是",
+    "是不是",
+    "and ",
+    "what about",
+    "how about",
+    "also",
+    "then ",
+    "so ",
+    "but ",
+    "what if",
+    "is it",
+    "does it",
+    "can i",
+    "do i",
+];
+/// Words that point back at something said before.
+const POINTING: &[&str] = &[
+    "呢", "它", "这个", "那个", "这种", "这样", "上面", "刚才", "this", "that", " it", "it ", "them", "those",
+];
+
+/// Words that ask about an aspect of whatever the topic is: its fee, how
+/// long, how much, whether it is safe or can be undone.
+const ASPECTS: &[&str] = &[
+    "手续费",
+    "费用",
+    "收费",
+    "多少钱",
+    "要钱吗",
+    "免费吗",
+    "多久",
+    "多长时间",
+    "几天",
+    "几个小时",
+    "什么时候",
+    "时间",
+    "限额",
+    "额度",
+    "上限",
+    "最少",
+    "最低",
+    "最多",
+    "利息",
+    "收益",
+    "安全吗",
+    "风险",
+    "怎么算",
+    "怎么计算",
+    "能取消吗",
+    "可以取消吗",
+    "能撤回吗",
+    "能退吗",
+    "要求",
+    "条件",
+    "在哪",
+    "哪里",
+    "为什么",
+    "是什么",
+    "什么意思",
+    "有用吗",
+    "能找回吗",
+    "还能",
+    "fee",
+    "fees",
+    "cost",
+    "how long",
+    "how much",
+    "limit",
+    "minimum",
+    "maximum",
+    "when",
+    "where",
+    "why",
+    "safe",
+    "interest",
+    "requirements",
+    "what is it",
+    "what does it mean",
+];
+/// Words that carry no subject of their own in such a question.
+const HOLLOW: &[&str] = &[
+    "那", "那么", "还有", "另外", "然后", "请问", "要", "需要", "会", "有", "吗", "呢", "啊", "吧", "的", "了", "是",
+    "还", "能", "可以", "一般", "大概", "大约", "and", "what", "about", "is", "the", "it", "there", "a", "any", "do",
+    "does", "i", "to", "on", "for", "take", "takes", "usually", "so", "this", "that",
+];
+
+/// Whether a message only asks about an aspect of the topic ("要手续费吗",
+/// "and how long does it take?", "多久收一次"): its words, with the aspect and
+/// hollow words taken out, leave at most three characters.
+fn only_an_aspect(question: &str) -> bool {
+    let mut rest = crate::text::normalize(question);
+    if !ASPECTS.iter().any(|w| rest.contains(w)) {
+        return false;
+    }
+    let mut words: Vec<&str> = ASPECTS.iter().chain(HOLLOW).copied().collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    let spaced: String = rest
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    rest = format!(" {} ", spaced.split_whitespace().collect::<Vec<_>>().join(" "));
+    for w in words {
+        if w.is_ascii() {
+            let word = format!(" {} ", w.trim());
+            while rest.contains(&word) {
+                rest = rest.replace(&word, " ");
+            }
+        } else {
+            rest = rest.replace(w, "");
+        }
+    }
+    rest.chars().filter(|c| c.is_alphanumeric()).count() <= 3
+}
+
+/// Whether a question leans on what came before: short, or starting like a
+/// continuation, or pointing back ("多久收一次", "是BSC链上的", "and on trc20?").
+fn leans_on_context(reading: &Reading, question: &str) -> bool {
+    let normalized = crate::text::normalize(question);
+    let han = normalized
+        .chars()
+        .filter(|c| crate::text::is_chinese(c.encode_utf8(&mut [0; 4])))
+        .count();
+    let words = normalized
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count();
+    let short = han + 2 * words <= 12;
+    let continuing = CONTINUING.iter().any(|w| normalized.starts_with(w));
+    let pointing = POINTING.iter().any(|w| normalized.contains(w));
+    let names_only_a_detail =
+        reading.names(EntityKind::Network) || reading.names(EntityKind::Coin) || reading.names(EntityKind::Wallet);
+    short || continuing || (pointing && han + 2 * words <= 24) || (names_only_a_detail && han + 2 * words <= 10)
+}
+
+/// Words that make a clause a question.
+const ASKING: &[&str] = &[
+    "吗",
+    "么",
+    "怎么",
+    "如何",
+    "为什么",
+    "为啥",
+    "多久",
+    "多少",
+    "能不能",
+    "可不可以",
+    "是否",
+    "啥",
+    "什么",
+    "哪",
+    "呢",
+    "？",
+    "?",
+    "how",
+    "why",
+    "what",
+    "when",
+    "where",
+    "can ",
+    "could",
+    "is it",
+    "does",
+    "do i",
+    "should",
+];
+
+/// In a long message (several clauses), the clauses that ask something,
+/// last first, and the last clause: ranked on their own, one of them is
+/// often surer than the whole, whose story pulls elsewhere.
+fn asked_clauses(question: &str) -> Vec<String> {
+    let clauses: Vec<&str> = question
+        .split(['，', '。', '！', '？', ',', '.', '!', '?', ';', '；', '\n'])
+        .flat_map(|c| c.split("但是").flat_map(|c| c.split(" but ")))
+        .map(str::trim)
+        .filter(|c| c.chars().count() >= 2)
+        .collect();
+    let length: usize = clauses.iter().map(|c| c.chars().count()).sum();
+    if clauses.len() < 2 || length < 24 {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    let asking: Vec<&&str> = clauses
+        .iter()
+        .filter(|c| ASKING.iter().any(|w| c.contains(w)))
+        .collect();
+    if let Some(last) = asking.last() {
+        out.push(last.to_string());
+    }
+    let tail = clauses[clauses.len().saturating_sub(2)..].join("，");
+    if !out.contains(&tail) {
+        out.push(tail);
+    }
+    out.truncate(2);
+    out
+}
+
+/// Words that withdraw a request for a person while waiting.
+const CANCELLING: &[&str] = &[
+    "取消转人工",
+    "取消人工",
+    "不用转人工",
+    "不用人工",
+    "不需要人工",
+    "不要人工",
+    "不找人工",
+    "不用客服",
+    "问题已解决",
+    "问题解决了",
+    "已经解决",
+    "已解决",
+    "自己解决了",
+    "搞定了",
+    "cancel the request",
+    "cancel my request",
+    "cancel request",
+    "cancel the handoff",
+    "don't need a human",
+    "dont need a human",
+    "no longer need",
+    "never mind",
+    "nevermind",
+    "solved it",
+    "figured it out",
+    "all good now",
+    "it's fine now",
+    "its fine now",
+    "no need for a human",
+    "i'm fine now",
+];
+/// Whole messages that withdraw it ("不用了", "cancel"): as part of a
+/// longer message these words mean other things ("cancel an order").
+const CANCELLING_ALONE: &[&str] = &[
+    "不用了",
+    "没事了",
+    "解决了",
+    "算了",
+    "那算了",
+    "cancel",
+    "solved",
+    "no need",
+    "resolved",
+];
+/// Words that may sit beside those without meaning more ("好了，不用了").
+const SOFT_ALONE: &[&str] = &["好了", "好的", "ok", "okay", "thanks", "谢谢", "嗯"];
+
+/// Whether the user withdraws their request for a person: a phrase that
+/// says so, or a message made only of the short ones ("算了不用了").
+fn cancels_handoff(normalized: &str) -> bool {
+    if CANCELLING.iter().any(|w| normalized.contains(w)) {
+        return true;
+    }
+    let mut rest: String = normalized
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ')
+        .collect();
+    let strong = CANCELLING_ALONE.iter().any(|w| rest.contains(w));
+    let mut words: Vec<&str> = CANCELLING_ALONE.iter().chain(SOFT_ALONE).copied().collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    for w in words {
+        rest = rest.replace(w, " ");
+    }
+    strong && rest.trim().is_empty()
+}
+
+/// Words of someone in the queue asking how long it will be.
+const WAIT_QUESTIONS: &[&str] = &[
+    "还要等多久",
+    "要等多久",
+    "等多久",
+    "还要多久",
+    "多久有人",
+    "什么时候有人",
+    "怎么还没人",
+    "还没人",
+    "排到我",
+    "排队",
+    "how long do i have to wait",
+    "how long will it take for",
+    "how long is the wait",
+    "when will someone",
+    "when will an agent",
+    "still waiting",
+    "anyone coming",
+];
+
+/// Whether a waiting user asks about the wait itself.
+fn asks_about_the_wait(normalized: &str) -> bool {
+    normalized.chars().count() <= 20 && WAIT_QUESTIONS.iter().any(|w| normalized.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_offer_their_asking_clauses() {
+        let clauses = asked_clauses(
+            "我昨天晚上从别的交易所转了500U过来，用的是TRC20网络，那边显示已经完成了，但是我这边一直没到账，这是怎么回事",
+        );
+        assert_eq!(clauses[0], "这是怎么回事");
+        assert_eq!(clauses.len(), 2);
+        assert!(asked_clauses("怎么提币").is_empty());
+    }
+
+    #[test]
+    fn aspects_of_a_topic_are_not_new_topics() {
+        for q in [
+            "要手续费吗",
+            "多久收一次",
+            "and how long does it take?",
+            "最少能提多少",
+            "为什么这么贵",
+        ] {
+            assert!(only_an_aspect(q), "{q}");
+        }
+        for q in [
+            "怎么撤单",
+            "那怎么调杠杆",
+            "how do i cancel an open order",
+            "提币手续费多少",
+        ] {
+            assert!(!only_an_aspect(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn cancelling_a_request_for_a_person() {
+        assert!(cancels_handoff("问题已解决,取消转人工"));
+        assert!(cancels_handoff("never mind, i figured it out"));
+        assert!(!cancels_handoff("提币要多久"));
+        assert!(cancels_handoff("算了不用了"));
+        assert!(
+            !cancels_handoff("好的"),
+            "an acknowledgement alone is not a cancellation"
+        );
+        assert!(!cancels_handoff("cancel an open order"));
+    }
+}

@@ -1,0 +1,335 @@
+//! A user's message read once per turn: normalized, its entities, which way
+//! money moves, its clauses, its mood and whether it leans on what was said
+//! before. Every later step (small talk, triage, ranking, follow-ups) reads
+//! this instead of normalizing the text again.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::corpus::{Entities, EntityKind, Lang};
+use crate::handoff::Triage;
+use crate::text::{contains_word, is_chinese, normalize};
+
+/// Which way the user's money went, by the words they used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Into this platform: 充值, 转入, "从别的交易所转过来".
+    In,
+    /// Out of it: 提币, 转出, "提到钱包".
+    Out,
+}
+
+/// An entity named in the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    /// The entity's id (`USDT`, `TRC20`, `withdraw`).
+    pub id: String,
+    /// Its kind.
+    pub kind: EntityKind,
+}
+
+/// One message, read.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// As the user wrote it (secrets already taken out).
+    pub text: String,
+    /// Normalized: simplified Chinese, lower case, white space folded.
+    pub normalized: String,
+    /// The language to answer in, when the user did not choose one.
+    pub lang: Lang,
+    /// Coins, networks, wallets, exchanges and loose words named.
+    pub mentions: Vec<Mention>,
+    /// Which way funds moved, when the words say so one way only.
+    pub direction: Option<Direction>,
+    /// Requests for a person, scams, lost funds, anger, advice.
+    pub triage: Triage,
+    /// Worried or in a hurry ("急死了", "三天了还没到", "asap").
+    pub anxious: bool,
+}
+
+/// Words that move funds into the platform; checked on normalized text.
+const INTO: &[&str] = &[
+    "充值",
+    "充币",
+    "充进",
+    "充到",
+    "转入",
+    "转进来",
+    "转过来",
+    "打过来",
+    "转到这边",
+    "转到这里",
+    "转到你们",
+    "转到平台",
+    "转到我的账户",
+    "到我账户",
+    "到我的账户",
+    "存入",
+    "入金",
+    "从别的",
+    "从其他",
+    "从其它",
+    "从币安",
+    "从欧易",
+    "从火币",
+    "从钱包转",
+    "从小狐狸",
+    "deposit",
+    "deposited",
+    "sent to my account",
+    "transferred to my account",
+    "from binance",
+    "from another exchange",
+    "from my wallet",
+];
+/// Words that move funds out of it.
+const OUT_OF: &[&str] = &[
+    "提币",
+    "提现",
+    "转出",
+    "提到",
+    "提走",
+    "转到别的",
+    "转到其他",
+    "转去",
+    "转给别人",
+    "打到钱包",
+    "转到钱包",
+    "转到我的钱包",
+    "withdraw",
+    "withdrew",
+    "withdrawal",
+    "send out",
+    "sent out",
+    "to my wallet",
+    "to another exchange",
+];
+
+/// Words saying something has not arrived.
+const ARRIVAL: &[&str] = &[
+    "没到",
+    "不到",
+    "未到",
+    "没收到",
+    "没有到",
+    "还没到",
+    "没有收到",
+    "没入账",
+    "不到账",
+    "没到账",
+    "not arrived",
+    "hasn't arrived",
+    "has not arrived",
+    "didn't arrive",
+    "not received",
+    "haven't received",
+    "not credited",
+    "still not",
+    "missing",
+    "shows zero",
+    "still zero",
+];
+
+/// Words of worry or hurry; anger is the triage's.
+const ANXIOUS_ZH: &[&str] = &[
+    "急",
+    "着急",
+    "急死",
+    "快点",
+    "赶紧",
+    "怎么还没",
+    "还没到",
+    "还不到",
+    "一直没",
+    "好几天",
+    "三天了",
+    "两天了",
+    "几个小时了",
+    "担心",
+    "害怕",
+    "慌",
+    "救命",
+    "求求",
+    "拜托",
+];
+const ANXIOUS_EN: &[&str] = &[
+    "urgent",
+    "asap",
+    "hurry",
+    "worried",
+    "scared",
+    "panic",
+    "please help",
+    "still not",
+    "still hasn't",
+    "days ago",
+    "hours ago",
+    "help me",
+];
+
+/// An amount in U: "500u", "1000 U", "0.5u".
+static AMOUNT_IN_U: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d(?:[\d.,]*)\s*u(?-u:\b)").expect("valid regex"));
+
+impl Reading {
+    /// Reads `text`; `entities` is the corpus's list, normalized
+    /// ([`crate::text::Lexicon`]).
+    pub fn of(text: &str, entities: &Entities) -> Reading {
+        let normalized = normalize(text);
+        let triage = Triage::of_normalized(text, &normalized);
+        let lang = if is_chinese(text) { Lang::Zh } else { Lang::En };
+        let mut mentions: Vec<Mention> = Vec::new();
+        for entity in &entities.entities {
+            if entity.names.iter().any(|n| contains_word(&normalized, n)) {
+                mentions.push(Mention {
+                    id: entity.id.clone(),
+                    kind: entity.kind,
+                });
+            }
+        }
+        if AMOUNT_IN_U.is_match(&normalized) && !mentions.iter().any(|m| m.id == "USDT") {
+            mentions.push(Mention {
+                id: "USDT".to_string(),
+                kind: EntityKind::Coin,
+            });
+        }
+        let into = INTO.iter().any(|w| normalized.contains(w));
+        let out = OUT_OF.iter().any(|w| normalized.contains(w));
+        let direction = match (into, out) {
+            (true, false) => Some(Direction::In),
+            (false, true) => Some(Direction::Out),
+            _ => None,
+        };
+        let anxious = triage.angry
+            || ANXIOUS_ZH.iter().any(|w| normalized.contains(w))
+            || ANXIOUS_EN.iter().any(|w| normalized.contains(w));
+        Reading {
+            text: text.to_string(),
+            normalized,
+            lang,
+            mentions,
+            direction,
+            triage,
+            anxious,
+        }
+    }
+
+    /// Whether the message names an entity of `kind`.
+    pub fn names(&self, kind: EntityKind) -> bool {
+        self.mentions.iter().any(|m| m.kind == kind)
+    }
+
+    /// The words the articles would use for what the message names, in its
+    /// language, that it does not already contain: what the engine gets to
+    /// read besides the message ("怎么买狗狗币" → "币", "怎么withdraw到
+    /// metamask" → "提币 钱包"), and the direction of funds spelled out.
+    pub fn expansion(&self, entities: &Entities) -> Vec<String> {
+        let mut words: Vec<String> = Vec::new();
+        let mut add = |w: &str| {
+            if !w.is_empty() && !self.normalized.contains(w) && !words.iter().any(|x| x == w) {
+                words.push(w.to_string());
+            }
+        };
+        let han = |w: &str| is_chinese(w);
+        for mention in &self.mentions {
+            for term in entities.terms_of(mention.kind) {
+                if han(term) == (self.lang == Lang::Zh) {
+                    add(term);
+                }
+            }
+            if self.lang == Lang::Zh {
+                if let Some(entity) = entities.entities.iter().find(|e| e.id == mention.id) {
+                    for term in &entity.terms {
+                        add(term);
+                    }
+                }
+            }
+        }
+        for w in self.direction_words() {
+            add(&w);
+        }
+        words
+    }
+
+    /// The direction of funds spelled out as the articles say it, and, when
+    /// the message says something did not arrive, that too: "转了500U过来
+    /// … 一直没到" reads "充值 未到账", "提币三天了还不到" "提币 处理中".
+    pub fn direction_words(&self) -> Vec<String> {
+        let arrived = ARRIVAL.iter().any(|w| self.normalized.contains(w));
+        let words: &[&str] = match (self.direction, self.lang, arrived) {
+            (Some(Direction::In), Lang::Zh, false) => &["充值"],
+            (Some(Direction::In), Lang::Zh, true) => &["充值", "未到账"],
+            (Some(Direction::In), Lang::En, false) => &["deposit"],
+            (Some(Direction::In), Lang::En, true) => &["deposit", "not arrived"],
+            (Some(Direction::Out), Lang::Zh, false) => &["提币"],
+            (Some(Direction::Out), Lang::Zh, true) => &["提币", "处理中"],
+            (Some(Direction::Out), Lang::En, false) => &["withdraw"],
+            (Some(Direction::Out), Lang::En, true) => &["withdrawal", "pending"],
+            (None, _, _) => &[],
+        };
+        words.iter().map(|w| w.to_string()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Entity;
+
+    fn entities() -> Entities {
+        let e = |id: &str, kind, names: &[&str], terms: &[&str]| Entity {
+            id: id.into(),
+            kind,
+            names: names.iter().map(|n| n.to_string()).collect(),
+            terms: terms.iter().map(|n| n.to_string()).collect(),
+        };
+        Entities {
+            entities: vec![
+                e("DOGE", EntityKind::Coin, &["狗狗币", "doge"], &[]),
+                e("METAMASK", EntityKind::Wallet, &["metamask", "小狐狸"], &[]),
+                e("withdraw", EntityKind::Word, &["withdraw"], &["提币"]),
+                e("TRC20", EntityKind::Network, &["trc20", "波场"], &[]),
+            ],
+            kind_terms: vec![
+                (EntityKind::Coin, vec!["币".into(), "coin".into()]),
+                (EntityKind::Wallet, vec!["钱包".into(), "wallet".into()]),
+                (EntityKind::Network, vec!["网络".into(), "network".into()]),
+            ],
+        }
+    }
+
+    #[test]
+    fn names_become_the_words_articles_use() {
+        let r = Reading::of("怎么withdraw到MetaMask", &entities());
+        assert_eq!(r.expansion(&entities()), ["钱包", "提币"]);
+        let r = Reading::of("怎么买doge", &entities());
+        assert_eq!(r.expansion(&entities()), ["币"]);
+        let r = Reading::of("how do I buy doge", &entities());
+        assert_eq!(r.expansion(&entities()), ["coin"]);
+    }
+
+    #[test]
+    fn direction_and_amounts_in_u() {
+        let r = Reading::of(
+            "我昨天从别的交易所转了500U过来，用的是TRC20网络，一直没到账",
+            &entities(),
+        );
+        assert_eq!(r.direction, Some(Direction::In));
+        assert!(r.mentions.iter().any(|m| m.id == "USDT") && r.names(EntityKind::Network));
+        assert!(r.anxious);
+        assert_eq!(
+            Reading::of("提币三天了还不到", &entities()).direction,
+            Some(Direction::Out)
+        );
+        assert_eq!(Reading::of("can u help me", &entities()).mentions, []);
+    }
+
+    #[test]
+    fn latin_names_are_whole_words() {
+        assert!(contains_word("on trc20?", "trc20"));
+        assert!(contains_word("用trc20网络", "trc20"));
+        assert!(!contains_word("usdt", "u"));
+        assert!(contains_word("500u", "u"));
+        assert!(!contains_word("ethereum", "eth"));
+    }
+}

@@ -1,0 +1,357 @@
+//! Telling small talk from questions: a message made only of small-talk
+//! phrases ("你好", "在吗", "好的谢谢 拜拜", "hi there!") is small talk; one
+//! that starts or ends with them ("你好，请问怎么提币", "how do I reset 2FA?
+//! thanks") is the question in between.
+//!
+//! Phrases come from `corpus/smalltalk.yaml`. Matching is on normalized text
+//! without spaces, punctuation, emoji and the particles people tack on (啊,
+//! 呀, 哦, 呢, 吧, 啦, 嘛, 哈, ~), so "你好呀～" and "Hi!!" match "你好" and
+//! "hi". A message is consumed greedily from both ends, longest phrase
+//! first; anything left over is the question.
+
+use crate::corpus::Intent;
+use crate::text::{contains_word, squeeze};
+
+/// What a message holds of small talk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chat {
+    /// The intent to answer (the first, in the file's order, of those found);
+    /// `None` when the message has no small talk.
+    pub intent: Option<Intent>,
+    /// What is left when the small talk is taken off: the question, as
+    /// normalized text. Empty when the message is only small talk.
+    pub rest: String,
+}
+
+/// Characters and particles that carry no meaning on their own.
+fn filler(c: char) -> bool {
+    !c.is_alphanumeric()
+        || matches!(
+            c,
+            '啊' | '呀' | '哦' | '噢' | '呢' | '吧' | '啦' | '嘛' | '呐' | '哇' | '喔' | '嘞' | '咯'
+        )
+}
+
+/// Words that only address or soften, between small-talk phrases: "谢谢你的
+/// 帮助", "您好，客服", "thanks a lot guys". Squeezed (no spaces).
+const SOFTENERS: &[&str] = &[
+    "你们的帮助",
+    "您的帮助",
+    "你的帮助",
+    "的帮助",
+    "帮助",
+    "客服",
+    "你们",
+    "你的",
+    "您的",
+    "大家",
+    "亲",
+    "一下",
+    "foryourhelp",
+    "forthehelp",
+    "foryourtime",
+    "soverymuch",
+    "verymuch",
+    "somuch",
+    "alot",
+    "guys",
+    "everyone",
+    "team",
+    "again",
+    "buddy",
+    "mate",
+    "sir",
+    "bro",
+    "dude",
+    "folks",
+    "all",
+];
+
+/// Words that make a short message a question about the bot itself
+/// (Latin ones as whole words: "ai" is not in "wait").
+const BOT_WORDS: &[&str] = &[
+    "机器人",
+    "真人",
+    "人工智能",
+    "ai",
+    "bot",
+    "robot",
+    "human",
+    "real person",
+    "chatgpt",
+];
+const QUESTION_MARKS: &[&str] = &[
+    "吗",
+    "还是",
+    "是不是",
+    "是否",
+    "?",
+    "？",
+    "are you",
+    "is this",
+    "am i",
+    "is it",
+];
+/// Words that make it a request for a person instead ("我要真人").
+const REQUESTS: &[&str] = &[
+    "要", "找", "转", "接", "联系", "人工", "客服", "want", "need", "speak", "talk to", "connect", "give", "agent",
+    "support",
+];
+
+/// Small-talk phrases by intent, normalized ([`crate::text::Lexicon`]).
+pub type Phrases = [(Intent, Vec<String>)];
+
+/// Reads `normalized` (from [`crate::text::normalize`]) for small talk.
+pub fn read(small_talk: &Phrases, normalized: &str) -> Chat {
+    let softened = consume(small_talk, normalized, true);
+    if softened.intent.is_some() && softened.rest.0 >= softened.rest.1 {
+        return Chat {
+            intent: softened.intent,
+            rest: String::new(),
+        };
+    }
+    if asks_about_the_bot(normalized) {
+        return Chat {
+            intent: Some(Intent::AreYouABot),
+            rest: String::new(),
+        };
+    }
+    // Around a question only the phrases come off: "你们的提币…" keeps 你们.
+    let plain = consume(small_talk, normalized, false);
+    let (start, end) = plain.rest;
+    Chat {
+        intent: plain.intent,
+        rest: if start >= end {
+            String::new()
+        } else {
+            slice_with_spaces(normalized, start, end)
+        },
+    }
+}
+
+/// What [`consume`] found: the intent to answer, and the characters left
+/// (start and end, in the squeezed text).
+struct Consumed {
+    intent: Option<Intent>,
+    rest: (usize, usize),
+}
+
+/// Takes small-talk phrases (and, with `soften`, softeners) off both ends
+/// of `normalized`, compared without spaces; a cut between two Latin
+/// letters or digits must fall where a space or a sign was ("ok got it"
+/// splits after "ok"; "okx" does not).
+fn consume(small_talk: &Phrases, normalized: &str, soften: bool) -> Consumed {
+    let mut chars: Vec<char> = Vec::new();
+    // `cut[i]`: whether a cut before `chars[i]` falls on a word boundary.
+    let mut cut: Vec<bool> = Vec::new();
+    let mut spaced = false;
+    for c in normalized.chars() {
+        if c.is_whitespace() {
+            spaced = true;
+            continue;
+        }
+        let glued = chars
+            .last()
+            .is_some_and(|p: &char| p.is_ascii_alphanumeric() && c.is_ascii_alphanumeric());
+        cut.push(spaced || !glued);
+        chars.push(c);
+        spaced = false;
+    }
+    cut.push(true);
+    let mut start = 0;
+    let mut end = chars.len();
+    let mut found: Vec<Intent> = Vec::new();
+    let skip = |start: &mut usize, end: &mut usize| {
+        while *start < *end && filler(chars[*start]) {
+            *start += 1;
+        }
+        while *end > *start && filler(chars[*end - 1]) {
+            *end -= 1;
+        }
+    };
+    skip(&mut start, &mut end);
+    for front in [true, false] {
+        while start < end {
+            let text = &chars[start..end];
+            let boundary = |len: usize| if front { cut[start + len] } else { cut[end - len] };
+            let taken = match longest(small_talk, text, front, &boundary) {
+                Some((intent, len)) => {
+                    found.push(intent);
+                    len
+                }
+                None if soften && !found.is_empty() => match softener(text, front, &boundary) {
+                    Some(len) => len,
+                    None => break,
+                },
+                None => break,
+            };
+            if front {
+                start += taken;
+            } else {
+                end -= taken;
+            }
+            skip(&mut start, &mut end);
+        }
+    }
+    let intent = small_talk.iter().map(|(i, _)| *i).find(|i| found.contains(i));
+    Consumed {
+        intent,
+        rest: (start, end),
+    }
+}
+
+/// The length of the longest softener `text` starts (or ends) with.
+fn softener(text: &[char], front: bool, boundary: &dyn Fn(usize) -> bool) -> Option<usize> {
+    SOFTENERS
+        .iter()
+        .map(|w| w.chars().collect::<Vec<char>>())
+        .filter(|w| {
+            w.len() <= text.len()
+                && boundary(w.len())
+                && if front {
+                    text[..w.len()] == w[..]
+                } else {
+                    text[text.len() - w.len()..] == w[..]
+                }
+        })
+        .map(|w| w.len())
+        .max()
+}
+
+/// A short question about the bot itself ("你是真人还是机器人", "is this an
+/// AI?"), not a request for a person ("我要真人").
+fn asks_about_the_bot(normalized: &str) -> bool {
+    squeeze(normalized).chars().count() <= 20
+        && BOT_WORDS.iter().any(|w| contains_word(normalized, w))
+        && QUESTION_MARKS.iter().any(|w| normalized.contains(w))
+        && !REQUESTS.iter().any(|w| contains_word(normalized, w))
+}
+
+/// The longest phrase that `text` starts with (or ends with), as
+/// `(intent, length in chars)`, ending (starting) on a word boundary.
+fn longest(
+    small_talk: &Phrases,
+    text: &[char],
+    front: bool,
+    boundary: &dyn Fn(usize) -> bool,
+) -> Option<(Intent, usize)> {
+    let mut best: Option<(Intent, usize)> = None;
+    for (intent, phrases) in small_talk {
+        for phrase in phrases {
+            let p: Vec<char> = phrase.chars().collect();
+            if p.len() > text.len() || best.is_some_and(|(_, l)| l >= p.len()) {
+                continue;
+            }
+            let matched = if front {
+                text[..p.len()] == p[..]
+            } else {
+                text[text.len() - p.len()..] == p[..]
+            };
+            if matched && boundary(p.len()) {
+                best = Some((*intent, p.len()));
+            }
+        }
+    }
+    best
+}
+
+/// Characters `start..end` of `normalized` without its spaces, mapped back
+/// to `normalized` with them (so "how do i reset 2fa" keeps its spaces).
+fn slice_with_spaces(normalized: &str, start: usize, end: usize) -> String {
+    let mut out = String::new();
+    let mut seen = 0;
+    for c in normalized.chars() {
+        if c.is_whitespace() {
+            if seen > start && seen < end {
+                out.push(c);
+            }
+            continue;
+        }
+        if seen >= start && seen < end {
+            out.push(c);
+        }
+        seen += 1;
+    }
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::normalize;
+
+    fn small_talk() -> Vec<(Intent, Vec<String>)> {
+        let intent = |intent, phrases: &[&str]| (intent, phrases.iter().map(|p| squeeze(&normalize(p))).collect());
+        vec![
+            intent(Intent::AreYouABot, &["你是机器人吗", "are you a bot"]),
+            intent(Intent::Goodbye, &["拜拜", "没事了", "bye"]),
+            intent(Intent::Thanks, &["谢谢", "thanks", "thank you"]),
+            intent(Intent::Presence, &["在吗"]),
+            intent(Intent::Greeting, &["你好", "hi", "hello", "good morning"]),
+            intent(Intent::Acknowledgement, &["好的", "ok", "got it"]),
+        ]
+    }
+
+    fn read_text(text: &str) -> Chat {
+        read(&small_talk(), &normalize(text))
+    }
+
+    #[test]
+    fn messages_made_only_of_small_talk() {
+        for (text, intent) in [
+            ("你好", Intent::Greeting),
+            ("你好呀～", Intent::Greeting),
+            ("在吗？？", Intent::Presence),
+            ("你好 在吗", Intent::Presence),
+            ("Hi!!", Intent::Greeting),
+            ("Good morning 😊", Intent::Greeting),
+            ("好的谢谢", Intent::Thanks),
+            ("ok got it, thanks!", Intent::Thanks),
+            ("没事了 拜拜", Intent::Goodbye),
+            ("你是机器人吗", Intent::AreYouABot),
+            ("謝謝", Intent::Thanks),
+        ] {
+            assert_eq!(
+                read_text(text),
+                Chat {
+                    intent: Some(intent),
+                    rest: String::new()
+                },
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn small_talk_around_a_question_leaves_the_question() {
+        assert_eq!(read_text("你好，请问怎么提币").rest, "请问怎么提币");
+        assert_eq!(read_text("hi, how do i reset 2fa? thanks").rest, "how do i reset 2fa");
+        assert_eq!(read_text("Hello there how do I deposit").intent, Some(Intent::Greeting));
+    }
+
+    #[test]
+    fn softeners_and_questions_about_the_bot() {
+        assert_eq!(read_text("谢谢你的帮助").intent, Some(Intent::Thanks));
+        assert_eq!(read_text("thanks a lot guys!").rest, "");
+        assert_eq!(read_text("你是真人还是机器人").intent, Some(Intent::AreYouABot));
+        assert_eq!(read_text("is this an AI?").intent, Some(Intent::AreYouABot));
+        assert_eq!(read_text("how long do I have to wait?").intent, None);
+        assert_ne!(read_text("我要真人").intent, Some(Intent::AreYouABot));
+        assert_eq!(read_text("你们的提币多久到").rest, "你们的提币多久到");
+    }
+
+    #[test]
+    fn questions_are_not_small_talk() {
+        for text in [
+            "history of my orders",
+            "怎么提币",
+            "okx提币到账多久",
+            "你好慢啊到底什么时候到账",
+        ] {
+            let chat = read_text(text);
+            assert!(!chat.rest.is_empty(), "{text}: {chat:?}");
+        }
+        assert_eq!(read_text("history of my orders").intent, None);
+        assert_eq!(read_text("okx提币到账多久").intent, None);
+    }
+}

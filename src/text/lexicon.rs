@@ -1,0 +1,149 @@
+//! The corpus's everyday words, normalized once when the engine loads: the
+//! small-talk phrases, the entity list, and the help center's own
+//! vocabulary, which tells a question this desk should know ("提币卡住了")
+//! from one it never will ("excel怎么合并单元格").
+
+use std::collections::BTreeSet;
+
+use super::normalize;
+use crate::corpus::{Corpus, Entities, Entity, Intent};
+
+/// Normalized words of a corpus.
+#[derive(Debug, Clone, Default)]
+pub struct Lexicon {
+    /// Small-talk phrases by intent, in the file's order, normalized and
+    /// without spaces (see [`squeeze`]).
+    pub small_talk: Vec<(Intent, Vec<String>)>,
+    /// The entity list with normalized names and terms.
+    pub entities: Entities,
+    /// Words of the help center: its dictionary, synonyms, article tags and
+    /// entity names, normalized; none shorter than two characters.
+    vocabulary: Vec<String>,
+}
+
+impl Lexicon {
+    /// The lexicon of `corpus`.
+    pub fn of(corpus: &Corpus) -> Lexicon {
+        let small_talk = corpus
+            .small_talk
+            .intents
+            .iter()
+            .map(|i| {
+                let mut phrases: Vec<String> = i.phrases.iter().map(|p| squeeze(&normalize(p))).collect();
+                phrases.retain(|p| !p.is_empty());
+                phrases.dedup();
+                (i.intent, phrases)
+            })
+            .collect();
+        let entities = Entities {
+            entities: corpus
+                .entities
+                .entities
+                .iter()
+                .map(|e| {
+                    let mut names: Vec<String> = e.names.iter().map(|n| normalize(n)).collect();
+                    names.sort();
+                    names.dedup();
+                    Entity {
+                        names,
+                        terms: e.terms.iter().map(|t| normalize(t)).collect(),
+                        ..e.clone()
+                    }
+                })
+                .collect(),
+            kind_terms: corpus
+                .entities
+                .kind_terms
+                .iter()
+                .map(|(k, terms)| (*k, terms.iter().map(|t| normalize(t)).collect()))
+                .collect(),
+        };
+        let mut words: BTreeSet<String> = BTreeSet::new();
+        let dictionary = corpus
+            .dictionary
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| l.split_whitespace().next());
+        let synonyms = corpus
+            .synonyms
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .flat_map(|l| l.split(','));
+        let tags = corpus.articles.iter().flat_map(|a| a.tags.iter().map(String::as_str));
+        for word in dictionary.chain(synonyms).chain(tags) {
+            words.insert(normalize(word));
+        }
+        for entity in &entities.entities {
+            words.extend(entity.names.iter().cloned());
+        }
+        words.retain(|w| w.chars().count() >= 2 && !GENERIC.contains(&w.as_str()));
+        Lexicon {
+            small_talk,
+            entities,
+            vocabulary: words.into_iter().collect(),
+        }
+    }
+
+    /// Whether `normalized` text uses a word of the help center (a Latin
+    /// word only as a whole word).
+    pub fn mentions_domain(&self, normalized: &str) -> bool {
+        self.vocabulary.iter().any(|w| contains_word(normalized, w))
+    }
+}
+
+/// Words of the corpus's lists that everyone uses about anything: they do
+/// not make a question the help center's.
+const GENERIC: &[&str] = &[
+    "code",
+    "phone",
+    "phone number",
+    "mail",
+    "email",
+    "e-mail",
+    "history",
+    "records",
+    "order",
+    "card",
+    "country",
+    "region",
+    "buy",
+    "sell",
+    "password",
+    "account",
+    "app",
+    "平台",
+    "国家",
+    "地区",
+    "手机",
+    "手机号",
+    "手机号码",
+    "邮箱",
+    "购买",
+    "密码",
+    "订单",
+    "银行卡",
+    "信用卡",
+    "历史记录",
+    "账单",
+    "升级",
+];
+
+/// Normalized text without its spaces: small-talk phrases and messages are
+/// compared this way, so "thank you" and "thankyou", "你 好" and "你好" meet.
+pub fn squeeze(normalized: &str) -> String {
+    normalized.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Whether `word` occurs in `text`, as a whole word when it starts or ends
+/// with a Latin letter or digit ("u" is not in "usdt"; "500u" has it).
+pub fn contains_word(text: &str, word: &str) -> bool {
+    let latin = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
+    let starts_latin = word.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let ends_latin = word.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        let glued = (starts_latin && latin(before)) || (ends_latin && latin(after));
+        !glued
+    })
+}

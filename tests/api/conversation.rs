@@ -1,0 +1,180 @@
+//! Conversations as users have them, through the real server on SQLite and
+//! PostgreSQL: small talk, follow-ups, a bot that keeps helping while the
+//! user waits for a person and steps aside when one joins, honest waiting,
+//! and small talk counted apart in analytics.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::app::{spawn_app, Db, TestApp, UserSession, ADMIN_TOKEN, AGENT_TOKEN};
+
+macro_rules! on_both_databases {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$scenario(super::Db::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$scenario(super::Db::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+on_both_databases!(
+    small_talk_is_answered_without_a_ticket,
+    follow_ups_stay_on_the_topic_until_it_changes,
+    the_bot_keeps_helping_while_the_user_waits,
+    an_agent_who_joins_has_the_conversation_to_themselves,
+);
+
+async fn say(app: &TestApp, s: &UserSession, text: &str) -> Value {
+    let (status, body) = app.say(s, text).await;
+    assert_eq!(status, StatusCode::OK, "{text}: {body}");
+    body
+}
+
+async fn queue_ids(app: &TestApp) -> Vec<i64> {
+    let (_, queue) = app.agent(AGENT_TOKEN, Method::GET, "/v1/agent/tickets", None).await;
+    queue["tickets"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|t| t["id"].as_i64()).collect())
+        .unwrap_or_default()
+}
+
+async fn small_talk_is_answered_without_a_ticket(db: Db) {
+    let app = spawn_app(db).await;
+    let s = app.new_session().await;
+    for (text, kind) in [
+        ("你好", "greeting"),
+        ("在吗？", "presence"),
+        ("你是机器人吗", "are_you_a_bot"),
+        ("hello there!", "greeting"),
+        ("谢谢你的帮助", "thanks"),
+        ("没事了 拜拜", "goodbye"),
+    ] {
+        let body = say(&app, &s, text).await;
+        assert_eq!(body["decision"], "small_talk", "{text}: {body}");
+        assert!(body["ticket"].is_null(), "{text}: {body}");
+        assert!(body["answer"].is_null(), "no article for {text}: {body}");
+        let said = body["text"].as_str().unwrap_or_default();
+        assert!(!said.is_empty(), "{text}: {body}");
+        let transcript = app.transcript(&s, 0).await;
+        let reply = &transcript.last().unwrap_or(&Value::Null)["reply"];
+        assert_eq!(reply["small_talk"], kind, "{text}: {reply}");
+    }
+    assert!(queue_ids(&app).await.is_empty(), "nobody was handed off");
+
+    // A greeting with a question answers the question, in its language.
+    let body = say(&app, &s, "你好，请问怎么提币").await;
+    assert_eq!(
+        (body["decision"].as_str(), body["answer"]["id"].as_str()),
+        (Some("answer"), Some("withdraw-crypto")),
+        "{body}"
+    );
+    let body = say(&app, &s, "hi! how do I reset my password?").await;
+    assert_eq!(body["answer"]["id"], "reset-password", "{body}");
+    assert!(
+        body["text"].as_str().unwrap_or_default().is_ascii(),
+        "answered in English: {body}"
+    );
+
+    // An explicit request for a person still hands off at once.
+    let body = say(&app, &s, "我要人工客服").await;
+    assert_eq!(body["decision"], "handoff", "{body}");
+    assert!(body["ticket"]["id"].is_i64());
+
+    // Analytics count the small talk apart from the questions.
+    let (status, report) = app
+        .agent(ADMIN_TOKEN, Method::GET, "/admin/analytics?since=1d", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["questions"]["small_talk"], 6, "{report}");
+    assert_eq!(
+        report["questions"]["asked"], 3,
+        "two questions and the request: {report}"
+    );
+}
+
+async fn follow_ups_stay_on_the_topic_until_it_changes(db: Db) {
+    let app = spawn_app(db).await;
+    let s = app.new_session().await;
+    for (text, article) in [
+        ("资金费率是什么意思", "funding-rate"),
+        ("多久收一次", "funding-rate"),
+        ("怎么算的", "funding-rate"),
+    ] {
+        let body = say(&app, &s, text).await;
+        assert_eq!(
+            (body["decision"].as_str(), body["answer"]["id"].as_str()),
+            (Some("answer"), Some(article)),
+            "{text}: {body}"
+        );
+    }
+    // Something to do, not an aspect of the topic: the topic changes.
+    let s = app.new_session().await;
+    say(&app, &s, "挂了一个限价单一直不成交").await;
+    let body = say(&app, &s, "怎么撤单").await;
+    assert_eq!(body["answer"]["id"], "cancel-order", "{body}");
+}
+
+async fn the_bot_keeps_helping_while_the_user_waits(db: Db) {
+    let app = spawn_app(db).await;
+    let s = app.new_session().await;
+    let body = say(&app, &s, "转人工").await;
+    let ticket = body["ticket"]["id"].as_i64().expect("a ticket");
+    let said = body["text"].as_str().unwrap_or_default();
+    assert!(
+        !said.contains("请留在此页面") && said.contains("没有客服在线"),
+        "nobody is online, and the reply says so: {said}"
+    );
+
+    // A question the bot knows is answered; the ticket stays in the queue.
+    let body = say(&app, &s, "怎么开启谷歌验证").await;
+    assert_eq!(
+        (body["decision"].as_str(), body["answer"]["id"].as_str()),
+        (Some("answer"), Some("enable-google-authenticator")),
+        "{body}"
+    );
+    assert_eq!(body["ticket"]["id"], ticket, "{body}");
+    assert!(queue_ids(&app).await.contains(&ticket));
+
+    // What it cannot answer is acknowledged as passed on, with no new ticket.
+    let body = say(&app, &s, "还要等多久").await;
+    assert_eq!(body["decision"], "handoff", "{body}");
+    assert_eq!(body["ticket"]["id"], ticket, "{body}");
+
+    // The user withdraws the request: the ticket leaves the queue.
+    let body = say(&app, &s, "问题已解决，取消转人工").await;
+    assert_eq!(body["decision"], "small_talk", "{body}");
+    assert!(!queue_ids(&app).await.contains(&ticket), "withdrawn");
+    // Asking again reopens it.
+    let body = say(&app, &s, "人工").await;
+    assert_eq!(body["ticket"]["id"], ticket, "the same ticket, reopened: {body}");
+    assert!(queue_ids(&app).await.contains(&ticket));
+}
+
+async fn an_agent_who_joins_has_the_conversation_to_themselves(db: Db) {
+    let app = spawn_app(db).await;
+    let s = app.new_session().await;
+    let body = say(&app, &s, "talk to a human please").await;
+    let ticket = body["ticket"]["id"].as_i64().expect("a ticket");
+    let (status, _) = app
+        .agent(
+            AGENT_TOKEN,
+            Method::POST,
+            &format!("/v1/agent/tickets/{ticket}/claim"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for text in ["how do I reset my password", "hello?"] {
+        let body = say(&app, &s, text).await;
+        assert_eq!(body["forwarded_to_agent"], true, "{text}: {body}");
+        assert!(body["bot_message_id"].is_null(), "the bot stays out: {body}");
+    }
+}
