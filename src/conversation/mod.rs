@@ -45,6 +45,11 @@ const TOPIC_TURNS: u8 = 3;
 /// whatever the message leans on.
 const SWITCH_CONFIDENCE: f32 = 0.85;
 
+/// A question that asks for a prediction or advice ("明天比特币会涨吗") is
+/// answered only when an article fits it this surely ("BTC会涨吗 怎么买BTC"
+/// still gets the buying guide); else a person says the bot cannot advise.
+const ADVICE_SURE: f32 = 0.8;
+
 /// A warning shown above a bot reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -229,6 +234,13 @@ pub struct Policy<'a> {
     cache_only: bool,
 }
 
+/// The question of a turn, as written and normalized once.
+#[derive(Clone, Copy)]
+struct Asked<'a> {
+    text: &'a str,
+    normalized: &'a str,
+}
+
 /// A ranking of one text, and the text.
 struct Ranked {
     reply: Reply,
@@ -322,13 +334,18 @@ impl<'a> Policy<'a> {
             return Ok(self.finish(reply, lang, conversation, change, None));
         }
 
-        // A question.
-        let question = if chat.intent.is_some() {
-            chat.rest.clone()
+        // A question: as written, and normalized (the reading's, or what is
+        // left of it without the small talk, normalized already).
+        let (question, normalized) = if chat.intent.is_some() {
+            (chat.rest.clone(), chat.rest.clone())
         } else {
-            reading.text.clone()
+            (reading.text.clone(), reading.normalized.clone())
         };
-        let (ranked, embedding, cached) = self.rank_question(conversation, &reading, &question)?;
+        let asked = Asked {
+            text: &question,
+            normalized: &normalized,
+        };
+        let (ranked, embedding, cached) = self.rank_question(conversation, &reading, asked)?;
         let mut reply = self.decide(&ranked, &reading, lang);
         let mut change = match reply.decision {
             Decision::Handoff => TicketChange::Open {
@@ -337,7 +354,9 @@ impl<'a> Policy<'a> {
             _ => TicketChange::None,
         };
         let unsure = matches!(reply.handoff_reason.as_deref(), Some("low_confidence" | "no_match"));
-        if unsure && !reading.names(EntityKind::Exchange) && !self.in_domain(&reading) {
+        // A follow-up is about the topic, whatever words it uses ("how long").
+        let follows = live_topic(conversation).is_some() && leans_on_context(&reading, &normalized);
+        if unsure && !follows && !reading.names(EntityKind::Exchange) && !self.in_domain(&reading) {
             reply.handoff_reason = Some(
                 if triage.investment_advice {
                     "investment_advice"
@@ -421,12 +440,10 @@ impl<'a> Policy<'a> {
         &self,
         conversation: &Conversation,
         reading: &Reading,
-        question: &str,
+        asked: Asked<'_>,
     ) -> Result<(Ranked, Duration, bool), TurnError> {
+        let question = asked.text;
         let entities = &self.engine.lexicon().entities;
-        // What the engine reads of a text: without abuse or pasted
-        // addresses and hashes, with the words the articles use for what the
-        // text names, and the direction of funds the whole message gives.
         // What the engine reads of a text: without abuse or pasted
         // addresses and hashes, and then, as a second reading, with the words
         // the articles use for what the text names and the direction of funds
@@ -482,25 +499,33 @@ impl<'a> Policy<'a> {
             }
         };
         let mut best = rank(question)?;
-        let topic = conversation
-            .last
-            .as_ref()
-            .and_then(|r| r.topic.clone())
-            .filter(|t| t.age < TOPIC_TURNS);
+        let topic = live_topic(conversation);
         let triaged = reading.triage.investment_advice || reading.triage.lost_funds || reading.triage.scam_by_staff;
-        if let Some(topic) = topic.filter(|_| !triaged && leans_on_context(reading, question)) {
-            // A message that only asks about an aspect ("要手续费吗", "多久")
-            // says too little to leave the topic; one that names something
-            // to do may ("怎么撤单" after an unfilled order is cancel-order).
-            let terse = only_an_aspect(question);
+        if let Some(topic) = topic.filter(|_| !triaged && leans_on_context(reading, asked.normalized)) {
+            // A message that only asks about an aspect ("要手续费吗", "多久"),
+            // only names a coin or network ("trc20的话呢", "用的bep20") or
+            // only tells a circumstance ("我是海外手机号") says too little to
+            // leave the topic; one that asks for something to do may ("怎么
+            // 撤单" after an unfilled order is cancel-order).
+            let terse = only_an_aspect(asked.normalized) || only_a_qualifier(asked.normalized, entities);
+            let telling = !asks(asked.normalized);
             let switch = !terse
+                && !telling
                 && best.reply.decision == Decision::Answer
                 && best.reply.confidence >= SWITCH_CONFIDENCE
                 && top(&best.reply) != Some(topic.article.as_str());
             if !switch {
-                let joined = rank(&format!("{} {question}", topic.question))?;
-                let margin = if terse { 0.1 } else { 0.0 };
-                if joined.reply.confidence + margin > best.reply.confidence {
+                let mut joined = rank(&format!("{} {question}", topic.question))?;
+                let margin = if terse || telling { 0.1 } else { 0.0 };
+                // An article the bot answered with stays the topic unless the
+                // two together clearly read as another.
+                let answered = conversation.last.as_ref().is_some_and(|r| {
+                    r.decision == Decision::Answer && r.article.as_ref().is_some_and(|a| a.id == topic.article)
+                });
+                if answered {
+                    stay_on(&mut joined.reply, &topic.article);
+                }
+                if joined.reply.confidence + margin > best.reply.confidence || answered && terse {
                     best = joined;
                 }
             }
@@ -542,7 +567,7 @@ impl<'a> Policy<'a> {
         if lost && decision != Decision::Handoff {
             decision = Decision::Handoff;
             reason = Some("lost_funds");
-        } else if reading.triage.investment_advice && decision == Decision::Clarify {
+        } else if reading.triage.investment_advice && decision != Decision::Handoff && reply.confidence < ADVICE_SURE {
             decision = Decision::Handoff;
             reason = Some("investment_advice");
         }
@@ -875,18 +900,27 @@ const HOLLOW: &[&str] = &[
 /// Whether a message only asks about an aspect of the topic ("要手续费吗",
 /// "and how long does it take?", "多久收一次"): its words, with the aspect and
 /// hollow words taken out, leave at most three characters.
-fn only_an_aspect(question: &str) -> bool {
-    let mut rest = crate::text::normalize(question);
-    if !ASPECTS.iter().any(|w| rest.contains(w)) {
-        return false;
-    }
-    let mut words: Vec<&str> = ASPECTS.iter().chain(HOLLOW).copied().collect();
+fn only_an_aspect(normalized: &str) -> bool {
+    ASPECTS.iter().any(|w| normalized.contains(w)) && leaves_little(normalized, ASPECTS.iter().copied())
+}
+
+/// Whether `normalized`, with `words` and the hollow words taken out
+/// (Latin ones as whole words), leaves at most three characters.
+fn leaves_little<'w>(normalized: &str, words: impl Iterator<Item = &'w str>) -> bool {
+    let mut words: Vec<&str> = words.chain(HOLLOW.iter().copied()).collect();
     words.sort_by_key(|w| std::cmp::Reverse(w.len()));
-    let spaced: String = rest
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
-    rest = format!(" {} ", spaced.split_whitespace().collect::<Vec<_>>().join(" "));
+    // Latin words glued to Chinese ("trc20的话呢") are words of their own.
+    let mut spaced = String::with_capacity(normalized.len() + 8);
+    let mut previous: Option<char> = None;
+    for c in normalized.chars() {
+        let c = if c.is_alphanumeric() { c } else { ' ' };
+        if previous.is_some_and(|p| p != ' ' && c != ' ' && p.is_ascii() != c.is_ascii()) {
+            spaced.push(' ');
+        }
+        spaced.push(c);
+        previous = Some(c);
+    }
+    let mut rest = format!(" {} ", spaced.split_whitespace().collect::<Vec<_>>().join(" "));
     for w in words {
         if w.is_ascii() {
             let word = format!(" {} ", w.trim());
@@ -900,10 +934,87 @@ fn only_an_aspect(question: &str) -> bool {
     rest.chars().filter(|c| c.is_alphanumeric()).count() <= 3
 }
 
+/// The conversation's topic, unless it has faded.
+fn live_topic(conversation: &Conversation) -> Option<Topic> {
+    conversation
+        .last
+        .as_ref()
+        .and_then(|r| r.topic.clone())
+        .filter(|t| t.age < TOPIC_TURNS)
+}
+
+/// How far below the best article, in fused score, the topic's article of
+/// a follow-up may rank and still be the answer: a detail added to the
+/// topic ("用的bep20" after a missing deposit) pulls a little toward the
+/// article about that detail.
+const STAY_MARGIN: f32 = 0.15;
+
+/// Puts `article` first among `reply`'s candidates and answers with it
+/// when it ranks within [`STAY_MARGIN`] of the first and the engine did not
+/// hand off.
+fn stay_on(reply: &mut Reply, article: &str) {
+    let Some(first) = reply.candidates.first().map(|c| c.fused) else {
+        return;
+    };
+    let Some(at) = reply.candidates.iter().position(|c| c.article_id == article) else {
+        return;
+    };
+    if at == 0 || reply.candidates[at].fused + STAY_MARGIN < first || reply.decision == Decision::Handoff {
+        return;
+    }
+    let kept = reply.candidates.remove(at);
+    reply.candidates.insert(0, kept);
+    reply.decision = Decision::Answer;
+    reply.handoff_reason = None;
+}
+
+/// Whether a message asks something, rather than only tells ("我是海外手机号",
+/// "试了好几次了"): a question word, or a wish ("我想", "i want").
+fn asks(normalized: &str) -> bool {
+    ASKING.iter().chain(WISHING).any(|w| normalized.contains(w))
+}
+
+/// Words that make a statement a request.
+const WISHING: &[&str] = &[
+    "我要", "我想", "想要", "帮我", "请帮", "i want", "i need", "i'd like", "help me",
+];
+
+/// Words around a coin or network that add nothing ("用的bep20", "是BSC链上的").
+const QUALIFYING: &[&str] = &[
+    "用的",
+    "用",
+    "走",
+    "链上",
+    "链",
+    "网络",
+    "的话",
+    "上",
+    "如果是",
+    "换成",
+    "via",
+    "with",
+    "using",
+    "network",
+    "chain",
+    "if",
+    "instead",
+];
+
+/// Whether a message only names coins, networks or wallets, with words that
+/// add nothing ("trc20的话呢", "and on trc20?", "用的bep20").
+fn only_a_qualifier(normalized: &str, entities: &crate::corpus::Entities) -> bool {
+    let names = entities
+        .entities
+        .iter()
+        .filter(|e| matches!(e.kind, EntityKind::Coin | EntityKind::Network | EntityKind::Wallet))
+        .flat_map(|e| e.names.iter().map(String::as_str));
+    let named: Vec<&str> = names.filter(|n| crate::text::contains_word(normalized, n)).collect();
+    !named.is_empty() && leaves_little(normalized, named.into_iter().chain(QUALIFYING.iter().copied()))
+}
+
 /// Whether a question leans on what came before: short, or starting like a
 /// continuation, or pointing back ("多久收一次", "是BSC链上的", "and on trc20?").
-fn leans_on_context(reading: &Reading, question: &str) -> bool {
-    let normalized = crate::text::normalize(question);
+fn leans_on_context(reading: &Reading, normalized: &str) -> bool {
     let han = normalized
         .chars()
         .filter(|c| crate::text::is_chinese(c.encode_utf8(&mut [0; 4])))
@@ -997,6 +1108,8 @@ const CANCELLING: &[&str] = &[
     "已经解决",
     "已解决",
     "自己解决了",
+    "自己找到了",
+    "我找到了",
     "搞定了",
     "cancel the request",
     "cancel my request",
@@ -1023,6 +1136,8 @@ const CANCELLING_ALONE: &[&str] = &[
     "解决了",
     "算了",
     "那算了",
+    "取消",
+    "取消吧",
     "cancel",
     "solved",
     "no need",
@@ -1099,7 +1214,7 @@ mod tests {
             "最少能提多少",
             "为什么这么贵",
         ] {
-            assert!(only_an_aspect(q), "{q}");
+            assert!(only_an_aspect(&crate::text::normalize(q)), "{q}");
         }
         for q in [
             "怎么撤单",
@@ -1107,7 +1222,7 @@ mod tests {
             "how do i cancel an open order",
             "提币手续费多少",
         ] {
-            assert!(!only_an_aspect(q), "{q}");
+            assert!(!only_an_aspect(&crate::text::normalize(q)), "{q}");
         }
     }
 
@@ -1122,5 +1237,79 @@ mod tests {
             "an acknowledgement alone is not a cancellation"
         );
         assert!(!cancels_handoff("cancel an open order"));
+        assert!(cancels_handoff("算了不用了 我自己找到了 取消吧"));
+        assert!(!cancels_handoff("取消订单"));
+    }
+
+    #[test]
+    fn a_coin_or_network_alone_qualifies_the_topic() {
+        let entities = crate::corpus::Entities {
+            entities: vec![
+                crate::corpus::Entity {
+                    id: "TRC20".into(),
+                    kind: EntityKind::Network,
+                    names: vec!["trc20".into(), "波场".into()],
+                    terms: vec![],
+                },
+                crate::corpus::Entity {
+                    id: "BEP20".into(),
+                    kind: EntityKind::Network,
+                    names: vec!["bep20".into(), "bsc".into()],
+                    terms: vec![],
+                },
+            ],
+            kind_terms: vec![],
+        };
+        for q in ["trc20的话呢", "用的bep20", "是BSC链上的", "and on trc20?", "走波场"] {
+            assert!(only_a_qualifier(&crate::text::normalize(q), &entities), "{q}");
+        }
+        for q in [
+            "trc20提币怎么操作",
+            "bep20充值没到账",
+            "要手续费吗",
+            "how do i withdraw on trc20",
+        ] {
+            assert!(!only_a_qualifier(&crate::text::normalize(q), &entities), "{q}");
+        }
+    }
+
+    #[test]
+    fn telling_is_not_asking() {
+        for q in ["我是海外手机号", "试了好几次了", "用的bep20", "已经两天了还在审核中"] {
+            assert!(!asks(&crate::text::normalize(q)), "{q}");
+        }
+        for q in ["怎么撤单", "我想改绑手机", "can I change it later?", "要手续费吗"] {
+            assert!(asks(&crate::text::normalize(q)), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_follow_up_stays_on_an_answered_topic_it_nearly_matches() {
+        let scores = |id: &str, fused: f32| crate::rank::Scores {
+            article_id: id.into(),
+            bm25: 0.0,
+            similarity: 0.0,
+            fused,
+        };
+        let reply = |candidates| Reply {
+            decision: Decision::Answer,
+            confidence: 0.8,
+            handoff_reason: None,
+            candidates,
+            embedding_time: Duration::ZERO,
+        };
+        let mut near = reply(vec![
+            scores("deposit-wrong-network", 2.95),
+            scores("deposit-not-arrived", 2.93),
+        ]);
+        stay_on(&mut near, "deposit-not-arrived");
+        assert_eq!(top(&near), Some("deposit-not-arrived"));
+        let mut far = reply(vec![scores("funding-rate", 3.88), scores("trading-fees", 3.64)]);
+        stay_on(&mut far, "trading-fees");
+        assert_eq!(
+            top(&far),
+            Some("funding-rate"),
+            "a clear reading of another article wins"
+        );
     }
 }

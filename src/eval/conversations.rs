@@ -11,7 +11,8 @@
 //!   {"text": "那手续费呢", "expect": "withdrawal-fees", "kind": "follow_up"}]}
 //! ```
 //!
-//! `expect` is an article id (the bot must answer with it: strict, a
+//! `expect` is an article id (the bot must answer with it, or hand off
+//! with it when the article always goes to a person: strict, a
 //! clarification that lists it is wrong), `small_talk`, `handoff`,
 //! `clarify`, or `cancel` (the user withdraws a request for a person).
 //! `kind` groups the turns in the report: `first`, `follow_up`,
@@ -254,7 +255,12 @@ pub fn replay(
             let decision = reply.map(|r| r.decision);
             let article = reply.and_then(|r| r.article.as_ref()).map(|a| a.id.clone());
             let correct = match &turn.expected {
-                TurnExpected::Article(id) => decision == Some(Decision::Answer) && article.as_deref() == Some(id),
+                // An article that always goes to a person is right when the
+                // bot hands off with it, as it must.
+                TurnExpected::Article(id) => {
+                    let always = reply.is_some_and(|r| r.handoff_reason.as_deref() == Some("always_handoff"));
+                    (decision == Some(Decision::Answer) || always) && article.as_deref() == Some(id)
+                }
                 TurnExpected::SmallTalk => {
                     decision == Some(Decision::SmallTalk) && outcome.ticket != TicketChange::Cancel
                 }

@@ -238,6 +238,14 @@ const ADVICE_ZH: &[&str] = &[
     "投资建议",
     "推荐买",
     "百倍币",
+    "会不会涨",
+    "会不会跌",
+    "再跌",
+    "还会跌",
+    "还会涨",
+    "梭哈",
+    "现在可以买吗",
+    "目标价",
 ];
 const ADVICE_EN: &[&str] = &[
     "price prediction",
@@ -250,6 +258,11 @@ const ADVICE_EN: &[&str] = &[
     "worth buying",
     "investment advice",
     "good investment",
+    "all in",
+    "will it go up",
+    "will it drop",
+    "will it reach",
+    "good time to buy",
 ];
 
 const PROFANITY_ZH: &[&str] = &[
@@ -503,6 +516,8 @@ mod tests {
             "ETH 现在能买吗",
             "will bitcoin go up next week",
             "should I buy SOL now",
+            "比特幣現在可以買嗎？會不會再跌",
+            "要不要all in sol",
         ] {
             assert!(Triage::of(text).investment_advice, "{text}");
         }

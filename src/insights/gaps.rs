@@ -39,6 +39,11 @@ pub const SAME_TOPIC: f32 = 0.25;
 /// holds n² similarities, so a call stays within seconds and 4 MB.
 const MAX_QUESTIONS: usize = 1000;
 
+/// The mean confidence at which the nearest article covers a gap: the
+/// bot is sure of it, above the answer threshold, which lets middling
+/// guesses through for users to judge.
+const COVERED: f64 = 0.7;
+
 /// How many example questions a gap shows.
 const EXAMPLES: usize = 8;
 
@@ -196,12 +201,11 @@ fn describe(
     let article = nearest.and_then(|(id, ..)| engine.article(id));
     let score = nearest.map_or(0.0, |(.., mean)| mean);
     // An article covers the topic when the bot mostly ranked it first and
-    // was, on average, sure enough to answer with it. Less than that is a
-    // guess (a clarify-band confidence often comes from shared words, like
-    // "card" in "gift card" and "buy crypto with a card"), so the safer
-    // suggestion is a new article.
-    let covered = nearest
-        .is_some_and(|(_, n, mean)| 2 * n >= askings && mean >= f64::from(engine.answerer().thresholds().answer));
+    // was, on average, sure of it. Less than that is a guess (a middling
+    // confidence often comes from shared words, like "card" in "gift card"
+    // and "buy crypto with a card"), so the safer suggestion is a new
+    // article.
+    let covered = nearest.is_some_and(|(_, n, mean)| 2 * n >= askings && mean >= COVERED);
     let times = members.iter().flat_map(|&m| distinct[m].times.iter().copied());
     let (asked, last, weight) = times.fold((0u64, Millis::MIN, 0f64), |(n, last, w), t| {
         (
