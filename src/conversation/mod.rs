@@ -325,6 +325,12 @@ impl<'a> Policy<'a> {
             let open = TicketChange::Open { priority };
             return Ok(self.finish(reply, lang, conversation, open, Some(reading.text.clone())));
         }
+        if let Some(intent) = chat
+            .intent
+            .filter(|_| reports_resolution(&chat.rest) && !triage.lost_funds)
+        {
+            return Ok(self.small_talk(intent, lang, conversation, message.picked.is_none()));
+        }
         if let Some(id) = message.picked {
             if let Some((reply, change)) = self.chosen_article(id, lang, &reading.normalized, Vec::new()) {
                 return Ok(self.finish(reply, lang, conversation, change, None));
@@ -449,7 +455,13 @@ impl<'a> Policy<'a> {
         // the articles use for what the text names and the direction of funds
         // the whole message gives.
         let readings = |text: &str| -> (String, Option<String>) {
-            let part = Reading::of(text, entities);
+            let own;
+            let part = if text == reading.text {
+                reading
+            } else {
+                own = Reading::of(text, entities);
+                &own
+            };
             let calm = crate::handoff::strip_abuse(&without_codes(&part.normalized));
             let base = if calm.trim().is_empty() {
                 part.normalized.clone()
@@ -514,7 +526,8 @@ impl<'a> Policy<'a> {
                 && best.reply.decision == Decision::Answer
                 && best.reply.confidence >= SWITCH_CONFIDENCE
                 && top(&best.reply) != Some(topic.article.as_str());
-            if !switch {
+            let settled = best.reply.decision == Decision::Answer && top(&best.reply) == Some(topic.article.as_str());
+            if !switch && !settled {
                 let mut joined = rank(&format!("{} {question}", topic.question))?;
                 let margin = if terse || telling { 0.1 } else { 0.0 };
                 // An article the bot answered with stays the topic unless the
@@ -1115,6 +1128,9 @@ const CANCELLING: &[&str] = &[
     "cancel my request",
     "cancel request",
     "cancel the handoff",
+    "cancel the agent",
+    "cancel the human",
+    "nvm",
     "don't need a human",
     "dont need a human",
     "no longer need",
@@ -1143,6 +1159,41 @@ const CANCELLING_ALONE: &[&str] = &[
     "no need",
     "resolved",
 ];
+/// Words that say a problem went away ("it works now", "收到了").
+const RESOLVED: &[&str] = &[
+    "好了",
+    "可以了",
+    "解决了",
+    "收到了",
+    "到账了",
+    "没事了",
+    "明白了",
+    "看到了",
+    "找到了",
+    "搞定了",
+    "works now",
+    "it works",
+    "working now",
+    "fixed",
+    "found it",
+    "got it",
+    "arrived",
+    "sorted",
+    "figured it out",
+    "resolved",
+];
+/// Words that undo such a report ("还没好了", "not fixed").
+const NEGATING: &[&str] = &["没", "不", "未", "not", "n't", "no "];
+
+/// Whether what is left beside thanks or an acknowledgement only tells that
+/// the problem is solved ("ok closed the position and it works now.
+/// thanks!"): small talk, not a question.
+fn reports_resolution(rest: &str) -> bool {
+    RESOLVED.iter().any(|w| rest.contains(w)) && !NEGATING.iter().any(|w| rest.contains(w)) && !asks(rest)
+}
+
+/// Words that open a message dismissing the request ("算了", "never mind").
+const DISMISSING: &[&str] = &["算了", "不用了", "没事了", "那算了", "never mind", "nevermind"];
 /// Words that may sit beside those without meaning more ("好了，不用了").
 const SOFT_ALONE: &[&str] = &["好了", "好的", "ok", "okay", "thanks", "谢谢", "嗯"];
 
@@ -1156,6 +1207,10 @@ fn cancels_handoff(normalized: &str) -> bool {
         .chars()
         .filter(|c| c.is_alphanumeric() || *c == ' ')
         .collect();
+    // "算了不用了 信刚刚收到了 取消": a dismissal first, then only a statement.
+    if DISMISSING.iter().any(|w| rest.trim_start().starts_with(w)) && !asks(&rest) {
+        return true;
+    }
     let strong = CANCELLING_ALONE.iter().any(|w| rest.contains(w));
     let mut words: Vec<&str> = CANCELLING_ALONE.iter().chain(SOFT_ALONE).copied().collect();
     words.sort_by_key(|w| std::cmp::Reverse(w.len()));
@@ -1239,6 +1294,26 @@ mod tests {
         assert!(!cancels_handoff("cancel an open order"));
         assert!(cancels_handoff("算了不用了 我自己找到了 取消吧"));
         assert!(!cancels_handoff("取消订单"));
+        assert!(cancels_handoff("算了不用了 信剛剛收到了 取消"));
+        assert!(cancels_handoff(
+            "actually nvm, it's unlocked now. cancel the agent request"
+        ));
+        assert!(!cancels_handoff("算了 那怎么提币"));
+    }
+
+    #[test]
+    fn thanks_for_a_solved_problem_is_small_talk() {
+        for rest in ["ok closed the position and it works now", "刚看到了", "已经收到了"] {
+            assert!(reports_resolution(&crate::text::normalize(rest)), "{rest}");
+        }
+        for rest in [
+            "还是没收到",
+            "it still isn't fixed",
+            "收到了但是少了 怎么回事",
+            "提币到错误地址",
+        ] {
+            assert!(!reports_resolution(&crate::text::normalize(rest)), "{rest}");
+        }
     }
 
     #[test]

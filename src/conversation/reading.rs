@@ -82,6 +82,12 @@ const INTO: &[&str] = &[
     "from binance",
     "from another exchange",
     "from my wallet",
+    "send in",
+    "send coins in",
+    "send crypto in",
+    "transfer in",
+    "top up",
+    "fund my account",
 ];
 /// Words that move funds out of it.
 const OUT_OF: &[&str] = &[
@@ -104,6 +110,8 @@ const OUT_OF: &[&str] = &[
     "sent out",
     "to my wallet",
     "to another exchange",
+    "cash out",
+    "take out",
 ];
 
 /// Words saying something has not arrived.

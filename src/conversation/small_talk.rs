@@ -204,18 +204,21 @@ fn consume(small_talk: &Phrases, normalized: &str, soften: bool) -> Consumed {
 fn softener(text: &[char], front: bool, boundary: &dyn Fn(usize) -> bool) -> Option<usize> {
     SOFTENERS
         .iter()
-        .map(|w| w.chars().collect::<Vec<char>>())
-        .filter(|w| {
-            w.len() <= text.len()
-                && boundary(w.len())
-                && if front {
-                    text[..w.len()] == w[..]
-                } else {
-                    text[text.len() - w.len()..] == w[..]
-                }
-        })
-        .map(|w| w.len())
+        .filter_map(|w| affix_length(text, w, front))
+        .filter(|&len| boundary(len))
         .max()
+}
+
+/// The length in chars of `phrase` when `text` starts (or ends) with it.
+/// Compared char by char, without collecting: this runs for every phrase
+/// of the small-talk file on every message.
+fn affix_length(text: &[char], phrase: &str, front: bool) -> Option<usize> {
+    let len = phrase.chars().count();
+    if len > text.len() {
+        return None;
+    }
+    let part = if front { &text[..len] } else { &text[text.len() - len..] };
+    part.iter().copied().eq(phrase.chars()).then_some(len)
 }
 
 /// A short question about the bot itself ("你是真人还是机器人", "is this an
@@ -238,17 +241,10 @@ fn longest(
     let mut best: Option<(Intent, usize)> = None;
     for (intent, phrases) in small_talk {
         for phrase in phrases {
-            let p: Vec<char> = phrase.chars().collect();
-            if p.len() > text.len() || best.is_some_and(|(_, l)| l >= p.len()) {
-                continue;
-            }
-            let matched = if front {
-                text[..p.len()] == p[..]
-            } else {
-                text[text.len() - p.len()..] == p[..]
-            };
-            if matched && boundary(p.len()) {
-                best = Some((*intent, p.len()));
+            if let Some(len) = affix_length(text, phrase, front) {
+                if best.is_none_or(|(_, l)| l < len) && boundary(len) {
+                    best = Some((*intent, len));
+                }
             }
         }
     }

@@ -52,6 +52,11 @@ const PERSON_ZH: &[&str] = &[
     "找客服",
     "联系客服",
     "人工坐席",
+    "转个人工",
+    "找个人工",
+    "转个客服",
+    "找个真人",
+    "转接人工",
 ];
 const PERSON_EN: &[&str] = &[
     "talk to a human",
@@ -246,6 +251,14 @@ const ADVICE_ZH: &[&str] = &[
     "梭哈",
     "现在可以买吗",
     "目标价",
+    "能不能破",
+    "能破",
+    "上车",
+    "适合进场",
+    "可以进场",
+    "现在进场",
+    "适合入场",
+    "现在入场",
 ];
 const ADVICE_EN: &[&str] = &[
     "price prediction",
@@ -442,9 +455,9 @@ fn contains_term(text: &str, term: &str) -> bool {
 /// Whether `phrase` occurs in `text` with no letter or digit right before or
 /// after it, so "agent" does not match "agents" nor "stole" "stolen".
 fn contains_words(text: &str, phrase: &str) -> bool {
-    text.match_indices(phrase).any(|(i, m)| {
+    crate::text::occurrences(text, phrase).any(|i| {
         let before = text[..i].chars().next_back();
-        let after = text[i + m.len()..].chars().next();
+        let after = text[i + phrase.len()..].chars().next();
         !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
     })
 }
@@ -518,6 +531,8 @@ mod tests {
             "should I buy SOL now",
             "比特幣現在可以買嗎？會不會再跌",
             "要不要all in sol",
+            "btc下周能不能破10万 给个准话",
+            "現在ETH適合進場嗎",
         ] {
             assert!(Triage::of(text).investment_advice, "{text}");
         }
