@@ -50,6 +50,9 @@ const SWITCH_CONFIDENCE: f32 = 0.85;
 /// still gets the buying guide); else a person says the bot cannot advise.
 const ADVICE_SURE: f32 = 0.8;
 
+/// A confidence above which a reading is not tried with added words.
+const SURE: f32 = 0.9;
+
 /// A warning shown above a bot reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -499,6 +502,9 @@ impl<'a> Policy<'a> {
             let (base, expanded) = readings(text);
             let plain = rank_one(base)?;
             match expanded {
+                // Sure already: the added words could only make it surer, at
+                // the price of embedding a second text.
+                Some(_) if plain.reply.confidence >= SURE => Ok(plain),
                 Some(expanded) => {
                     let wider = rank_one(expanded)?;
                     Ok(if wider.reply.confidence > plain.reply.confidence {
