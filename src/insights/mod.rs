@@ -64,7 +64,10 @@ impl Period {
         if n <= 0 {
             return Err(bad());
         }
-        Period::new(now - n.saturating_mul(unit), now)
+        // The end is exclusive: the current millisecond is in, so a turn
+        // acknowledged just before the request counts.
+        let end = now.saturating_add(1);
+        Period::new(end - n.saturating_mul(unit), end)
     }
 
     /// From `from` to `to` (each a UTC date, whose day is included, or Unix
@@ -73,7 +76,8 @@ impl Period {
     pub fn between(from: Option<&str>, to: Option<&str>, now: Millis) -> Result<Period, PeriodError> {
         let to = match to {
             Some(t) => parse_instant(t, true)?,
-            None => now,
+            // Exclusive, so the current millisecond is in (see `last`).
+            None => now.saturating_add(1),
         };
         let from = match from {
             Some(f) => parse_instant(f, false)?,
@@ -152,8 +156,9 @@ mod tests {
 
     #[test]
     fn spans_count_back_from_now() {
-        assert_eq!(Period::last("7d", NOW).unwrap().from, NOW - 7 * DAY);
-        assert_eq!(Period::last("24h", NOW).unwrap().from, NOW - DAY);
+        assert_eq!(Period::last("7d", NOW).unwrap().from, NOW + 1 - 7 * DAY);
+        assert_eq!(Period::last("24h", NOW).unwrap().from, NOW + 1 - DAY);
+        assert_eq!(Period::last("24h", NOW).unwrap().to, NOW + 1, "what happens now is in");
         for bad in ["", "7", "d", "-1d", "0d", "7w", "x7d"] {
             assert!(matches!(Period::last(bad, NOW), Err(PeriodError::BadSpan(_))), "{bad}");
         }
@@ -174,7 +179,7 @@ mod tests {
             Period::between(Some("2026-02-30"), None, NOW),
             Err(PeriodError::BadDate(_))
         ));
-        assert_eq!(Period::between(None, None, NOW).unwrap().from, NOW - 7 * DAY);
+        assert_eq!(Period::between(None, None, NOW).unwrap().from, NOW + 1 - 7 * DAY);
         for (from, to) in [
             ("-1", "1000"),
             ("0", &i64::MAX.to_string()),
