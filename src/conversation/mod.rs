@@ -525,7 +525,8 @@ impl<'a> Policy<'a> {
             // only tells a circumstance ("我是海外手机号") says too little to
             // leave the topic; one that asks for something to do may ("怎么
             // 撤单" after an unfilled order is cancel-order).
-            let terse = only_an_aspect(asked.normalized) || only_a_qualifier(asked.normalized, entities);
+            let qualifier = only_a_qualifier(asked.normalized, entities);
+            let terse = only_an_aspect(asked.normalized) || qualifier;
             let telling = !asks(asked.normalized);
             let switch = !terse
                 && !telling
@@ -542,7 +543,10 @@ impl<'a> Policy<'a> {
                     r.decision == Decision::Answer && r.article.as_ref().is_some_and(|a| a.id == topic.article)
                 });
                 if answered {
-                    stay_on(&mut joined.reply, &topic.article);
+                    // Only another coin or network ("trc20的话呢") asks the
+                    // answered question again for it: the topic stands.
+                    let margin = if qualifier { f32::INFINITY } else { STAY_MARGIN };
+                    stay_on(&mut joined.reply, &topic.article, margin);
                 }
                 if joined.reply.confidence + margin > best.reply.confidence || answered && terse {
                     best = joined;
@@ -969,16 +973,16 @@ fn live_topic(conversation: &Conversation) -> Option<Topic> {
 const STAY_MARGIN: f32 = 0.15;
 
 /// Puts `article` first among `reply`'s candidates and answers with it
-/// when it ranks within [`STAY_MARGIN`] of the first and the engine did not
-/// hand off.
-fn stay_on(reply: &mut Reply, article: &str) {
+/// when it ranks within `margin` (in fused score) of the first and the
+/// engine did not hand off.
+fn stay_on(reply: &mut Reply, article: &str, margin: f32) {
     let Some(first) = reply.candidates.first().map(|c| c.fused) else {
         return;
     };
     let Some(at) = reply.candidates.iter().position(|c| c.article_id == article) else {
         return;
     };
-    if at == 0 || reply.candidates[at].fused + STAY_MARGIN < first || reply.decision == Decision::Handoff {
+    if at == 0 || reply.candidates[at].fused + margin < first || reply.decision == Decision::Handoff {
         return;
     }
     let kept = reply.candidates.remove(at);
@@ -1383,10 +1387,10 @@ mod tests {
             scores("deposit-wrong-network", 2.95),
             scores("deposit-not-arrived", 2.93),
         ]);
-        stay_on(&mut near, "deposit-not-arrived");
+        stay_on(&mut near, "deposit-not-arrived", STAY_MARGIN);
         assert_eq!(top(&near), Some("deposit-not-arrived"));
         let mut far = reply(vec![scores("funding-rate", 3.88), scores("trading-fees", 3.64)]);
-        stay_on(&mut far, "trading-fees");
+        stay_on(&mut far, "trading-fees", STAY_MARGIN);
         assert_eq!(
             top(&far),
             Some("funding-rate"),
