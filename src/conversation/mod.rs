@@ -1396,5 +1396,11 @@ mod tests {
             Some("funding-rate"),
             "a clear reading of another article wins"
         );
+        stay_on(&mut far, "trading-fees", f32::INFINITY);
+        assert_eq!(
+            top(&far),
+            Some("trading-fees"),
+            "but not over a message that only names another coin or network"
+        );
     }
 }
