@@ -41,9 +41,15 @@ pub const SCAM_ARTICLE: &str = "recognize-scams";
 
 /// A topic lasts this many user turns without being answered again.
 const TOPIC_TURNS: u8 = 3;
-/// An answer about another article this sure of itself switches the topic,
-/// whatever the message leans on.
-const SWITCH_CONFIDENCE: f32 = 0.85;
+/// How much surer than the message read with the topic the message alone
+/// must be when it points to another article of the topic's category: a
+/// follow-up asking about a neighbouring matter ("多久能审完" after the KYC
+/// steps) reads surer alone, and the topic's words pull the pair back.
+const SIBLING_LEAD: f32 = 0.3;
+/// The same for a message that says enough to stand alone (long, neither
+/// continuing nor pointing back): read with the topic, it must be this much
+/// surer to be taken as a follow-up.
+const WHOLE_LEAD: f32 = 0.2;
 
 /// A question that asks for a prediction or advice ("明天比特币会涨吗") is
 /// answered only when an article fits it this surely ("BTC会涨吗 怎么买BTC"
@@ -248,6 +254,9 @@ struct Asked<'a> {
 struct Ranked {
     reply: Reply,
     query: String,
+    /// Whether the text is the message read with the conversation's topic:
+    /// the message is a follow-up, whatever its words.
+    with_topic: bool,
 }
 
 impl<'a> Policy<'a> {
@@ -290,6 +299,15 @@ impl<'a> Policy<'a> {
         let chat = small_talk::read(&lexicon.small_talk, &reading.normalized);
         let triage = &reading.triage;
 
+        // Before small talk: "不用了" and "没事了" are goodbyes too, but to
+        // someone waiting for a person they withdraw the request.
+        if waiting && cancels_handoff(&reading.normalized) {
+            let mut reply = BotReply::new(Decision::SmallTalk, 1.0);
+            reply.topic = aged(conversation);
+            reply.handoff_withdrawn = true;
+            let text = replies::handoff_cancelled(lang).to_string();
+            return Ok(self.outcome(reply, text, lang, TicketChange::Cancel, None, None));
+        }
         if let (Some(intent), true) = (chat.intent, chat.rest.is_empty()) {
             return Ok(self.small_talk(intent, lang, conversation, message.picked.is_none()));
         }
@@ -300,13 +318,6 @@ impl<'a> Policy<'a> {
                 priority: Priority::Urgent,
             };
             return Ok(self.finish(reply, lang, conversation, open, Some(reading.text.clone())));
-        }
-        if waiting && cancels_handoff(&reading.normalized) {
-            let mut reply = BotReply::new(Decision::SmallTalk, 1.0);
-            reply.topic = aged(conversation);
-            reply.handoff_withdrawn = true;
-            let text = replies::handoff_cancelled(lang).to_string();
-            return Ok(self.outcome(reply, text, lang, TicketChange::Cancel, None, None));
         }
         if waiting && asks_about_the_wait(&reading.normalized) {
             let reply = BotReply::handoff("asked_for_person", 0.0, None);
@@ -330,7 +341,7 @@ impl<'a> Policy<'a> {
         }
         if let Some(intent) = chat
             .intent
-            .filter(|_| reports_resolution(&chat.rest) && !triage.lost_funds)
+            .filter(|_| (reports_resolution(&chat.rest) || puts_off(&chat.rest)) && !triage.lost_funds)
         {
             return Ok(self.small_talk(intent, lang, conversation, message.picked.is_none()));
         }
@@ -364,7 +375,11 @@ impl<'a> Policy<'a> {
         };
         let unsure = matches!(reply.handoff_reason.as_deref(), Some("low_confidence" | "no_match"));
         // A follow-up is about the topic, whatever words it uses ("how long").
-        let follows = live_topic(conversation).is_some() && leans_on_context(&reading, &normalized);
+        let follows = ranked.with_topic
+            || live_topic(conversation).is_some()
+                && !opens_another_question(&normalized)
+                && !opens_another_question(&reading.normalized)
+                && leans_on_context(&reading, &normalized);
         if unsure && !follows && !reading.names(EntityKind::Exchange) && !self.in_domain(&reading) {
             reply.handoff_reason = Some(
                 if triage.investment_advice {
@@ -493,7 +508,11 @@ impl<'a> Policy<'a> {
                 }
             };
             embedding += reply.embedding_time;
-            Ok(Ranked { reply, query: text })
+            Ok(Ranked {
+                reply,
+                query: text,
+                with_topic: false,
+            })
         };
         // Both readings, the surer wins: the added words help a question in
         // everyday words ("怎么买狗狗币") and must not hurt one the articles
@@ -517,26 +536,28 @@ impl<'a> Policy<'a> {
             }
         };
         let mut best = rank(question)?;
-        let topic = live_topic(conversation);
         let triaged = reading.triage.investment_advice || reading.triage.lost_funds || reading.triage.scam_by_staff;
-        if let Some(topic) = topic.filter(|_| !triaged && leans_on_context(reading, asked.normalized)) {
-            // A message that only asks about an aspect ("要手续费吗", "多久"),
-            // only names a coin or network ("trc20的话呢", "用的bep20") or
-            // only tells a circumstance ("我是海外手机号") says too little to
-            // leave the topic; one that asks for something to do may ("怎么
-            // 撤单" after an unfilled order is cancel-order).
-            let qualifier = only_a_qualifier(asked.normalized, entities);
-            let terse = only_an_aspect(asked.normalized) || qualifier;
-            let telling = !asks(asked.normalized);
-            let switch = !terse
-                && !telling
-                && best.reply.decision == Decision::Answer
-                && best.reply.confidence >= SWITCH_CONFIDENCE
-                && top(&best.reply) != Some(topic.article.as_str());
+        // "对了，今天天气咋样": the opening word may have been read as small talk.
+        let another = opens_another_question(asked.normalized) || opens_another_question(&reading.normalized);
+        let topic = live_topic(conversation).filter(|_| !triaged && !another);
+        if let Some(topic) = topic {
+            // Read together with the topic's question as well, unless the
+            // message alone already answers on the topic; the surer reading
+            // wins, with a lean that depends on where the message alone
+            // points. A sibling of the topic (its category: "多久能审完"
+            // after KYC steps is the review time) is where follow-ups go;
+            // an article elsewhere is more often a word pulling away from
+            // the topic ("要多久" is not KYC after a missing deposit).
             let settled = best.reply.decision == Decision::Answer && top(&best.reply) == Some(topic.article.as_str());
-            if !switch && !settled {
+            if !settled {
+                // A message that only asks about an aspect ("要手续费吗",
+                // "多久"), only names a coin or network ("trc20的话呢",
+                // "用的bep20") or only tells a circumstance ("我是海外手机号")
+                // says too little to leave the topic.
+                let qualifier = only_a_qualifier(asked.normalized, entities);
+                let terse = only_an_aspect(asked.normalized) || qualifier;
+                let telling = !asks(asked.normalized);
                 let mut joined = rank(&format!("{} {question}", topic.question))?;
-                let margin = if terse || telling { 0.1 } else { 0.0 };
                 // An article the bot answered with stays the topic unless the
                 // two together clearly read as another.
                 let answered = conversation.last.as_ref().is_some_and(|r| {
@@ -548,11 +569,25 @@ impl<'a> Policy<'a> {
                     let margin = if qualifier { f32::INFINITY } else { STAY_MARGIN };
                     stay_on(&mut joined.reply, &topic.article, margin);
                 }
-                if joined.reply.confidence + margin > best.reply.confidence || answered && terse {
-                    best = joined;
+                let sibling = top(&best.reply).is_some_and(|id| self.same_category(id, &topic.article));
+                let lean = if sibling {
+                    -SIBLING_LEAD
+                } else if !leans_on_context(reading, asked.normalized) {
+                    -WHOLE_LEAD
+                } else if terse || telling {
+                    0.1
+                } else {
+                    0.0
+                };
+                if joined.reply.confidence + lean > best.reply.confidence || answered && terse {
+                    best = Ranked {
+                        with_topic: true,
+                        ..joined
+                    };
                 }
             }
-        } else if best.reply.decision != Decision::Answer {
+        }
+        if !best.with_topic && best.reply.decision != Decision::Answer {
             // Unsure of a long message as a whole: maybe of one of its
             // questions. A sure whole is not second-guessed ("我已经充了USDT，
             // 要怎么买比特币" is not "how do I buy bitcoin" alone).
@@ -618,6 +653,12 @@ impl<'a> Policy<'a> {
     /// an entity, or uses a word of the corpus's vocabulary.
     fn in_domain(&self, reading: &Reading) -> bool {
         !reading.mentions.is_empty() || self.engine.lexicon().mentions_domain(&reading.normalized)
+    }
+
+    /// Whether articles `a` and `b` are in the same category.
+    fn same_category(&self, a: &str, b: &str) -> bool {
+        let category = |id| self.engine.article(id).map(|a| a.category.as_str());
+        category(a).is_some_and(|c| category(b) == Some(c))
     }
 
     fn priority(&self, reply: &BotReply, reading: &Reading) -> Priority {
@@ -831,8 +872,6 @@ fn without_codes(normalized: &str) -> String {
 const CONTINUING: &[&str] = &[
     "那",
     "那么",
-    "还有",
-    "另外",
     "然后",
     "如果",
     "要是",
@@ -840,7 +879,6 @@ const CONTINUING: &[&str] = &[
     "and ",
     "what about",
     "how about",
-    "also",
     "then ",
     "so ",
     "but ",
@@ -850,6 +888,34 @@ const CONTINUING: &[&str] = &[
     "can i",
     "do i",
 ];
+/// Words that open another question ("另外", "还有个事", "btw"). Users mark
+/// a new matter this way far more often than a detail of the last one.
+const OPENING: &[&str] = &[
+    "另外",
+    "顺便",
+    "对了",
+    "还有个",
+    "还有一",
+    "还有件",
+    "还有 ",
+    "还有,",
+    "还有，",
+    "by the way",
+    "btw",
+    "also ",
+    "another thing",
+    "another question",
+    "different question",
+    "one more thing",
+    "unrelated",
+];
+
+/// Whether a message opens another question: it is read alone, not with
+/// the conversation's topic.
+fn opens_another_question(normalized: &str) -> bool {
+    OPENING.iter().any(|w| normalized.starts_with(w))
+}
+
 /// Words that point back at something said before.
 const POINTING: &[&str] = &[
     "呢", "它", "这个", "那个", "这种", "这样", "上面", "刚才", "this", "that", " it", "it ", "them", "those",
@@ -1191,6 +1257,12 @@ const RESOLVED: &[&str] = &[
     "sorted",
     "figured it out",
     "resolved",
+    "回来了",
+    "is back",
+    "came back",
+    "went through",
+    "got it back",
+    "received it",
 ];
 /// Words that undo such a report ("还没好了", "not fixed").
 const NEGATING: &[&str] = &["没", "不", "未", "not", "n't", "no "];
@@ -1200,6 +1272,41 @@ const NEGATING: &[&str] = &["没", "不", "未", "not", "n't", "no "];
 /// thanks!"): small talk, not a question.
 fn reports_resolution(rest: &str) -> bool {
     RESOLVED.iter().any(|w| rest.contains(w)) && !NEGATING.iter().any(|w| rest.contains(w)) && !asks(rest)
+}
+
+/// Words that put a plan off ("先不注销了", "那我明天再提") or close the
+/// matter with relief ("差点就转了").
+const PUTTING_OFF: &[&str] = &[
+    "先不",
+    "就不",
+    "暂时不",
+    "不打算",
+    "不弄了",
+    "不搞了",
+    "不折腾了",
+    "明天再",
+    "等会再",
+    "等会儿再",
+    "晚点再",
+    "回头再",
+    "以后再",
+    "下次再",
+    "差点",
+    "幸好",
+    "好险",
+    "not now",
+    "maybe later",
+    "later today",
+    "tomorrow then",
+    "close call",
+];
+
+/// Whether what is left beside an acknowledgement, thanks or a dismissal
+/// only puts the user's plan off or closes the matter ("算了 先不注销了
+/// 谢谢", "行吧 那我明天再提", "谢谢提醒 差点就转了"): small talk, not a
+/// question.
+fn puts_off(rest: &str) -> bool {
+    PUTTING_OFF.iter().any(|w| rest.contains(w)) && !asks(rest)
 }
 
 /// Words that open a message dismissing the request ("算了", "never mind").
@@ -1312,11 +1419,38 @@ mod tests {
     }
 
     #[test]
+    fn an_opening_word_marks_another_question() {
+        for text in ["另外想问下vip等级是看什么升的", "还有个事 上周转错币了", "btw what do you charge per trade", "對了 今天天氣如何"] {
+            assert!(opens_another_question(&crate::text::normalize(text)), "{text}");
+        }
+        for text in ["还有别的办法吗", "那手续费呢", "also?", "and how long does it take?"] {
+            assert!(!opens_another_question(&crate::text::normalize(text)), "{text}");
+        }
+    }
+
+    #[test]
+    fn putting_a_plan_off_is_not_a_question() {
+        for rest in ["先不注销了", "那我就不提了", "not now, maybe later", "那我明天再提", "差点就转了"] {
+            assert!(puts_off(&crate::text::normalize(rest)), "{rest}");
+        }
+        for rest in ["先不提币的话 资产安全吗", "why can't I withdraw now", "充值还是没到账"] {
+            assert!(!puts_off(&crate::text::normalize(rest)), "{rest}");
+        }
+    }
+
+    #[test]
     fn thanks_for_a_solved_problem_is_small_talk() {
-        for rest in ["ok closed the position and it works now", "刚看到了", "已经收到了"] {
+        for rest in [
+            "ok closed the position and it works now",
+            "刚看到了",
+            "已经收到了",
+            "done, the money is back",
+            "币退回来了",
+        ] {
             assert!(reports_resolution(&crate::text::normalize(rest)), "{rest}");
         }
         for rest in [
+            "我转到了错误地址",
             "还是没收到",
             "it still isn't fixed",
             "收到了但是少了 怎么回事",

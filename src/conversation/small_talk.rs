@@ -47,6 +47,8 @@ const SOFTENERS: &[&str] = &[
     "大家",
     "亲",
     "一下",
+    "你",
+    "您",
     "foryourhelp",
     "forthehelp",
     "foryourtime",
@@ -63,6 +65,10 @@ const SOFTENERS: &[&str] = &[
     "sir",
     "bro",
     "dude",
+    "兄弟",
+    "老铁",
+    "哥们",
+    "大佬",
     "folks",
     "all",
 ];
@@ -103,6 +109,20 @@ pub type Phrases = [(Intent, Vec<String>)];
 
 /// Reads `normalized` (from [`crate::text::normalize`]) for small talk.
 pub fn read(small_talk: &Phrases, normalized: &str) -> Chat {
+    // "👍", "🙏", "???": no words at all, yet a reply to the bot.
+    if !normalized.is_empty() && !normalized.chars().any(char::is_alphanumeric) {
+        let intent = if normalized.contains(['?', '？']) {
+            Intent::Presence
+        } else if normalized.contains('🙏') {
+            Intent::Thanks
+        } else {
+            Intent::Acknowledgement
+        };
+        return Chat {
+            intent: Some(intent),
+            rest: String::new(),
+        };
+    }
     let softened = consume(small_talk, normalized, true);
     if softened.intent.is_some() && softened.rest.0 >= softened.rest.1 {
         return Chat {
@@ -228,7 +248,15 @@ fn asks_about_the_bot(normalized: &str) -> bool {
         && BOT_WORDS.iter().any(|w| contains_word(normalized, w))
         && QUESTION_MARKS.iter().any(|w| normalized.contains(w))
         && !REQUESTS.iter().any(|w| contains_word(normalized, w))
+        && !TRADING_BOT.iter().any(|w| contains_word(normalized, w))
 }
+
+/// Words that make a question about a bot one about the trading bots
+/// ("机器人收费吗", "is the grid bot free").
+const TRADING_BOT: &[&str] = &[
+    "收费", "费", "网格", "交易", "策略", "定投", "跟单", "怎么用", "设置", "fee", "fees", "cost", "grid", "trading", "strategy",
+    "dca", "set up", "setup",
+];
 
 /// The longest phrase that `text` starts with (or ends with), as
 /// `(intent, length in chars)`, ending (starting) on a word boundary.
@@ -241,6 +269,12 @@ fn longest(
     let mut best: Option<(Intent, usize)> = None;
     for (intent, phrases) in small_talk {
         for phrase in phrases {
+            // The message's particles at the ends are skipped, so the
+            // phrase's are too ("你能干嘛" is "你能干" either way).
+            let phrase = phrase.trim_matches(filler);
+            if phrase.is_empty() {
+                continue;
+            }
             if let Some(len) = affix_length(text, phrase, front) {
                 if best.is_none_or(|(_, l)| l < len) && boundary(len) {
                     best = Some((*intent, len));
@@ -306,6 +340,11 @@ mod tests {
             ("没事了 拜拜", Intent::Goodbye),
             ("你是机器人吗", Intent::AreYouABot),
             ("謝謝", Intent::Thanks),
+            ("谢谢兄弟", Intent::Thanks),
+            ("👍", Intent::Acknowledgement),
+            ("🙏🙏", Intent::Thanks),
+            ("???", Intent::Presence),
+            ("好的谢谢你啊", Intent::Thanks),
         ] {
             assert_eq!(
                 read_text(text),
@@ -334,6 +373,9 @@ mod tests {
         assert_eq!(read_text("how long do I have to wait?").intent, None);
         assert_ne!(read_text("我要真人").intent, Some(Intent::AreYouABot));
         assert_eq!(read_text("你们的提币多久到").rest, "你们的提币多久到");
+        // A question about the trading bots, not about this one.
+        assert_ne!(read_text("机器人收费吗").intent, Some(Intent::AreYouABot));
+        assert_ne!(read_text("is the grid bot free?").intent, Some(Intent::AreYouABot));
     }
 
     #[test]

@@ -259,6 +259,19 @@ const ADVICE_ZH: &[&str] = &[
     "现在进场",
     "适合入场",
     "现在入场",
+    "涨还是跌",
+    "跌还是涨",
+    "你建议",
+    "建议买",
+    "买哪个",
+    "买什么币",
+    "平仓还是补仓",
+    "补仓还是",
+    "要不要补仓",
+    "做多还是做空",
+    "做空还是做多",
+    "年底能到",
+    "明年能到",
 ];
 const ADVICE_EN: &[&str] = &[
     "price prediction",
@@ -276,6 +289,13 @@ const ADVICE_EN: &[&str] = &[
     "will it drop",
     "will it reach",
     "good time to buy",
+    "should i long",
+    "should i short",
+    "long or short",
+    "buy or sell",
+    "which coin should",
+    "which one should i buy",
+    "price target",
 ];
 
 const PROFANITY_ZH: &[&str] = &[
@@ -533,6 +553,11 @@ mod tests {
             "要不要all in sol",
             "btc下周能不能破10万 给个准话",
             "現在ETH適合進場嗎",
+            "现在买sol还是eth放理财收益高 你建议买哪个",
+            "那你说我现在该平仓还是补仓",
+            "你觉得大饼年底能到20万吗",
+            "明天大饼涨还是跌",
+            "long or short eth rn?",
         ] {
             assert!(Triage::of(text).investment_advice, "{text}");
         }

@@ -156,6 +156,10 @@ async fn the_bot_keeps_helping_while_the_user_waits(db: Db) {
     let body = say(&app, &s, "人工").await;
     assert_eq!(body["ticket"]["id"], ticket, "the same ticket, reopened: {body}");
     assert!(queue_ids(&app).await.contains(&ticket));
+    // A word that is a goodbye elsewhere withdraws the request here.
+    let body = say(&app, &s, "不用了").await;
+    assert_eq!(body["decision"], "small_talk", "{body}");
+    assert!(!queue_ids(&app).await.contains(&ticket), "withdrawn by 不用了");
 }
 
 async fn an_agent_who_joins_has_the_conversation_to_themselves(db: Db) {
