@@ -367,6 +367,13 @@ impl<'a> Policy<'a> {
         };
         let (ranked, embedding, cached) = self.rank_question(conversation, &reading, asked)?;
         let mut reply = self.decide(&ranked, &reading, lang);
+        if triage.unrelated && reply.decision != Decision::Handoff && !self.in_domain(&reading) {
+            // "今天上海天气怎么样": whatever an article's words matched.
+            reply.decision = Decision::Handoff;
+            reply.handoff_reason = Some("no_match".into());
+            reply.article = None;
+            reply.suggestions.clear();
+        }
         let mut change = match reply.decision {
             Decision::Handoff => TicketChange::Open {
                 priority: self.priority(&reply, &reading),
@@ -377,6 +384,7 @@ impl<'a> Policy<'a> {
         // A follow-up is about the topic, whatever words it uses ("how long").
         let follows = ranked.with_topic
             || live_topic(conversation).is_some()
+                && !triage.unrelated
                 && !opens_another_question(&normalized)
                 && !opens_another_question(&reading.normalized)
                 && leans_on_context(&reading, &normalized);
@@ -539,7 +547,7 @@ impl<'a> Policy<'a> {
         let triaged = reading.triage.investment_advice || reading.triage.lost_funds || reading.triage.scam_by_staff;
         // "对了，今天天气咋样": the opening word may have been read as small talk.
         let another = opens_another_question(asked.normalized) || opens_another_question(&reading.normalized);
-        let topic = live_topic(conversation).filter(|_| !triaged && !another);
+        let topic = live_topic(conversation).filter(|_| !triaged && !another && !reading.triage.unrelated);
         if let Some(topic) = topic {
             // Read together with the topic's question as well, unless the
             // message alone already answers on the topic; the surer reading

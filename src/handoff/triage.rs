@@ -38,6 +38,9 @@ pub struct Triage {
     /// Asks for a price prediction or investment advice, which the help
     /// center never gives.
     pub investment_advice: bool,
+    /// Asks about something no help center of an exchange covers (the
+    /// weather, homework, a joke): never a follow-up of the conversation.
+    pub unrelated: bool,
 }
 
 const PERSON_ZH: &[&str] = &[
@@ -298,6 +301,54 @@ const ADVICE_EN: &[&str] = &[
     "price target",
 ];
 
+/// A trade and a judgement of it in one message ("现在做空姨太合适吗",
+/// "你觉得大饼会涨"): advice, where each word alone is not.
+const TRADES_ZH: &[&str] = &["做空", "做多", "开多", "开空", "买入", "卖出", "加仓", "减仓", "入手", "抄底"];
+const JUDGING_ZH: &[&str] = &["合适吗", "合适不", "划算吗", "值得吗", "你觉得", "你认为", "你看好"];
+const TRADES_EN: &[&str] = &["10x", "100x", "moon", "pump", "dump", "go up", "go down", "rise", "buy", "sell", "long", "short"];
+const JUDGING_EN: &[&str] = &["do you think", "do u think", "you think", "which coin", "worth it", "good idea"];
+
+/// Subjects of everyday life that users bring to any chat box.
+const UNRELATED_ZH: &[&str] = &[
+    "天气",
+    "气温",
+    "下雨",
+    "作业",
+    "请假条",
+    "写首诗",
+    "写一首",
+    "讲个笑话",
+    "笑话",
+    "翻译一下",
+    "菜谱",
+    "做饭",
+    "足球",
+    "篮球",
+    "电影",
+    "外卖",
+    "彩票",
+    "股票",
+    "女朋友",
+    "男朋友",
+];
+const UNRELATED_EN: &[&str] = &[
+    "weather",
+    "forecast",
+    "homework",
+    "tell me a joke",
+    "a joke",
+    "poem",
+    "recipe",
+    "movie",
+    "football",
+    "soccer",
+    "lottery",
+    "stock market",
+    "girlfriend",
+    "boyfriend",
+    "essay",
+];
+
 const PROFANITY_ZH: &[&str] = &[
     "傻逼",
     "煞笔",
@@ -387,7 +438,12 @@ impl Triage {
             lost_funds_weak,
             angry: anger(text, &norm) >= 2,
             investment_advice: ADVICE_ZH.iter().any(|p| norm.contains(p))
-                || ADVICE_EN.iter().any(|p| contains_words(&norm, p)),
+                || ADVICE_EN.iter().any(|p| contains_words(&norm, p))
+                || TRADES_ZH.iter().any(|p| norm.contains(p)) && JUDGING_ZH.iter().any(|p| norm.contains(p))
+                || TRADES_EN.iter().any(|p| contains_words(&norm, p))
+                    && JUDGING_EN.iter().any(|p| contains_words(&norm, p)),
+            unrelated: UNRELATED_ZH.iter().any(|p| norm.contains(p))
+                || UNRELATED_EN.iter().any(|p| contains_words(&norm, p)),
         }
     }
 
@@ -543,6 +599,16 @@ mod tests {
     }
 
     #[test]
+    fn everyday_subjects_are_unrelated() {
+        for text in ["你知道今天上海天气怎么样不", "顺便帮我写个请假条", "whats the weather in singapore tomorrow", "tell me a joke"] {
+            assert!(Triage::of(text).unrelated, "{text}");
+        }
+        for text in ["提币多久到账", "how do I export my trade history", "邮件在垃圾箱里"] {
+            assert!(!Triage::of(text).unrelated, "{text}");
+        }
+    }
+
+    #[test]
     fn price_predictions_and_investment_advice() {
         for text in [
             "明天比特币会涨到多少",
@@ -558,6 +624,8 @@ mod tests {
             "你觉得大饼年底能到20万吗",
             "明天大饼涨还是跌",
             "long or short eth rn?",
+            "你觉得现在开个合约网格做空姨太合适吗",
+            "btw which coin do u think will 10x this year",
         ] {
             assert!(Triage::of(text).investment_advice, "{text}");
         }
@@ -565,6 +633,9 @@ mod tests {
             "止盈单怎么设置，价格涨到多少自动卖",
             "how do I buy bitcoin with a card",
             "行情K线在哪里看",
+            "你觉得这个提币网络合适吗",
+            "do you think my withdrawal is stuck",
+            "怎么做空",
         ] {
             assert!(!Triage::of(text).investment_advice, "{text}");
         }
