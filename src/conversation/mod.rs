@@ -46,6 +46,18 @@ const TOPIC_TURNS: u8 = 3;
 /// follow-up asking about a neighbouring matter ("多久能审完" after the KYC
 /// steps) reads surer alone, and the topic's words pull the pair back.
 const SIBLING_LEAD: f32 = 0.3;
+/// How near in meaning (cosine similarity of the embeddings) a message no
+/// article fits must be to a small-talk phrase to be small talk, and by
+/// how much nearer than to any article. Measured on CLINC150's greetings,
+/// goodbyes, thanks and questions about the bot (test split) against the
+/// questions and conversation turns of tests/eval and CLINC150's
+/// out-of-scope queries: docs/benchmarks.md.
+const SMALL_TALK_NEAR: f32 = 0.88;
+const SMALL_TALK_LEAD: f32 = 0.02;
+const SMALL_TALK_NEAR_ANSWERED: f32 = 0.9;
+const SMALL_TALK_LEAD_ANSWERED: f32 = 0.05;
+/// Longer messages are not small talk in other words: they say something.
+const SMALL_TALK_CHARS: usize = 48;
 /// The same for a message that says enough to stand alone (long, neither
 /// continuing nor pointing back): read with the topic, it must be this much
 /// surer to be taken as a follow-up.
@@ -374,6 +386,9 @@ impl<'a> Policy<'a> {
             reply.article = None;
             reply.suggestions.clear();
         }
+        if let Some(intent) = self.small_talk_in_other_words(&ranked, &reply, &reading, chat.intent)? {
+            return Ok(self.small_talk(intent, lang, conversation, message.picked.is_none()));
+        }
         let mut change = match reply.decision {
             Decision::Handoff => TicketChange::Open {
                 priority: self.priority(&reply, &reading),
@@ -607,6 +622,50 @@ impl<'a> Policy<'a> {
             }
         }
         Ok((best, embedding, all_cached))
+    }
+
+    /// Small talk the phrase lists do not have word for word ("hello, how's
+    /// your day", "it was a pleasure talking to you"): a short message no
+    /// article fits, nearer in meaning to a small-talk phrase than to any
+    /// article. Only then is the message embedded a second time.
+    fn small_talk_in_other_words(
+        &self,
+        ranked: &Ranked,
+        reply: &BotReply,
+        reading: &Reading,
+        found: Option<Intent>,
+    ) -> Result<Option<Intent>, TurnError> {
+        // The whole message: what the lists found of it ("how are you" in
+        // "how are you today") belongs to its meaning.
+        let message = reading.normalized.as_str();
+        let t = &reading.triage;
+        let flagged = t.investment_advice || t.lost_funds || t.lost_funds_weak || t.unrelated || t.angry;
+        if ranked.with_topic
+            || flagged
+            || message.chars().count() > SMALL_TALK_CHARS
+        {
+            return Ok(None);
+        }
+        if self.cache_only {
+            return Err(TurnError::NeedsModel);
+        }
+        let Some((intent, near)) = self.engine.nearest_small_talk(message)? else {
+            return Ok(None);
+        };
+        let article = ranked
+            .reply
+            .candidates
+            .iter()
+            .map(|c| c.similarity)
+            .fold(f32::NEG_INFINITY, f32::max);
+        // An article the engine would answer with must be clearly farther
+        // ("could you be human" is not how to contact a person).
+        let (bar, lead) = if reply.decision == Decision::Answer {
+            (SMALL_TALK_NEAR_ANSWERED, SMALL_TALK_LEAD_ANSWERED)
+        } else {
+            (SMALL_TALK_NEAR, SMALL_TALK_LEAD)
+        };
+        Ok((near >= bar && near >= article + lead).then(|| found.unwrap_or(intent)))
     }
 
     /// The reply for a ranking: the engine's decision, then the triage's

@@ -12,10 +12,10 @@ use std::sync::Arc;
 
 use crate::answer::{AnswerCache, Answerer, Reply};
 use crate::config::Settings;
-use crate::corpus::{Article, Corpus, CorpusError, Lang};
-use crate::embed::{EmbedError, Embedder};
+use crate::corpus::{Article, Corpus, CorpusError, Intent, Lang};
+use crate::embed::{EmbedError, Embedder, Role};
 use crate::index::{ArticleIndex, IndexError, Snippet};
-use crate::rank::{ArticleVectors, RankError, Ranker, VectorError};
+use crate::rank::{ArticleVectors, PhraseVectors, RankError, Ranker, VectorCache, VectorError};
 use crate::text::{is_chinese, Lexicon};
 
 /// Why the engine could not be loaded.
@@ -50,6 +50,7 @@ pub struct Engine {
     lexicon: Lexicon,
     answerer: Answerer,
     cache: AnswerCache,
+    small_talk: PhraseVectors<Intent>,
 }
 
 /// An article as an answer shows it: title, a short excerpt, a link.
@@ -110,8 +111,15 @@ impl Engine {
         embed_progress: Progress,
     ) -> Result<Engine, EngineError> {
         let (index, _) = ArticleIndex::open_or_build(&corpus, &settings.data_dir, index_progress)?;
-        let cache = settings.data_dir.join("vectors.bin");
-        let (vectors, _) = ArticleVectors::build(&corpus, &embedder, &cache, embed_progress)?;
+        let mut cache = VectorCache::open(&settings.data_dir.join("vectors.bin"), &embedder);
+        let vectors = ArticleVectors::from_cache(&corpus, &embedder, &mut cache, embed_progress)?;
+        let phrases = corpus
+            .small_talk
+            .intents
+            .iter()
+            .flat_map(|i| i.phrases.iter().map(|p| (i.intent, p.as_str())));
+        let small_talk = PhraseVectors::from_cache(phrases, &embedder, &mut cache)?;
+        cache.save()?;
         let ranker = Ranker::new(&corpus, index, vectors, embedder, settings.fusion);
         let answerer = Answerer::new(&corpus, ranker, settings.confidence, settings.answer);
         Ok(Engine {
@@ -119,6 +127,7 @@ impl Engine {
             corpus,
             answerer,
             cache: AnswerCache::new(settings.answer_cache),
+            small_talk,
         })
     }
 
@@ -155,6 +164,13 @@ impl Engine {
         let reply = self.answerer.reply(question, suggestions)?;
         self.cache.insert(key, reply.clone());
         Ok(reply)
+    }
+
+    /// The small-talk intent whose phrase is nearest to `text` in meaning,
+    /// and how near (cosine similarity, comparable to an article's).
+    pub fn nearest_small_talk(&self, text: &str) -> Result<Option<(Intent, f32)>, RankError> {
+        let query = self.answerer.ranker().embedder().embed(text, Role::Query)?;
+        Ok(self.small_talk.nearest(&query))
     }
 
     /// The cached reply to `question`, if it was asked before: cheap enough

@@ -19,7 +19,7 @@ use crate::corpus::Corpus;
 use crate::embed::{EmbedError, Embedder, Role};
 use crate::index::{ArticleIndex, Candidate, IndexError};
 
-pub use vectors::{ArticleVectors, CacheStats, VectorCache, VectorError, View};
+pub use vectors::{ArticleVectors, CacheStats, PhraseVectors, VectorCache, VectorError, View};
 
 /// Why ranking failed.
 #[derive(Debug, thiserror::Error)]

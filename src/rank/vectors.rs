@@ -167,6 +167,47 @@ impl VectorCache {
     }
 }
 
+/// Embeddings of short labelled phrases (the small-talk phrases, by
+/// intent). The phrase lists are matched word for word first; the nearest
+/// phrase in meaning tells what a message no article fits is when its
+/// wording is not on a list ("hello, how's your day", "謝謝您的耐心").
+pub struct PhraseVectors<L> {
+    dim: usize,
+    vectors: Vec<f32>,
+    labels: Vec<L>,
+}
+
+impl<L: Copy> PhraseVectors<L> {
+    /// Embeds `phrases` as questions, through `cache`.
+    pub fn from_cache<'p>(
+        phrases: impl IntoIterator<Item = (L, &'p str)>,
+        embedder: &Embedder,
+        cache: &mut VectorCache,
+    ) -> Result<PhraseVectors<L>, VectorError> {
+        let mut vectors = Vec::new();
+        let mut labels = Vec::new();
+        for (label, phrase) in phrases {
+            vectors.extend_from_slice(&cache.get(embedder, Role::Query, phrase)?);
+            labels.push(label);
+        }
+        Ok(PhraseVectors {
+            dim: embedder.dim(),
+            vectors,
+            labels,
+        })
+    }
+
+    /// The label of the phrase closest to the unit vector `query`, and its
+    /// similarity; `None` when there are no phrases.
+    pub fn nearest(&self, query: &[f32]) -> Option<(L, f32)> {
+        self.vectors
+            .chunks_exact(self.dim)
+            .zip(&self.labels)
+            .map(|(row, label)| (*label, dot(row, query)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
 impl ArticleVectors {
     /// Embeds every view of `corpus`'s articles, reusing `cache` entries made
     /// with the same model, and rewrites the cache with exactly this corpus's

@@ -56,6 +56,9 @@ async fn small_talk_is_answered_without_a_ticket(db: Db) {
         ("hello there!", "greeting"),
         ("谢谢你的帮助", "thanks"),
         ("没事了 拜拜", "goodbye"),
+        // Not on the lists word for word: near a phrase in meaning.
+        ("hey, hope your day is going well", "greeting"),
+        ("非常感谢您的耐心解答", "thanks"),
     ] {
         let body = say(&app, &s, text).await;
         assert_eq!(body["decision"], "small_talk", "{text}: {body}");
@@ -68,6 +71,9 @@ async fn small_talk_is_answered_without_a_ticket(db: Db) {
         assert_eq!(reply["small_talk"], kind, "{text}: {reply}");
     }
     assert!(queue_ids(&app).await.is_empty(), "nobody was handed off");
+    // Near nothing: off-topic, not small talk.
+    let body = say(&app, &app.new_session().await, "what's the capital of france").await;
+    assert_eq!(body["decision"], "handoff", "{body}");
 
     // A greeting with a question answers the question, in its language.
     let body = say(&app, &s, "你好，请问怎么提币").await;
@@ -93,10 +99,10 @@ async fn small_talk_is_answered_without_a_ticket(db: Db) {
         .agent(ADMIN_TOKEN, Method::GET, "/admin/analytics?since=1d", None)
         .await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!(report["questions"]["small_talk"], 6, "{report}");
+    assert_eq!(report["questions"]["small_talk"], 8, "{report}");
     assert_eq!(
-        report["questions"]["asked"], 3,
-        "two questions and the request: {report}"
+        report["questions"]["asked"], 4,
+        "three questions and the request: {report}"
     );
 }
 
