@@ -640,10 +640,7 @@ impl<'a> Policy<'a> {
         let message = reading.normalized.as_str();
         let t = &reading.triage;
         let flagged = t.investment_advice || t.lost_funds || t.lost_funds_weak || t.unrelated || t.angry;
-        if ranked.with_topic
-            || flagged
-            || message.chars().count() > SMALL_TALK_CHARS
-        {
+        if ranked.with_topic || flagged || message.chars().count() > SMALL_TALK_CHARS {
             return Ok(None);
         }
         if self.cache_only {
@@ -1487,7 +1484,12 @@ mod tests {
 
     #[test]
     fn an_opening_word_marks_another_question() {
-        for text in ["另外想问下vip等级是看什么升的", "还有个事 上周转错币了", "btw what do you charge per trade", "對了 今天天氣如何"] {
+        for text in [
+            "另外想问下vip等级是看什么升的",
+            "还有个事 上周转错币了",
+            "btw what do you charge per trade",
+            "對了 今天天氣如何",
+        ] {
             assert!(opens_another_question(&crate::text::normalize(text)), "{text}");
         }
         for text in ["还有别的办法吗", "那手续费呢", "also?", "and how long does it take?"] {
@@ -1497,7 +1499,13 @@ mod tests {
 
     #[test]
     fn putting_a_plan_off_is_not_a_question() {
-        for rest in ["先不注销了", "那我就不提了", "not now, maybe later", "那我明天再提", "差点就转了"] {
+        for rest in [
+            "先不注销了",
+            "那我就不提了",
+            "not now, maybe later",
+            "那我明天再提",
+            "差点就转了",
+        ] {
             assert!(puts_off(&crate::text::normalize(rest)), "{rest}");
         }
         for rest in ["先不提币的话 资产安全吗", "why can't I withdraw now", "充值还是没到账"] {

@@ -254,8 +254,24 @@ fn asks_about_the_bot(normalized: &str) -> bool {
 /// Words that make a question about a bot one about the trading bots
 /// ("机器人收费吗", "is the grid bot free").
 const TRADING_BOT: &[&str] = &[
-    "收费", "费", "网格", "交易", "策略", "定投", "跟单", "怎么用", "设置", "fee", "fees", "cost", "grid", "trading", "strategy",
-    "dca", "set up", "setup",
+    "收费",
+    "费",
+    "网格",
+    "交易",
+    "策略",
+    "定投",
+    "跟单",
+    "怎么用",
+    "设置",
+    "fee",
+    "fees",
+    "cost",
+    "grid",
+    "trading",
+    "strategy",
+    "dca",
+    "set up",
+    "setup",
 ];
 
 /// The longest phrase that `text` starts with (or ends with), as

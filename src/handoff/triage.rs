@@ -303,10 +303,21 @@ const ADVICE_EN: &[&str] = &[
 
 /// A trade and a judgement of it in one message ("现在做空姨太合适吗",
 /// "你觉得大饼会涨"): advice, where each word alone is not.
-const TRADES_ZH: &[&str] = &["做空", "做多", "开多", "开空", "买入", "卖出", "加仓", "减仓", "入手", "抄底"];
+const TRADES_ZH: &[&str] = &[
+    "做空", "做多", "开多", "开空", "买入", "卖出", "加仓", "减仓", "入手", "抄底",
+];
 const JUDGING_ZH: &[&str] = &["合适吗", "合适不", "划算吗", "值得吗", "你觉得", "你认为", "你看好"];
-const TRADES_EN: &[&str] = &["10x", "100x", "moon", "pump", "dump", "go up", "go down", "rise", "buy", "sell", "long", "short"];
-const JUDGING_EN: &[&str] = &["do you think", "do u think", "you think", "which coin", "worth it", "good idea"];
+const TRADES_EN: &[&str] = &[
+    "10x", "100x", "moon", "pump", "dump", "go up", "go down", "rise", "buy", "sell", "long", "short",
+];
+const JUDGING_EN: &[&str] = &[
+    "do you think",
+    "do u think",
+    "you think",
+    "which coin",
+    "worth it",
+    "good idea",
+];
 
 /// Subjects of everyday life that users bring to any chat box.
 const UNRELATED_ZH: &[&str] = &[
@@ -600,7 +611,12 @@ mod tests {
 
     #[test]
     fn everyday_subjects_are_unrelated() {
-        for text in ["你知道今天上海天气怎么样不", "顺便帮我写个请假条", "whats the weather in singapore tomorrow", "tell me a joke"] {
+        for text in [
+            "你知道今天上海天气怎么样不",
+            "顺便帮我写个请假条",
+            "whats the weather in singapore tomorrow",
+            "tell me a joke",
+        ] {
             assert!(Triage::of(text).unrelated, "{text}");
         }
         for text in ["提币多久到账", "how do I export my trade history", "邮件在垃圾箱里"] {
