@@ -351,10 +351,10 @@ impl<'a> Policy<'a> {
             let open = TicketChange::Open { priority };
             return Ok(self.finish(reply, lang, conversation, open, Some(reading.text.clone())));
         }
-        if let Some(intent) = chat
-            .intent
-            .filter(|_| (reports_resolution(&chat.rest) || puts_off(&chat.rest)) && !triage.lost_funds)
-        {
+        if let Some(intent) = chat.intent.filter(|_| {
+            (reports_resolution(&chat.rest) || puts_off(&chat.rest) || states_next_step(&chat.rest))
+                && !triage.lost_funds
+        }) {
             return Ok(self.small_talk(intent, lang, conversation, message.picked.is_none()));
         }
         if let Some(id) = message.picked {
@@ -627,7 +627,7 @@ impl<'a> Policy<'a> {
     /// Small talk the phrase lists do not have word for word ("hello, how's
     /// your day", "it was a pleasure talking to you"): a short message no
     /// article fits, nearer in meaning to a small-talk phrase than to any
-    /// article. Only then is the message embedded a second time.
+    /// article. Only such a message is embedded a second time.
     fn small_talk_in_other_words(
         &self,
         ranked: &Ranked,
@@ -640,7 +640,15 @@ impl<'a> Policy<'a> {
         let message = reading.normalized.as_str();
         let t = &reading.triage;
         let flagged = t.investment_advice || t.lost_funds || t.lost_funds_weak || t.unrelated || t.angry;
-        if ranked.with_topic || flagged || message.chars().count() > SMALL_TALK_CHARS {
+        // Small talk names no coin, network or wallet, and an answer this
+        // sure is not small talk: the message is not embedded again.
+        let sure = reply.decision == Decision::Answer && reply.confidence >= SURE;
+        if ranked.with_topic
+            || flagged
+            || sure
+            || message.chars().count() > SMALL_TALK_CHARS
+            || !reading.mentions.is_empty()
+        {
             return Ok(None);
         }
         if self.cache_only {
@@ -1327,6 +1335,8 @@ const RESOLVED: &[&str] = &[
     "went through",
     "got it back",
     "received it",
+    "showed up",
+    "came in",
 ];
 /// Words that undo such a report ("还没好了", "not fixed").
 const NEGATING: &[&str] = &["没", "不", "未", "not", "n't", "no "];
@@ -1358,6 +1368,7 @@ const PUTTING_OFF: &[&str] = &[
     "差点",
     "幸好",
     "好险",
+    "吓死",
     "not now",
     "maybe later",
     "later today",
@@ -1373,8 +1384,22 @@ fn puts_off(rest: &str) -> bool {
     PUTTING_OFF.iter().any(|w| rest.contains(w)) && !asks(rest)
 }
 
+/// Words of the user's own next step ("我去提交", "换个网络试试", "i'll wait").
+const NEXT_STEP: &[&str] = &["我去", "我再", "试试", "先小额", "i'll", "ill", "i will", "let me"];
+
+/// Whether what is left beside an acknowledgement, thanks or a goodbye only
+/// tells the user's next step ("好 我去提交 谢了", "ok ill wait then. bye"),
+/// with no problem in it ("谢谢 我去提币了 但是没到账" is one).
+fn states_next_step(rest: &str) -> bool {
+    NEXT_STEP.iter().any(|w| crate::text::contains_word(rest, w))
+        && !NEGATING.iter().any(|w| rest.contains(w))
+        && !asks(rest)
+}
+
 /// Words that open a message dismissing the request ("算了", "never mind").
 const DISMISSING: &[&str] = &["算了", "不用了", "没事了", "那算了", "never mind", "nevermind"];
+/// Sounds that open a message without meaning anything ("哦", "嗯").
+const INTERJECTIONS: &[char] = &['哦', '噢', '嗯', '啊', '唉', '哎', '呃'];
 /// Words that may sit beside those without meaning more ("好了，不用了").
 const SOFT_ALONE: &[&str] = &["好了", "好的", "ok", "okay", "thanks", "谢谢", "嗯"];
 
@@ -1389,7 +1414,10 @@ fn cancels_handoff(normalized: &str) -> bool {
         .filter(|c| c.is_alphanumeric() || *c == ' ')
         .collect();
     // "算了不用了 信刚刚收到了 取消": a dismissal first, then only a statement.
-    if DISMISSING.iter().any(|w| rest.trim_start().starts_with(w)) && !asks(&rest) {
+    // "哦不用了 算了", "哦等等 刚收到回复了 不用了": a dismissal opening or
+    // closing a message that asks nothing.
+    let bare = rest.trim_matches(|c: char| c.is_whitespace() || INTERJECTIONS.contains(&c));
+    if DISMISSING.iter().any(|w| bare.starts_with(w) || bare.ends_with(w)) && !asks(&rest) {
         return true;
     }
     let strong = CANCELLING_ALONE.iter().any(|w| rest.contains(w));
@@ -1480,6 +1508,9 @@ mod tests {
             "actually nvm, it's unlocked now. cancel the agent request"
         ));
         assert!(!cancels_handoff("算了 那怎么提币"));
+        assert!(cancels_handoff("哦不用了 算了"));
+        assert!(cancels_handoff("哦等等 刚收到回复了 不用了"));
+        assert!(!cancels_handoff("刚收到回复 说还要等 不用了吗"));
     }
 
     #[test]
@@ -1494,6 +1525,20 @@ mod tests {
         }
         for text in ["还有别的办法吗", "那手续费呢", "also?", "and how long does it take?"] {
             assert!(!opens_another_question(&crate::text::normalize(text)), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_users_next_step_is_not_a_question() {
+        for rest in ["我去提交", "那好吧 我换个网络试试", "ill wait then", "先小额试试"] {
+            assert!(states_next_step(&crate::text::normalize(rest)), "{rest}");
+        }
+        for rest in [
+            "我去提币了 但是没到账",
+            "let me know how to withdraw",
+            "我再试试还是不行怎么办",
+        ] {
+            assert!(!states_next_step(&crate::text::normalize(rest)), "{rest}");
         }
     }
 

@@ -32,6 +32,11 @@ fn filler(c: char) -> bool {
         )
 }
 
+/// A particle that only ends a phrase ("认栽了", "知道了"): phrases are
+/// compared without it, and a message is small talk when it is all that is
+/// left; a question keeps it ("谢谢 看到了" reports what happened).
+const FINAL: char = '了';
+
 /// Words that only address or soften, between small-talk phrases: "谢谢你的
 /// 帮助", "您好，客服", "thanks a lot guys". Squeezed (no spaces).
 const SOFTENERS: &[&str] = &[
@@ -49,6 +54,12 @@ const SOFTENERS: &[&str] = &[
     "一下",
     "你",
     "您",
+    // What "谢谢你" leaves of "谢谢你们": the longest phrase is taken first.
+    "们",
+    "那",
+    "这",
+    "ai",
+    "man",
     "foryourhelp",
     "forthehelp",
     "foryourtime",
@@ -66,6 +77,9 @@ const SOFTENERS: &[&str] = &[
     "bro",
     "dude",
     "兄弟",
+    "小姐姐",
+    "小哥哥",
+    "美女",
     "老铁",
     "哥们",
     "大佬",
@@ -188,6 +202,10 @@ fn consume(small_talk: &Phrases, normalized: &str, soften: bool) -> Consumed {
         while *end > *start && filler(chars[*end - 1]) {
             *end -= 1;
         }
+        // All that is left is the particle: the phrase before it had it.
+        if *end == *start + 1 && chars[*start] == FINAL {
+            *start = *end;
+        }
     };
     skip(&mut start, &mut end);
     for front in [true, false] {
@@ -244,7 +262,12 @@ fn affix_length(text: &[char], phrase: &str, front: bool) -> Option<usize> {
 /// A short question about the bot itself ("你是真人还是机器人", "is this an
 /// AI?"), not a request for a person ("我要真人").
 fn asks_about_the_bot(normalized: &str) -> bool {
-    squeeze(normalized).chars().count() <= 20
+    let latin_words = normalized
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count();
+    squeeze(normalized).chars().filter(|c| !c.is_ascii()).count() <= 20
+        && latin_words <= 10
         && BOT_WORDS.iter().any(|w| contains_word(normalized, w))
         && QUESTION_MARKS.iter().any(|w| normalized.contains(w))
         && !REQUESTS.iter().any(|w| contains_word(normalized, w))
@@ -287,7 +310,9 @@ fn longest(
         for phrase in phrases {
             // The message's particles at the ends are skipped, so the
             // phrase's are too ("你能干嘛" is "你能干" either way).
-            let phrase = phrase.trim_matches(filler);
+            let phrase = phrase
+                .trim_start_matches(filler)
+                .trim_end_matches(|c| filler(c) || c == FINAL);
             if phrase.is_empty() {
                 continue;
             }
@@ -334,7 +359,7 @@ mod tests {
             intent(Intent::Thanks, &["谢谢", "thanks", "thank you"]),
             intent(Intent::Presence, &["在吗"]),
             intent(Intent::Greeting, &["你好", "hi", "hello", "good morning"]),
-            intent(Intent::Acknowledgement, &["好的", "ok", "got it"]),
+            intent(Intent::Acknowledgement, &["好的", "知道了", "ok", "got it"]),
         ]
     }
 
@@ -361,6 +386,8 @@ mod tests {
             ("🙏🙏", Intent::Thanks),
             ("???", Intent::Presence),
             ("好的谢谢你啊", Intent::Thanks),
+            ("好的知道了", Intent::Acknowledgement),
+            ("好的谢谢 你们", Intent::Thanks),
         ] {
             assert_eq!(
                 read_text(text),
@@ -386,6 +413,10 @@ mod tests {
         assert_eq!(read_text("thanks a lot guys!").rest, "");
         assert_eq!(read_text("你是真人还是机器人").intent, Some(Intent::AreYouABot));
         assert_eq!(read_text("is this an AI?").intent, Some(Intent::AreYouABot));
+        assert_eq!(
+            read_text("wait am i even talking to a real person rn").intent,
+            Some(Intent::AreYouABot)
+        );
         assert_eq!(read_text("how long do I have to wait?").intent, None);
         assert_ne!(read_text("我要真人").intent, Some(Intent::AreYouABot));
         assert_eq!(read_text("你们的提币多久到").rest, "你们的提币多久到");

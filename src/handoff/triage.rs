@@ -60,6 +60,11 @@ const PERSON_ZH: &[&str] = &[
     "转个客服",
     "找个真人",
     "转接人工",
+    "叫人工",
+    "叫你们人工",
+    "人工出来",
+    "换人工",
+    "让人工",
 ];
 const PERSON_EN: &[&str] = &[
     "talk to a human",
@@ -275,6 +280,14 @@ const ADVICE_ZH: &[&str] = &[
     "做空还是做多",
     "年底能到",
     "明年能到",
+    "下个月能到",
+    "该不该买",
+    "该不该囤",
+    "多囤",
+    "帮我分析",
+    "内部消息",
+    "推荐一个带单",
+    "哪个带单员",
 ];
 const ADVICE_EN: &[&str] = &[
     "price prediction",
@@ -642,6 +655,9 @@ mod tests {
             "long or short eth rn?",
             "你觉得现在开个合约网格做空姨太合适吗",
             "btw which coin do u think will 10x this year",
+            "你帮我分析分析 现在trx该不该多囤点 感觉要涨",
+            "你们内部应该有消息吧 eth下个月能到5000不",
+            "你觉得哪个带单员最靠谱 推荐一个呗",
         ] {
             assert!(Triage::of(text).investment_advice, "{text}");
         }
