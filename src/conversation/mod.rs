@@ -398,10 +398,7 @@ impl<'a> Policy<'a> {
         let unsure = matches!(reply.handoff_reason.as_deref(), Some("low_confidence" | "no_match"));
         // A follow-up is about the topic, whatever words it uses ("how long").
         let follows = ranked.with_topic
-            || live_topic(conversation).is_some()
-                && !triage.unrelated
-                && !opens_another_question(&normalized)
-                && !opens_another_question(&reading.normalized)
+            || topic_to_follow(conversation, &reading, &normalized).is_some()
                 && leans_on_context(&reading, &normalized);
         if unsure && !follows && !reading.names(EntityKind::Exchange) && !self.in_domain(&reading) {
             reply.handoff_reason = Some(
@@ -560,10 +557,7 @@ impl<'a> Policy<'a> {
         };
         let mut best = rank(question)?;
         let triaged = reading.triage.investment_advice || reading.triage.lost_funds || reading.triage.scam_by_staff;
-        // "对了，今天天气咋样": the opening word may have been read as small talk.
-        let another = opens_another_question(asked.normalized) || opens_another_question(&reading.normalized);
-        let topic = live_topic(conversation).filter(|_| !triaged && !another && !reading.triage.unrelated);
-        if let Some(topic) = topic {
+        if let Some(topic) = topic_to_follow(conversation, reading, asked.normalized).filter(|_| !triaged) {
             // Read together with the topic's question as well, unless the
             // message alone already answers on the topic; the surer reading
             // wins, with a lean that depends on where the message alone
@@ -1102,6 +1096,14 @@ fn live_topic(conversation: &Conversation) -> Option<Topic> {
         .as_ref()
         .and_then(|r| r.topic.clone())
         .filter(|t| t.age < TOPIC_TURNS)
+}
+
+/// The conversation's topic as one the message may follow: none when the
+/// message opens another question ("另外…", and "对了，…" whose opening word
+/// was read as small talk, hence both texts) or is about everyday life.
+fn topic_to_follow(conversation: &Conversation, reading: &Reading, question: &str) -> Option<Topic> {
+    let another = opens_another_question(question) || opens_another_question(&reading.normalized);
+    live_topic(conversation).filter(|_| !another && !reading.triage.unrelated)
 }
 
 /// How far below the best article, in fused score, the topic's article of

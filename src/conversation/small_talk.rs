@@ -10,7 +10,7 @@
 //! first; anything left over is the question.
 
 use crate::corpus::Intent;
-use crate::text::{contains_word, squeeze};
+use crate::text::{contains_word, is_filler, squeeze, FINAL_PARTICLE};
 
 /// What a message holds of small talk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,20 +22,6 @@ pub struct Chat {
     /// normalized text. Empty when the message is only small talk.
     pub rest: String,
 }
-
-/// Characters and particles that carry no meaning on their own.
-fn filler(c: char) -> bool {
-    !c.is_alphanumeric()
-        || matches!(
-            c,
-            '啊' | '呀' | '哦' | '噢' | '呢' | '吧' | '啦' | '嘛' | '呐' | '哇' | '喔' | '嘞' | '咯'
-        )
-}
-
-/// A particle that only ends a phrase ("认栽了", "知道了"): phrases are
-/// compared without it, and a message is small talk when it is all that is
-/// left; a question keeps it ("谢谢 看到了" reports what happened).
-const FINAL: char = '了';
 
 /// Words that only address or soften, between small-talk phrases: "谢谢你的
 /// 帮助", "您好，客服", "thanks a lot guys". Squeezed (no spaces).
@@ -118,7 +104,7 @@ const REQUESTS: &[&str] = &[
     "support",
 ];
 
-/// Small-talk phrases by intent, normalized ([`crate::text::Lexicon`]).
+/// Small-talk phrases by intent, as [`crate::text::small_talk_phrase`] makes them.
 pub type Phrases = [(Intent, Vec<String>)];
 
 /// Reads `normalized` (from [`crate::text::normalize`]) for small talk.
@@ -196,14 +182,14 @@ fn consume(small_talk: &Phrases, normalized: &str, soften: bool) -> Consumed {
     let mut end = chars.len();
     let mut found: Vec<Intent> = Vec::new();
     let skip = |start: &mut usize, end: &mut usize| {
-        while *start < *end && filler(chars[*start]) {
+        while *start < *end && is_filler(chars[*start]) {
             *start += 1;
         }
-        while *end > *start && filler(chars[*end - 1]) {
+        while *end > *start && is_filler(chars[*end - 1]) {
             *end -= 1;
         }
         // All that is left is the particle: the phrase before it had it.
-        if *end == *start + 1 && chars[*start] == FINAL {
+        if *end == *start + 1 && chars[*start] == FINAL_PARTICLE {
             *start = *end;
         }
     };
@@ -308,14 +294,6 @@ fn longest(
     let mut best: Option<(Intent, usize)> = None;
     for (intent, phrases) in small_talk {
         for phrase in phrases {
-            // The message's particles at the ends are skipped, so the
-            // phrase's are too ("你能干嘛" is "你能干" either way).
-            let phrase = phrase
-                .trim_start_matches(filler)
-                .trim_end_matches(|c| filler(c) || c == FINAL);
-            if phrase.is_empty() {
-                continue;
-            }
             if let Some(len) = affix_length(text, phrase, front) {
                 if best.is_none_or(|(_, l)| l < len) && boundary(len) {
                     best = Some((*intent, len));
@@ -349,10 +327,10 @@ fn slice_with_spaces(normalized: &str, start: usize, end: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::normalize;
+    use crate::text::{normalize, small_talk_phrase};
 
     fn small_talk() -> Vec<(Intent, Vec<String>)> {
-        let intent = |intent, phrases: &[&str]| (intent, phrases.iter().map(|p| squeeze(&normalize(p))).collect());
+        let intent = |intent, phrases: &[&str]| (intent, phrases.iter().map(|p| small_talk_phrase(p)).collect());
         vec![
             intent(Intent::AreYouABot, &["你是机器人吗", "are you a bot"]),
             intent(Intent::Goodbye, &["拜拜", "没事了", "bye"]),

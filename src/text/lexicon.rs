@@ -30,7 +30,7 @@ impl Lexicon {
             .intents
             .iter()
             .map(|i| {
-                let mut phrases: Vec<String> = i.phrases.iter().map(|p| squeeze(&normalize(p))).collect();
+                let mut phrases: Vec<String> = i.phrases.iter().map(|p| small_talk_phrase(p)).collect();
                 phrases.retain(|p| !p.is_empty());
                 phrases.dedup();
                 (i.intent, phrases)
@@ -132,6 +132,32 @@ const GENERIC: &[&str] = &[
     "账单",
     "升级",
 ];
+
+/// Characters and particles that carry no meaning on their own in small
+/// talk: punctuation, emoji, and 啊, 呀, 呢…, which a message is read without
+/// at its ends.
+pub fn is_filler(c: char) -> bool {
+    !c.is_alphanumeric()
+        || matches!(
+            c,
+            '啊' | '呀' | '哦' | '噢' | '呢' | '吧' | '啦' | '嘛' | '呐' | '哇' | '喔' | '嘞' | '咯'
+        )
+}
+
+/// A particle that only ends a phrase ("认栽了", "知道了"): phrases are
+/// compared without it, and a message is small talk when it is all that is
+/// left; a question keeps it ("谢谢 看到了" reports what happened).
+pub const FINAL_PARTICLE: char = '了';
+
+/// A small-talk phrase as messages are compared with it: normalized, without
+/// spaces, and without the particles at its ends that a message's ends are
+/// read without ("你能干嘛" is "你能干", "认栽了" is "认栽").
+pub fn small_talk_phrase(phrase: &str) -> String {
+    squeeze(&normalize(phrase))
+        .trim_start_matches(is_filler)
+        .trim_end_matches(|c| is_filler(c) || c == FINAL_PARTICLE)
+        .to_string()
+}
 
 /// Normalized text without its spaces: small-talk phrases and messages are
 /// compared this way, so "thank you" and "thankyou", "你 好" and "你好" meet.
