@@ -308,7 +308,15 @@ impl<'a> Policy<'a> {
             });
         }
         let waiting = conversation.ticket == TicketState::Waiting;
-        let chat = small_talk::read(&lexicon.small_talk, &reading.normalized);
+        let mut chat = small_talk::read(&lexicon.small_talk, &reading.normalized);
+        if chat.intent.is_none() && !self.in_domain(&reading) {
+            if let Some(intent) = small_talk::about_the_chat(&reading.normalized) {
+                chat = small_talk::Chat {
+                    intent: Some(intent),
+                    rest: String::new(),
+                };
+            }
+        }
         let triage = &reading.triage;
 
         // Before small talk: "不用了" and "没事了" are goodbyes too, but to
@@ -385,6 +393,15 @@ impl<'a> Policy<'a> {
             reply.handoff_reason = Some("no_match".into());
             reply.article = None;
             reply.suggestions.clear();
+        }
+        let reaction = chat
+            .intent
+            .or_else(|| realizes(&reading.normalized).then_some(Intent::Acknowledgement));
+        if let Some(intent) = reaction.filter(|&i| {
+            only_reacts(conversation, i, &chat.rest, &reading, &ranked, &reply)
+                && !only_a_qualifier(&chat.rest, &lexicon.entities)
+        }) {
+            return Ok(self.small_talk(intent, lang, conversation, message.picked.is_none()));
         }
         if let Some(intent) = self.small_talk_in_other_words(&ranked, &reply, &reading, chat.intent)? {
             return Ok(self.small_talk(intent, lang, conversation, message.picked.is_none()));
@@ -1134,7 +1151,12 @@ fn stay_on(reply: &mut Reply, article: &str, margin: f32) {
 /// Whether a message asks something, rather than only tells ("我是海外手机号",
 /// "试了好几次了"): a question word, or a wish ("我想", "i want").
 fn asks(normalized: &str) -> bool {
-    ASKING.iter().chain(WISHING).any(|w| normalized.contains(w))
+    // "好几次" is "several times", not "how many".
+    let normalized = normalized.replace("好几", "");
+    ASKING
+        .iter()
+        .chain(WISHING)
+        .any(|w| crate::text::begins_word(&normalized, w))
 }
 
 /// Words that make a statement a request.
@@ -1175,9 +1197,9 @@ fn only_a_qualifier(normalized: &str, entities: &crate::corpus::Entities) -> boo
     !named.is_empty() && leaves_little(normalized, named.into_iter().chain(QUALIFYING.iter().copied()))
 }
 
-/// Whether a question leans on what came before: short, or starting like a
-/// continuation, or pointing back ("多久收一次", "是BSC链上的", "and on trc20?").
-fn leans_on_context(reading: &Reading, normalized: &str) -> bool {
+/// How long a message reads: Chinese characters, and Latin words counted
+/// twice (a word says about as much as two characters).
+fn length(normalized: &str) -> usize {
     let han = normalized
         .chars()
         .filter(|c| crate::text::is_chinese(c.encode_utf8(&mut [0; 4])))
@@ -1186,12 +1208,89 @@ fn leans_on_context(reading: &Reading, normalized: &str) -> bool {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .count();
-    let short = han + 2 * words <= 12;
+    han + 2 * words
+}
+
+/// Whether a question leans on what came before: short, or starting like a
+/// continuation, or pointing back ("多久收一次", "是BSC链上的", "and on trc20?").
+fn leans_on_context(reading: &Reading, normalized: &str) -> bool {
+    let length = length(normalized);
     let continuing = CONTINUING.iter().any(|w| normalized.starts_with(w));
     let pointing = POINTING.iter().any(|w| normalized.contains(w));
     let names_only_a_detail =
         reading.names(EntityKind::Network) || reading.names(EntityKind::Coin) || reading.names(EntityKind::Wallet);
-    short || continuing || (pointing && han + 2 * words <= 24) || (names_only_a_detail && han + 2 * words <= 10)
+    length <= 12 || continuing || (pointing && length <= 24) || (names_only_a_detail && length <= 10)
+}
+
+/// Words that turn a reaction into a new complaint ("好的谢谢 可是还是没到",
+/// "thanks but i still got nothing").
+const CONTRASTING: &[&str] = &[
+    "但", "可是", "不过", "还是", "仍", "依然", "又", "却", "but", "still", "however", "though", "again", "yet",
+];
+
+/// Words that open a realization ("原来要先认证", "oh so it's every 8h").
+const REALIZING: &[&str] = &[
+    "原来",
+    "oh so ",
+    "ah so ",
+    "so thats why",
+    "so that's why",
+    "thats why",
+    "that's why",
+];
+
+/// Whether a message opens with a realization, after any interjection
+/// ("哦哦 原来要先认证"); "原来的号码" (the old number) is none.
+fn realizes(normalized: &str) -> bool {
+    let bare = normalized.trim_start_matches(|c: char| c.is_whitespace() || INTERJECTIONS.contains(&c));
+    REALIZING.iter().any(|w| bare.starts_with(w)) && !bare.starts_with("原来的")
+}
+
+/// The longest remark, in [`length`], read as a reaction to an answer.
+const REACTION_LENGTH: usize = 16;
+
+/// Whether a message only reacts to the answer just given: thanks, an
+/// acknowledgement, a goodbye or a complaint about the bot beside a short
+/// remark that asks nothing and would only bring the same topic back
+/// ("every 8 hrs got it", "原来是改了密码的原因 懂了", "csv works, thank u").
+/// Answering it with the article again would be answering nobody. A
+/// negation is a new complaint ("谢谢 还是没到账") unless the message closes
+/// on the acknowledgement ("截图不行 要水电账单 好吧"): then the user has
+/// taken the answer in.
+fn only_reacts(
+    conversation: &Conversation,
+    intent: Intent,
+    rest: &str,
+    reading: &Reading,
+    ranked: &Ranked,
+    reply: &BotReply,
+) -> bool {
+    let Some(topic) = live_topic(conversation) else {
+        return false;
+    };
+    let t = &reading.triage;
+    let closing = matches!(
+        intent,
+        Intent::Thanks | Intent::Acknowledgement | Intent::Goodbye | Intent::Complaint
+    );
+    let troubled = t.lost_funds || t.lost_funds_weak || t.angry || t.unrelated || t.investment_advice;
+    let message = crate::text::squeeze(&reading.normalized);
+    let closes_on_it = !rest.is_empty()
+        && !message
+            .trim_end_matches(crate::text::is_filler)
+            .ends_with(&crate::text::squeeze(rest));
+    // Negation anywhere else: "没有" closes "垃圾箱也翻了 没有" as a goodbye
+    // would, and "没有" is no acknowledgement.
+    let negated = NEGATING.iter().any(|w| reading.normalized.contains(w))
+        && !(closes_on_it && matches!(intent, Intent::Acknowledgement | Intent::Thanks | Intent::Complaint));
+    let remark = !asks(rest)
+        && !negated
+        && !CONTRASTING
+            .iter()
+            .any(|w| crate::text::contains_word(&reading.normalized, w))
+        && length(rest) <= REACTION_LENGTH;
+    let same_topic = ranked.with_topic || reply.article.as_ref().is_some_and(|a| a.id == topic.article);
+    closing && !troubled && remark && same_topic
 }
 
 /// Words that make a clause a question.
@@ -1204,6 +1303,7 @@ const ASKING: &[&str] = &[
     "为啥",
     "多久",
     "多少",
+    "几",
     "能不能",
     "可不可以",
     "是否",
@@ -1243,7 +1343,7 @@ fn asked_clauses(question: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let asking: Vec<&&str> = clauses
         .iter()
-        .filter(|c| ASKING.iter().any(|w| c.contains(w)))
+        .filter(|c| ASKING.iter().any(|w| crate::text::begins_word(c, w)))
         .collect();
     if let Some(last) = asking.last() {
         out.push(last.to_string());
@@ -1266,6 +1366,15 @@ const CANCELLING: &[&str] = &[
     "不要人工",
     "不找人工",
     "不用客服",
+    "不用转真人",
+    "不用找真人",
+    "不用真人",
+    "不需要真人",
+    "不用找人工",
+    "不用转了",
+    "不用转接",
+    "不需要转了",
+    "不要转了",
     "问题已解决",
     "问题解决了",
     "已经解决",
@@ -1292,6 +1401,10 @@ const CANCELLING: &[&str] = &[
     "it's fine now",
     "its fine now",
     "no need for a human",
+    "no need for an agent",
+    "don't need an agent",
+    "dont need an agent",
+    "no need to transfer",
     "i'm fine now",
 ];
 /// Whole messages that withdraw it ("不用了", "cancel"): as part of a
@@ -1505,6 +1618,8 @@ mod tests {
         assert!(!cancels_handoff("cancel an open order"));
         assert!(cancels_handoff("算了不用了 我自己找到了 取消吧"));
         assert!(!cancels_handoff("取消订单"));
+        assert!(cancels_handoff("算了 我自己找到设定在哪了 不用转真人了"));
+        assert!(!cancels_handoff("不用转账了吗"));
         assert!(cancels_handoff("算了不用了 信剛剛收到了 取消"));
         assert!(cancels_handoff(
             "actually nvm, it's unlocked now. cancel the agent request"
@@ -1528,6 +1643,23 @@ mod tests {
         for text in ["还有别的办法吗", "那手续费呢", "also?", "and how long does it take?"] {
             assert!(!opens_another_question(&crate::text::normalize(text)), "{text}");
         }
+    }
+
+    #[test]
+    fn a_realization_opens_a_reaction() {
+        for text in ["原来要先认证", "哦哦 原来是这样算的", "oh so its every 8 hours"] {
+            assert!(realizes(&crate::text::normalize(text)), "{text}");
+        }
+        for text in ["原来的号码已经停用了", "so how do i withdraw"] {
+            assert!(!realizes(&crate::text::normalize(text)), "{text}");
+        }
+    }
+
+    #[test]
+    fn asking_words_are_found_where_words_start() {
+        assert!(asks("whats the daily limit"));
+        assert!(asks("要几天"));
+        assert!(!asks("oh wait it just showed up"));
     }
 
     #[test]

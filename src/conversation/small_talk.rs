@@ -69,6 +69,14 @@ const SOFTENERS: &[&str] = &[
     "老铁",
     "哥们",
     "大佬",
+    // Cantonese: "多谢你哋", "唔该晒".
+    "你哋",
+    "晒",
+    // "谢了哈": 哈 is no particle alone, since "哈哈" is a phrase.
+    "哈",
+    "really",
+    "actually",
+    "super",
     "folks",
     "all",
 ];
@@ -85,6 +93,9 @@ const BOT_WORDS: &[&str] = &[
     "human",
     "real person",
     "chatgpt",
+    "computer",
+    "program",
+    "machine",
 ];
 const QUESTION_MARKS: &[&str] = &[
     "吗",
@@ -97,6 +108,15 @@ const QUESTION_MARKS: &[&str] = &[
     "is this",
     "am i",
     "is it",
+    "are u",
+    "r u",
+    "系咪",
+    "系唔系",
+    "if you",
+    "whether you",
+    "you are",
+    "you're",
+    "youre",
 ];
 /// Words that make it a request for a person instead ("我要真人").
 const REQUESTS: &[&str] = &[
@@ -137,7 +157,11 @@ pub fn read(small_talk: &Phrases, normalized: &str) -> Chat {
         };
     }
     // Around a question only the phrases come off: "你们的提币…" keeps 你们.
-    let plain = consume(small_talk, normalized, false);
+    let mut plain = consume(small_talk, normalized, false);
+    // "it works now 👍": a closing emoji acknowledges as a phrase would.
+    if plain.intent.is_none() {
+        plain.intent = closing_emoji(normalized);
+    }
     let (start, end) = plain.rest;
     Chat {
         intent: plain.intent,
@@ -146,6 +170,17 @@ pub fn read(small_talk: &Phrases, normalized: &str) -> Chat {
         } else {
             slice_with_spaces(normalized, start, end)
         },
+    }
+}
+
+/// The intent of an emoji that closes a message ("搞定了🙏", "works now
+/// 👍"), as the same emoji alone would have.
+fn closing_emoji(normalized: &str) -> Option<Intent> {
+    let last = normalized.trim_end().chars().last()?;
+    match last {
+        '🙏' => Some(Intent::Thanks),
+        '👍' | '👌' | '🙌' | '👏' => Some(Intent::Acknowledgement),
+        _ => None,
     }
 }
 
@@ -244,6 +279,103 @@ fn affix_length(text: &[char], phrase: &str, front: bool) -> Option<usize> {
     let part = if front { &text[..len] } else { &text[text.len() - len..] };
     part.iter().copied().eq(phrase.chars()).then_some(len)
 }
+
+/// A short message about the chat itself, in words no list could hold:
+/// "it was nice chatting with you", "what subjects are you familiar
+/// with". The caller checks that it uses no word of the help center ("the
+/// p2p chat is not good" is a question).
+pub fn about_the_chat(normalized: &str) -> Option<Intent> {
+    let short = normalized.split_whitespace().count() <= 12 && squeeze(normalized).chars().count() <= 60;
+    let any = |words: &[&str]| words.iter().any(|w| contains_word(normalized, w));
+    if !short || any(PERSON) || any(REQUESTS_EN) {
+        return None;
+    }
+    if any(CHATTING) && any(PLEASANT) {
+        return Some(Intent::Goodbye);
+    }
+    if any(YOU) && any(SUBJECTS) {
+        return Some(Intent::Capabilities);
+    }
+    None
+}
+
+/// Words of talking together ("nice talking to you", "和你聊得很开心").
+const CHATTING: &[&str] = &[
+    "talk",
+    "talking",
+    "talked",
+    "chat",
+    "chatting",
+    "chatted",
+    "speak",
+    "speaking",
+    "conversation",
+    "conversing",
+    "converse",
+    "聊天",
+    "聊得",
+    "跟你聊",
+    "和你聊",
+];
+/// Words that make talking a pleasure or a parting.
+const PLEASANT: &[&str] = &[
+    "nice",
+    "great",
+    "good",
+    "glad",
+    "enjoy",
+    "enjoyed",
+    "enjoyable",
+    "pleasant",
+    "pleasure",
+    "fun",
+    "cool",
+    "lovely",
+    "later",
+    "开心",
+    "愉快",
+    "高兴",
+    "不错",
+];
+/// The bot, addressed.
+const YOU: &[&str] = &["you", "your", "u", "你", "您"];
+/// Words asking what the bot knows ("what topics are you versed in",
+/// "你能回答哪些问题").
+const SUBJECTS: &[&str] = &[
+    "subjects",
+    "subject areas",
+    "topics",
+    "kinds of things",
+    "kind of things",
+    "sort of things",
+    "sorts of things",
+    "types of questions",
+    "type of questions",
+    "kinds of questions",
+    "list of commands",
+    "哪些问题",
+    "什么问题都",
+    "什么类型的问题",
+    "哪方面的问题",
+    "哪些方面",
+];
+/// Someone else than the bot: "talk to a person" is a request, not a
+/// parting.
+const PERSON: &[&str] = &[
+    "person",
+    "human",
+    "agent",
+    "someone",
+    "somebody",
+    "representative",
+    "staff",
+    "manager",
+    "人工",
+    "真人",
+    "客服",
+];
+/// Requests in English (the Chinese ones, "要", "找", are in [`REQUESTS`]).
+const REQUESTS_EN: &[&str] = &["want to talk", "need to talk", "can i talk", "let me talk"];
 
 /// A short question about the bot itself ("你是真人还是机器人", "is this an
 /// AI?"), not a request for a person ("我要真人").
@@ -401,6 +533,29 @@ mod tests {
         // A question about the trading bots, not about this one.
         assert_ne!(read_text("机器人收费吗").intent, Some(Intent::AreYouABot));
         assert_ne!(read_text("is the grid bot free?").intent, Some(Intent::AreYouABot));
+    }
+
+    #[test]
+    fn a_closing_emoji_acknowledges() {
+        let chat = read_text("turned on auto time and it works now 👍");
+        assert_eq!(chat.intent, Some(Intent::Acknowledgement));
+        assert_eq!(chat.rest, "turned on auto time and it works now");
+        assert_eq!(read_text("搞定了🙏").intent, Some(Intent::Thanks));
+        assert_eq!(read_text("提币要多久").intent, None);
+    }
+
+    #[test]
+    fn talk_about_the_chat_itself() {
+        for (text, intent) in [
+            ("it was nice chatting with you", Some(Intent::Goodbye)),
+            ("和你聊得很开心", Some(Intent::Goodbye)),
+            ("what subjects are you familiar with", Some(Intent::Capabilities)),
+            ("你能回答哪些问题", Some(Intent::Capabilities)),
+            ("nice, can i talk to a person", None),
+            ("i want to talk to someone", None),
+        ] {
+            assert_eq!(about_the_chat(&normalize(text)), intent, "{text}");
+        }
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub enum Intent {
     AreYouABot,
     /// "你能做什么", "what can you do".
     Capabilities,
+    /// "答非所问", "useless bot": about the bot's answers, not a question.
+    Complaint,
     /// "拜拜", "bye".
     Goodbye,
     /// "谢谢", "thanks".
@@ -35,6 +37,7 @@ impl Intent {
         match self {
             Intent::AreYouABot => "are_you_a_bot",
             Intent::Capabilities => "capabilities",
+            Intent::Complaint => "complaint",
             Intent::Goodbye => "goodbye",
             Intent::Thanks => "thanks",
             Intent::Presence => "presence",

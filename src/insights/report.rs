@@ -85,7 +85,7 @@ pub struct QuestionTotals {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct SmallTalkCount {
     /// `greeting`, `thanks`, `goodbye`, `presence`, `acknowledgement`,
-    /// `are_you_a_bot` or `capabilities`.
+    /// `are_you_a_bot`, `capabilities` or `complaint`.
     pub kind: String,
     /// How many.
     pub count: u64,

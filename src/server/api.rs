@@ -149,8 +149,9 @@ impl From<&Ticket> for TicketSummary {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TurnResponse {
     /// `answer`, `clarify`, `handoff` (also while a person owns the chat or
-    /// the message waits for one) or `small_talk`: a greeting, thanks, a
-    /// goodbye, "are you a bot" or "what can you do", answered in `text`
+    /// the message waits for one) or `small_talk`: a greeting, thanks, an
+    /// acknowledgement or reaction to an answer, a goodbye, "are you a bot",
+    /// "what can you do" or a complaint about the bot, answered in `text`
     /// with no article and no ticket (`reply.small_talk` in the transcript
     /// names the kind).
     #[schema(value_type = String, example = "answer")]

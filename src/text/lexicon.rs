@@ -140,7 +140,7 @@ pub fn is_filler(c: char) -> bool {
     !c.is_alphanumeric()
         || matches!(
             c,
-            '啊' | '呀' | '哦' | '噢' | '呢' | '吧' | '啦' | '嘛' | '呐' | '哇' | '喔' | '嘞' | '咯'
+            '啊' | '呀' | '哦' | '噢' | '呢' | '吧' | '啦' | '嘛' | '呐' | '哇' | '喔' | '嘞' | '咯' | '喇' | '噃'
         )
 }
 
@@ -179,6 +179,14 @@ pub fn contains_word(text: &str, word: &str) -> bool {
     })
 }
 
+/// Whether `word` starts a word of `text` when it starts with a Latin
+/// letter or digit: "how" is in "hows it going" but not in "showed up".
+pub fn begins_word(text: &str, word: &str) -> bool {
+    let starts_latin = word.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    occurrences(text, word)
+        .any(|at| !(starts_latin && text[..at].chars().next_back().is_some_and(|c| c.is_ascii_alphabetic())))
+}
+
 /// Where `word` starts in `text`. The texts are a chat message and the
 /// words a few hundred short names, so comparing wherever the first byte
 /// matches beats building a searcher for each (`str::match_indices` set-up
@@ -205,6 +213,14 @@ mod tests {
         assert!(contains_word("eth ethereum", "ethereum"));
         assert!(!contains_word("", "eth"));
         assert_eq!(occurrences("以太坊 以太", "以太").collect::<Vec<_>>(), [0, 10]);
+    }
+
+    #[test]
+    fn asking_words_start_words() {
+        assert!(begins_word("hows it going", "how"));
+        assert!(begins_word("ok. how", "how"));
+        assert!(!begins_word("it just showed up", "how"));
+        assert!(begins_word("多久能到", "多久"));
     }
 
     #[test]

@@ -6,7 +6,9 @@ mod normalize;
 mod segment;
 mod synonyms;
 
-pub use lexicon::{contains_word, is_filler, occurrences, small_talk_phrase, squeeze, Lexicon, FINAL_PARTICLE};
+pub use lexicon::{
+    begins_word, contains_word, is_filler, occurrences, small_talk_phrase, squeeze, Lexicon, FINAL_PARTICLE,
+};
 pub use normalize::{normalize, MappedText};
 pub use segment::{Cut, KefuTokenizer, Segmenter, Term};
 pub use synonyms::{SynonymProblem, Synonyms};

@@ -28,6 +28,7 @@ macro_rules! on_both_databases {
 on_both_databases!(
     small_talk_is_answered_without_a_ticket,
     follow_ups_stay_on_the_topic_until_it_changes,
+    a_reaction_to_an_answer_is_not_the_question_again,
     the_bot_keeps_helping_while_the_user_waits,
     an_agent_who_joins_has_the_conversation_to_themselves,
 );
@@ -126,6 +127,25 @@ async fn follow_ups_stay_on_the_topic_until_it_changes(db: Db) {
     say(&app, &s, "挂了一个限价单一直不成交").await;
     let body = say(&app, &s, "怎么撤单").await;
     assert_eq!(body["answer"]["id"], "cancel-order", "{body}");
+}
+
+async fn a_reaction_to_an_answer_is_not_the_question_again(db: Db) {
+    let app = spawn_app(db).await;
+    let s = app.new_session().await;
+    let body = say(&app, &s, "资金费率是什么意思").await;
+    assert_eq!(body["answer"]["id"], "funding-rate", "{body}");
+    // What the user learned, with thanks or an acknowledgement: small talk.
+    for text in ["every 8 hrs got it", "哦哦 原来是每8小时收一次"] {
+        let body = say(&app, &s, text).await;
+        assert_eq!(body["decision"], "small_talk", "{text}: {body}");
+    }
+    // Thanks with a problem in it is still a question.
+    let s = app.new_session().await;
+    let body = say(&app, &s, "充值一直没到账").await;
+    assert_eq!(body["answer"]["id"], "deposit-not-arrived", "{body}");
+    let body = say(&app, &s, "好的谢谢 但是确认数早就够了").await;
+    assert_eq!(body["decision"], "answer", "{body}");
+    assert_eq!(body["answer"]["id"], "deposit-not-arrived", "{body}");
 }
 
 async fn the_bot_keeps_helping_while_the_user_waits(db: Db) {
