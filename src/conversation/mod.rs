@@ -34,7 +34,7 @@ use crate::answer::{Decision, HandoffReason, Reply, SUGGESTIONS};
 use crate::corpus::{EntityKind, HandoffPolicy, Intent, Lang, Priority};
 use crate::engine::{ArticleSummary, Engine};
 use crate::rank::RankError;
-use reading::Reading;
+use reading::{Direction, Reading};
 
 /// The article every safety warning links to.
 pub const SCAM_ARTICLE: &str = "recognize-scams";
@@ -309,8 +309,9 @@ impl<'a> Policy<'a> {
         }
         let waiting = conversation.ticket == TicketState::Waiting;
         let mut chat = small_talk::read(&lexicon.small_talk, &reading.normalized);
-        if chat.intent.is_none() && !self.in_domain(&reading) {
-            if let Some(intent) = small_talk::about_the_chat(&reading.normalized) {
+        if chat.intent.is_none() {
+            if let Some(intent) = small_talk::about_the_chat(&reading.normalized).filter(|_| !self.in_domain(&reading))
+            {
                 chat = small_talk::Chat {
                     intent: Some(intent),
                     rest: String::new(),
@@ -573,6 +574,7 @@ impl<'a> Policy<'a> {
             }
         };
         let mut best = rank(question)?;
+        let mut direction = reading.direction;
         let triaged = reading.triage.investment_advice || reading.triage.lost_funds || reading.triage.scam_by_staff;
         if let Some(topic) = topic_to_follow(conversation, reading, asked.normalized).filter(|_| !triaged) {
             // Read together with the topic's question as well, unless the
@@ -591,7 +593,8 @@ impl<'a> Policy<'a> {
                 let qualifier = only_a_qualifier(asked.normalized, entities);
                 let terse = only_an_aspect(asked.normalized) || qualifier;
                 let telling = !asks(asked.normalized);
-                let mut joined = rank(&format!("{} {question}", topic.question))?;
+                let together = format!("{} {question}", topic.question);
+                let mut joined = rank(&together)?;
                 // An article the bot answered with stays the topic unless the
                 // two together clearly read as another.
                 let answered = conversation.last.as_ref().is_some_and(|r| {
@@ -618,8 +621,22 @@ impl<'a> Policy<'a> {
                         with_topic: true,
                         ..joined
                     };
+                    // "trc20的 要多少个确认" after "从欧易提了500u到你们这":
+                    // the way the funds moved is the topic's.
+                    direction = direction.or(Reading::of(&together, entities).direction);
+                    // Unsure only between the topic and its neighbours, a
+                    // follow-up is about the topic ("whats the fee for that"
+                    // after the withdrawal-fee answer).
+                    if best.reply.decision == Decision::Clarify
+                        && top(&best.reply).is_some_and(|id| self.same_category(id, &topic.article))
+                    {
+                        best.reply.decision = Decision::Answer;
+                    }
                 }
             }
+        }
+        if let Some(direction) = direction {
+            self.follow_the_direction(&mut best.reply, direction);
         }
         if !best.with_topic && best.reply.decision != Decision::Answer {
             // Unsure of a long message as a whole: maybe of one of its
@@ -633,6 +650,29 @@ impl<'a> Policy<'a> {
             }
         }
         Ok((best, embedding, all_cached))
+    }
+
+    /// Answers with the article of the way the funds moved when the words
+    /// say it ("从欧易提了500u到你们这" is a deposit) and the first article
+    /// is about the other way: the story's words ("提", "txid", "链上显示
+    /// 成功") match both, the direction decides.
+    fn follow_the_direction(&self, reply: &mut Reply, direction: Direction) {
+        let (wanted, other) = match direction {
+            Direction::In => (DEPOSITS, WITHDRAWALS),
+            Direction::Out => (WITHDRAWALS, DEPOSITS),
+        };
+        let category = |id: &str| self.engine.article(id).map(|a| a.category.as_str());
+        if reply.decision != Decision::Answer || top(reply).and_then(category) != Some(other) {
+            return;
+        }
+        if let Some(id) = reply
+            .candidates
+            .iter()
+            .find(|c| category(&c.article_id) == Some(wanted))
+            .map(|c| c.article_id.clone())
+        {
+            stay_on(reply, &id, DIRECTION_MARGIN);
+        }
     }
 
     /// Small talk the phrase lists do not have word for word ("hello, how's
@@ -1122,6 +1162,15 @@ fn topic_to_follow(conversation: &Conversation, reading: &Reading, question: &st
     let another = opens_another_question(question) || opens_another_question(&reading.normalized);
     live_topic(conversation).filter(|_| !another && !reading.triage.unrelated)
 }
+
+/// The categories of funds coming in and going out.
+const DEPOSITS: &str = "deposit";
+const WITHDRAWALS: &str = "withdrawal";
+/// How far below the first article, in fused score, an article of the
+/// direction the message states may rank and still be the answer (the
+/// story words of a transfer, "txid", "链上成功", "没到账", weigh about as
+/// much for both ways).
+const DIRECTION_MARGIN: f32 = 1.0;
 
 /// How far below the best article, in fused score, the topic's article of
 /// a follow-up may rank and still be the answer: a detail added to the

@@ -34,7 +34,8 @@ pub struct Mention {
 pub struct Reading {
     /// As the user wrote it (secrets already taken out).
     pub text: String,
-    /// Normalized: simplified Chinese, lower case, white space folded.
+    /// Normalized: simplified Chinese, lower case, white space folded,
+    /// written Cantonese in Mandarin words.
     pub normalized: String,
     /// The language to answer in, when the user did not choose one.
     pub lang: Lang,
@@ -183,7 +184,7 @@ impl Reading {
     /// Reads `text`; `entities` is the corpus's list, normalized
     /// ([`crate::text::Lexicon`]).
     pub fn of(text: &str, entities: &Entities) -> Reading {
-        let normalized = normalize(text);
+        let normalized = crate::text::to_mandarin(&normalize(text));
         let triage = Triage::of_normalized(text, &normalized);
         let lang = if is_chinese(text) { Lang::Zh } else { Lang::En };
         let mut mentions: Vec<Mention> = Vec::new();

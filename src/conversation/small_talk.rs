@@ -94,8 +94,6 @@ const BOT_WORDS: &[&str] = &[
     "real person",
     "chatgpt",
     "computer",
-    "program",
-    "machine",
 ];
 const QUESTION_MARKS: &[&str] = &[
     "吗",
@@ -233,7 +231,15 @@ fn consume(small_talk: &Phrases, normalized: &str, soften: bool) -> Consumed {
         while start < end {
             let text = &chars[start..end];
             let boundary = |len: usize| if front { cut[start + len] } else { cut[end - len] };
-            let taken = match longest(small_talk, text, front, &boundary) {
+            // Phrases are kept without a closing 了 ("懂了" is "懂"): at the
+            // end of a message ("平台不收 懂了") it is read past.
+            let closed = !front && text.len() > 1 && text[text.len() - 1] == FINAL_PARTICLE;
+            let before_particle = || {
+                let boundary = |len: usize| cut[end - 1 - len];
+                longest(small_talk, &text[..text.len() - 1], false, &boundary).map(|(i, len)| (i, len + 1))
+            };
+            let phrase = longest(small_talk, text, front, &boundary).or_else(|| closed.then(before_particle).flatten());
+            let taken = match phrase {
                 Some((intent, len)) => {
                     found.push(intent);
                     len
@@ -533,6 +539,13 @@ mod tests {
         // A question about the trading bots, not about this one.
         assert_ne!(read_text("机器人收费吗").intent, Some(Intent::AreYouABot));
         assert_ne!(read_text("is the grid bot free?").intent, Some(Intent::AreYouABot));
+    }
+
+    #[test]
+    fn a_closing_particle_is_read_past() {
+        let chat = read_text("平台不收 知道了");
+        assert_eq!(chat.intent, Some(Intent::Acknowledgement));
+        assert_eq!(chat.rest, "平台不收");
     }
 
     #[test]

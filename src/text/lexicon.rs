@@ -153,7 +153,7 @@ pub const FINAL_PARTICLE: char = '了';
 /// spaces, and without the particles at its ends that a message's ends are
 /// read without ("你能干嘛" is "你能干", "认栽了" is "认栽").
 pub fn small_talk_phrase(phrase: &str) -> String {
-    squeeze(&normalize(phrase))
+    squeeze(&super::to_mandarin(&normalize(phrase)))
         .trim_start_matches(is_filler)
         .trim_end_matches(|c| is_filler(c) || c == FINAL_PARTICLE)
         .to_string()

@@ -1,11 +1,13 @@
 //! Text analysis shared by indexing and querying: [`normalize`], segmentation
 //! into [`Term`]s, the tantivy [`KefuTokenizer`] and query-side [`Synonyms`].
 
+mod cantonese;
 mod lexicon;
 mod normalize;
 mod segment;
 mod synonyms;
 
+pub use cantonese::to_mandarin;
 pub use lexicon::{
     begins_word, contains_word, is_filler, occurrences, small_talk_phrase, squeeze, Lexicon, FINAL_PARTICLE,
 };

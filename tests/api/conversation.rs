@@ -29,6 +29,7 @@ on_both_databases!(
     small_talk_is_answered_without_a_ticket,
     follow_ups_stay_on_the_topic_until_it_changes,
     a_reaction_to_an_answer_is_not_the_question_again,
+    the_way_funds_moved_and_written_cantonese_are_understood,
     the_bot_keeps_helping_while_the_user_waits,
     an_agent_who_joins_has_the_conversation_to_themselves,
 );
@@ -146,6 +147,24 @@ async fn a_reaction_to_an_answer_is_not_the_question_again(db: Db) {
     let body = say(&app, &s, "好的谢谢 但是确认数早就够了").await;
     assert_eq!(body["decision"], "answer", "{body}");
     assert_eq!(body["answer"]["id"], "deposit-not-arrived", "{body}");
+}
+
+async fn the_way_funds_moved_and_written_cantonese_are_understood(db: Db) {
+    let app = spawn_app(db).await;
+    // "提了…到你们平台": withdrawn elsewhere, so a deposit here; the
+    // follow-up keeps that direction.
+    let s = app.new_session().await;
+    for text in [
+        "从币安提了200u到你们平台 三个小时了还没到账 币安那边显示成功",
+        "erc20的 一般要几个确认",
+    ] {
+        let body = say(&app, &s, text).await;
+        assert_eq!(body["answer"]["id"], "deposit-not-arrived", "{text}: {body}");
+    }
+    // 收唔到 is 收不到 and 点算 is 怎么办, not 算了.
+    let s = app.new_session().await;
+    let body = say(&app, &s, "收唔到驗證碼點算").await;
+    assert_eq!(body["answer"]["id"], "sms-code-not-received", "{body}");
 }
 
 async fn the_bot_keeps_helping_while_the_user_waits(db: Db) {
