@@ -745,7 +745,10 @@ impl<'a> Policy<'a> {
             HandoffReason::NoMatch => "no_match",
         });
         let lost = reading.triage.lost_funds || (reading.triage.lost_funds_weak && decision != Decision::Answer);
-        if lost && decision != Decision::Handoff {
+        // Lost funds go to a person at once, also when the engine was only
+        // unsure (no asking to rephrase first); an always-hand-off topic
+        // keeps its own reason.
+        if lost && reason != Some("always_handoff") {
             decision = Decision::Handoff;
             reason = Some("lost_funds");
         } else if reading.triage.investment_advice && decision != Decision::Handoff && reply.confidence < ADVICE_SURE {

@@ -216,6 +216,15 @@ const LOST_ZH: &[&str] = &[
     "资产丢失",
     "资金丢失",
     "不翼而飞",
+    // Someone else moved them: the user says it was not them.
+    "不是我操作",
+    "不是我本人操作",
+    "不是我转的",
+    "不是我提的",
+    "我没有操作",
+    "被人转走",
+    "被清空",
+    "被扫走",
 ];
 const LOST_EN: &[&str] = &[
     "stolen",
@@ -233,6 +242,15 @@ const LOST_EN: &[&str] = &[
     "unauthorised withdrawal",
     "hacked",
     "scammed",
+    "i didn't do that",
+    "i didnt do that",
+    "i did not do that",
+    "wasn't me",
+    "wasnt me",
+    "didn't authorize",
+    "didnt authorize",
+    "did not authorize",
+    "without my permission",
 ];
 
 const ADVICE_ZH: &[&str] = &[
@@ -612,6 +630,8 @@ mod tests {
             "账户里的钱没了",
             "my funds were stolen",
             "wallet drained overnight",
+            "my bnb went out to an unknown address, i didnt do that",
+            "提币记录里有一笔不是我操作的",
         ] {
             assert_eq!(
                 Triage::of(text).urgent_reason(),

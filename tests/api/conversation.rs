@@ -161,6 +161,16 @@ async fn the_way_funds_moved_and_written_cantonese_are_understood(db: Db) {
         let body = say(&app, &s, text).await;
         assert_eq!(body["answer"]["id"], "deposit-not-arrived", "{text}: {body}");
     }
+    // Funds moved by someone else go to a person at once, however unsure
+    // the ranking is: no asking to rephrase first.
+    let s = app.new_session().await;
+    let body = say(
+        &app,
+        &s,
+        "my bnb went out to some unknown address right after it arrived, i didnt do that",
+    )
+    .await;
+    assert_eq!(body["decision"], "handoff", "{body}");
     // 收唔到 is 收不到 and 点算 is 怎么办, not 算了.
     let s = app.new_session().await;
     let body = say(&app, &s, "收唔到驗證碼點算").await;
