@@ -624,9 +624,9 @@ impl<'a> Policy<'a> {
                     // "trc20的 要多少个确认" after "从欧易提了500u到你们这":
                     // the way the funds moved is the topic's.
                     direction = direction.or(Reading::of(&together, entities).direction);
-                    // Unsure only between the topic and its neighbours, a
-                    // follow-up is about the topic ("whats the fee for that"
-                    // after the withdrawal-fee answer).
+                    // Unsure, but first with an article of the topic's
+                    // category: a follow-up stays in it ("whats the fee for
+                    // that" after how to withdraw).
                     if best.reply.decision == Decision::Clarify
                         && top(&best.reply).is_some_and(|id| self.same_category(id, &topic.article))
                     {
@@ -744,11 +744,13 @@ impl<'a> Policy<'a> {
             HandoffReason::AlwaysHandoff => "always_handoff",
             HandoffReason::NoMatch => "no_match",
         });
-        let lost = reading.triage.lost_funds || (reading.triage.lost_funds_weak && decision != Decision::Answer);
         // Lost funds go to a person at once, also when the engine was only
         // unsure (no asking to rephrase first); an always-hand-off topic
-        // keeps its own reason.
-        if lost && reason != Some("always_handoff") {
+        // keeps its own reason. A loss the words only seem to report counts
+        // when the bot would otherwise clarify.
+        let lost = reading.triage.lost_funds && reason != Some("always_handoff")
+            || reading.triage.lost_funds_weak && decision == Decision::Clarify;
+        if lost {
             decision = Decision::Handoff;
             reason = Some("lost_funds");
         } else if reading.triage.investment_advice && decision != Decision::Handoff && reply.confidence < ADVICE_SURE {
