@@ -593,8 +593,7 @@ impl<'a> Policy<'a> {
                 let qualifier = only_a_qualifier(asked.normalized, entities);
                 let terse = only_an_aspect(asked.normalized) || qualifier;
                 let telling = !asks(asked.normalized);
-                let together = format!("{} {question}", topic.question);
-                let mut joined = rank(&together)?;
+                let mut joined = rank(&format!("{} {question}", topic.question))?;
                 // An article the bot answered with stays the topic unless the
                 // two together clearly read as another.
                 let answered = conversation.last.as_ref().is_some_and(|r| {
@@ -623,7 +622,10 @@ impl<'a> Policy<'a> {
                     };
                     // "trc20的 要多少个确认" after "从欧易提了500u到你们这":
                     // the way the funds moved is the topic's.
-                    direction = direction.or(Reading::of(&together, entities).direction);
+                    direction = direction.or(reading::direction_of(&format!(
+                        "{} {}",
+                        topic.question, asked.normalized
+                    )));
                     // Unsure, but first with an article of the topic's
                     // category: a follow-up stays in it ("whats the fee for
                     // that" after how to withdraw).
@@ -1206,7 +1208,11 @@ fn stay_on(reply: &mut Reply, article: &str, margin: f32) {
 /// "试了好几次了"): a question word, or a wish ("我想", "i want").
 fn asks(normalized: &str) -> bool {
     // "好几次" is "several times", not "how many".
-    let normalized = normalized.replace("好几", "");
+    let normalized = if normalized.contains("好几") {
+        std::borrow::Cow::Owned(normalized.replace("好几", ""))
+    } else {
+        std::borrow::Cow::Borrowed(normalized)
+    };
     ASKING
         .iter()
         .chain(WISHING)

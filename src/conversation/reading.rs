@@ -180,6 +180,18 @@ const ANXIOUS_EN: &[&str] = &[
 /// An amount in U: "500u", "1000 U", "0.5u".
 static AMOUNT_IN_U: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d(?:[\d.,]*)\s*u(?-u:\b)").expect("valid regex"));
 
+/// Which way funds moved in `normalized` text, when its words say one way
+/// only.
+pub fn direction_of(normalized: &str) -> Option<Direction> {
+    let into = INTO.iter().any(|w| normalized.contains(w));
+    let out = OUT_OF.iter().any(|w| normalized.contains(w));
+    match (into, out) {
+        (true, false) => Some(Direction::In),
+        (false, true) => Some(Direction::Out),
+        _ => None,
+    }
+}
+
 impl Reading {
     /// Reads `text`; `entities` is the corpus's list, normalized
     /// ([`crate::text::Lexicon`]).
@@ -202,13 +214,7 @@ impl Reading {
                 kind: EntityKind::Coin,
             });
         }
-        let into = INTO.iter().any(|w| normalized.contains(w));
-        let out = OUT_OF.iter().any(|w| normalized.contains(w));
-        let direction = match (into, out) {
-            (true, false) => Some(Direction::In),
-            (false, true) => Some(Direction::Out),
-            _ => None,
-        };
+        let direction = direction_of(&normalized);
         let anxious = triage.angry
             || ANXIOUS_ZH.iter().any(|w| normalized.contains(w))
             || ANXIOUS_EN.iter().any(|w| normalized.contains(w));
