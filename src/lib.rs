@@ -8,10 +8,12 @@
 //! [`desk`] (conversations and the human queue, kept in [`store`]) →
 //! [`server`] (HTTP). [`engine`] loads the answering stages as one value,
 //! [`config`] holds the settings, [`eval`] measures quality offline and
-//! [`cli`] is the command line.
+//! [`cli`] is the command line. [`chain`] finds and checks the blockchain
+//! addresses and transaction ids in a message.
 #![warn(missing_docs)]
 
 pub mod answer;
+pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod conversation;
