@@ -17,11 +17,14 @@
 //!    message also by its question-like clauses; the engine reads the words
 //!    the articles use for what the message names ([`reading::Reading::expansion`]);
 //! 7. decided: answered, clarified, handed off with its reason, or, when the
-//!    bot is unsure of a question it should know, asked once to say more.
+//!    bot is unsure of a question it should know, asked once to say more;
+//!    a pasted address is checked and what it means for the user said first
+//!    ([`addresses`]: a typo, a coin or network it cannot receive).
 //!
 //! The engine does the CPU-heavy work; callers on an async runtime run
 //! [`Policy::turn`] on a blocking thread.
 
+mod addresses;
 pub mod reading;
 pub mod replies;
 pub mod small_talk;
@@ -468,12 +471,14 @@ impl<'a> Policy<'a> {
         let mut outcome = self.finish(reply, lang, conversation, change, Some(question));
         outcome.engine = Some((embedding, cached));
         outcome.ranked = Some(ranked.query.clone());
-        if (reading.triage.angry || reading.anxious)
-            && outcome
-                .reply
-                .as_ref()
-                .is_some_and(|r| r.decision != Decision::SmallTalk)
-        {
+        let answering = outcome
+            .reply
+            .as_ref()
+            .is_some_and(|r| r.decision != Decision::SmallTalk);
+        if let Some(note) = addresses::note(&reading, lang).filter(|_| answering) {
+            outcome.text = format!("{note}\n\n{}", outcome.text);
+        }
+        if (reading.triage.angry || reading.anxious) && answering {
             outcome.text = format!("{}\n\n{}", replies::sympathy(lang, reading.triage.angry), outcome.text);
         }
         if waiting && outcome.reply.as_ref().is_some_and(|r| r.decision == Decision::Answer) {
@@ -622,18 +627,21 @@ impl<'a> Policy<'a> {
                     };
                     // "trc20的 要多少个确认" after "从欧易提了500u到你们这":
                     // the way the funds moved is the topic's.
-                    direction = direction.or(reading::direction_of(&format!(
-                        "{} {}",
-                        topic.question, asked.normalized
-                    )));
-                    // Unsure, but first with an article of the topic's
-                    // category: a follow-up stays in it ("whats the fee for
-                    // that" after how to withdraw).
-                    if best.reply.decision == Decision::Clarify
-                        && top(&best.reply).is_some_and(|id| self.same_category(id, &topic.article))
-                    {
-                        best.reply.decision = Decision::Answer;
-                    }
+                    direction = direction.or(reading::direction_of(
+                        &format!("{} {}", topic.question, asked.normalized),
+                        entities,
+                    ));
+                }
+                // Unsure, but first with an article of the topic's category:
+                // a follow-up stays in it ("whats the fee for that" after how
+                // to withdraw), read with the topic or, leaning on it, alone
+                // ("what about fees for trc20").
+                let follows = best.with_topic || leans_on_context(reading, asked.normalized);
+                if follows
+                    && best.reply.decision == Decision::Clarify
+                    && top(&best.reply).is_some_and(|id| self.same_category(id, &topic.article))
+                {
+                    best.reply.decision = Decision::Answer;
                 }
             }
         }
@@ -780,9 +788,11 @@ impl<'a> Policy<'a> {
     }
 
     /// Whether the message is about what this help center covers: it names
-    /// an entity, or uses a word of the corpus's vocabulary.
+    /// an entity other than a country ("what's the weather in Singapore" is
+    /// not), or uses a word of the corpus's vocabulary.
     fn in_domain(&self, reading: &Reading) -> bool {
-        !reading.mentions.is_empty() || self.engine.lexicon().mentions_domain(&reading.normalized)
+        reading.mentions.iter().any(|m| m.kind != EntityKind::Region)
+            || self.engine.lexicon().mentions_domain(&reading.normalized)
     }
 
     /// Whether articles `a` and `b` are in the same category.
@@ -1505,6 +1515,8 @@ const RESOLVED: &[&str] = &[
     "figured it out",
     "resolved",
     "回来了",
+    "刚到",
+    "已经到了",
     "is back",
     "came back",
     "went through",
@@ -1560,7 +1572,20 @@ fn puts_off(rest: &str) -> bool {
 }
 
 /// Words of the user's own next step ("我去提交", "换个网络试试", "i'll wait").
-const NEXT_STEP: &[&str] = &["我去", "我再", "试试", "先小额", "i'll", "ill", "i will", "let me"];
+const NEXT_STEP: &[&str] = &[
+    "我去",
+    "我先",
+    "我再",
+    "我这就",
+    "我马上",
+    "我现在去",
+    "试试",
+    "先小额",
+    "i'll",
+    "ill",
+    "i will",
+    "let me",
+];
 
 /// Whether what is left beside an acknowledgement, thanks or a goodbye only
 /// tells the user's next step ("好 我去提交 谢了", "ok ill wait then. bye"),
@@ -1760,6 +1785,7 @@ mod tests {
             "已经收到了",
             "done, the money is back",
             "币退回来了",
+            "刚到了",
         ] {
             assert!(reports_resolution(&crate::text::normalize(rest)), "{rest}");
         }

@@ -51,10 +51,6 @@ pub struct Reading {
 
 /// Words that move funds into the platform; checked on normalized text.
 const INTO: &[&str] = &[
-    "充值",
-    "充币",
-    "充进",
-    "充到",
     "转入",
     "转进来",
     "转过来",
@@ -76,8 +72,6 @@ const INTO: &[&str] = &[
     "从火币",
     "从钱包转",
     "从小狐狸",
-    "deposit",
-    "deposited",
     "sent to my account",
     "transferred to my account",
     "from binance",
@@ -87,31 +81,27 @@ const INTO: &[&str] = &[
     "send coins in",
     "send crypto in",
     "transfer in",
-    "top up",
     "fund my account",
 ];
 /// Words that move funds out of it.
 const OUT_OF: &[&str] = &[
-    "提币",
-    "提现",
     "转出",
-    "提到",
-    "提走",
     "转到别的",
     "转到其他",
     "转去",
     "转给别人",
+    "去另一个",
+    "去别的",
+    "去其他",
+    "到另一个",
+    "到别的",
     "打到钱包",
     "转到钱包",
     "转到我的钱包",
-    "withdraw",
-    "withdrew",
-    "withdrawal",
     "send out",
     "sent out",
     "to my wallet",
     "to another exchange",
-    "cash out",
     "take out",
 ];
 
@@ -180,16 +170,68 @@ const ANXIOUS_EN: &[&str] = &[
 /// An amount in U: "500u", "1000 U", "0.5u".
 static AMOUNT_IN_U: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d(?:[\d.,]*)\s*u(?-u:\b)").expect("valid regex"));
 
+/// The platform's own words for each way ("充值", "提币", "deposit",
+/// "withdraw"): they name this platform's side of a transfer, so they
+/// outweigh the relative words of the sender's side ("充XRP忘记填tag 币已经
+/// 转出去了" is a deposit although the coins went out of the other wallet).
+const INTO_HERE: &[&str] = &["充值", "充币", "充进", "充到", "充了", "deposit", "top up"];
+const OUT_OF_HERE: &[&str] = &["提币", "提现", "提到", "提走", "withdraw", "withdrew", "cash out"];
+
+/// This platform as the source of funds ("从你们这提到别的交易所").
+const FROM_HERE: &[&str] = &[
+    "从你们",
+    "从这边",
+    "从这里",
+    "从平台",
+    "from here",
+    "from this exchange",
+    "from this platform",
+];
+
+/// 充 or 提 right before a coin or an amount: "充xrp", "提了usdt", "提500u".
+static VERB_BEFORE_COIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([充提])了?\s*[a-z0-9]").expect("valid regex"));
+
 /// Which way funds moved in `normalized` text, when its words say one way
-/// only.
-pub fn direction_of(normalized: &str) -> Option<Direction> {
-    let into = INTO.iter().any(|w| normalized.contains(w));
-    let out = OUT_OF.iter().any(|w| normalized.contains(w));
-    match (into, out) {
+/// only. Where the other party stands decides first ("从欧易提了500u到你们
+/// 这" is a deposit: 欧易 is the source), then the platform's own words,
+/// then the sender's.
+pub fn direction_of(normalized: &str, entities: &Entities) -> Option<Direction> {
+    let any = |words: &[&str]| words.iter().any(|w| normalized.contains(w));
+    let one_way = |into: bool, out: bool| match (into, out) {
         (true, false) => Some(Direction::In),
         (false, true) => Some(Direction::Out),
         _ => None,
+    };
+    let (mut from_there, mut to_there) = (false, any(FROM_HERE));
+    let elsewhere = entities
+        .entities
+        .iter()
+        .filter(|e| matches!(e.kind, EntityKind::Exchange | EntityKind::Wallet))
+        .flat_map(|e| &e.names);
+    for name in elsewhere.filter(|n| normalized.contains(n.as_str())) {
+        let before = |marks: &[&str]| {
+            marks
+                .iter()
+                .any(|m| normalized.contains(&format!("{m}{name}")) || normalized.contains(&format!("{m} {name}")))
+        };
+        from_there |= before(&["从", "from", "from my"]);
+        to_there |= before(&["到", "去", "回", "to", "to my", "into", "into my"]);
     }
+    if from_there || to_there {
+        return one_way(from_there, to_there);
+    }
+    let (mut here_in, mut here_out) = (any(INTO_HERE), any(OUT_OF_HERE));
+    for verb in VERB_BEFORE_COIN.captures_iter(normalized).filter_map(|c| c.get(1)) {
+        match verb.as_str() {
+            "充" => here_in = true,
+            _ => here_out = true,
+        }
+    }
+    if here_in || here_out {
+        return one_way(here_in, here_out);
+    }
+    one_way(any(INTO), any(OUT_OF))
 }
 
 impl Reading {
@@ -214,7 +256,7 @@ impl Reading {
                 kind: EntityKind::Coin,
             });
         }
-        let direction = direction_of(&normalized);
+        let direction = direction_of(&normalized, entities);
         let anxious = triage.angry
             || ANXIOUS_ZH.iter().any(|w| normalized.contains(w))
             || ANXIOUS_EN.iter().any(|w| normalized.contains(w));
@@ -304,6 +346,13 @@ mod tests {
                 e("METAMASK", EntityKind::Wallet, &["metamask", "小狐狸"], &[]),
                 e("withdraw", EntityKind::Word, &["withdraw"], &["提币"]),
                 e("TRC20", EntityKind::Network, &["trc20", "波场"], &[]),
+                e("OKX", EntityKind::Exchange, &["okx", "欧易"], &[]),
+                e(
+                    "OTHER-EXCHANGE",
+                    EntityKind::Exchange,
+                    &["别的交易所", "另一个交易所"],
+                    &[],
+                ),
             ],
             kind_terms: vec![
                 (EntityKind::Coin, vec!["币".into(), "coin".into()]),
@@ -337,6 +386,18 @@ mod tests {
             Some(Direction::Out)
         );
         assert_eq!(Reading::of("can u help me", &entities()).mentions, []);
+        // The platform's words outweigh the sender's ("转出去" from the
+        // other wallet), and 充 / 提 before a coin say the way too.
+        let way = |text: &str| Reading::of(text, &entities()).direction;
+        assert_eq!(way("充XRP忘记填tag了 币已经转出去了 还能找回吗"), Some(Direction::In));
+        assert_eq!(way("我提咗USDT去另一個交易所 揀錯咗網絡"), Some(Direction::Out));
+        assert_eq!(way("提示地址无效"), None);
+        assert_eq!(way("deposited but then withdrew it"), None);
+        // Where the other party stands comes first.
+        assert_eq!(way("我从欧易提了500u到你们这 还没到帐"), Some(Direction::In));
+        assert_eq!(way("XRP从你们这提到别的交易所也要填tag吗"), Some(Direction::Out));
+        assert_eq!(way("怎么withdraw到metamask"), Some(Direction::Out));
+        assert_eq!(way("小狐狸里的以太怎么转到你们这边"), Some(Direction::In));
     }
 
     #[test]

@@ -232,8 +232,9 @@ fn consume(small_talk: &Phrases, normalized: &str, soften: bool) -> Consumed {
             let text = &chars[start..end];
             let boundary = |len: usize| if front { cut[start + len] } else { cut[end - len] };
             // Phrases are kept without a closing 了 ("懂了" is "懂"): at the
-            // end of a message ("平台不收 懂了") it is read past.
-            let closed = !front && text.len() > 1 && text[text.len() - 1] == FINAL_PARTICLE;
+            // end of a message ("平台不收 懂了") it is read past, and so is a
+            // closing 哈 ("刚到了 谢了哈"), a softener only after a phrase.
+            let closed = !front && text.len() > 1 && matches!(text[text.len() - 1], FINAL_PARTICLE | '哈');
             let before_particle = || {
                 let boundary = |len: usize| cut[end - 1 - len];
                 longest(small_talk, &text[..text.len() - 1], false, &boundary).map(|(i, len)| (i, len + 1))

@@ -21,6 +21,9 @@ pub enum EntityKind {
     Wallet,
     /// Another exchange (币安, "别的交易所").
     Exchange,
+    /// A country or region ("the us", 美国, 香港): whether the platform
+    /// may be used there is a help-center question, not small talk.
+    Region,
     /// A word the articles write otherwise (withdraw → 提币).
     Word,
 }

@@ -31,6 +31,12 @@ const WORDS: &[(&str, &str)] = &[
     ("剩返", "剩下"),
     ("搞掂", "搞定"),
     ("攞返", "拿回"),
+    ("揾唔返", "找不回"),
+    ("搵唔返", "找不回"),
+    ("攞唔返", "拿不回"),
+    ("揾返", "找回"),
+    ("搵返", "找回"),
+    ("即系", "就是"),
     ("俾", "给"),
     ("冇", "没有"),
     ("咩", "什么"),
@@ -46,6 +52,8 @@ const WORDS: &[(&str, &str)] = &[
     ("畀", "给"),
     ("拣", "选"),
     ("揾", "找"),
+    // Normalization leaves 搵 as it is: the simplified form is 揾.
+    ("搵", "找"),
 ];
 
 /// `normalized` (from [`crate::text::normalize`]) with written Cantonese
@@ -85,6 +93,7 @@ mod tests {
             ("收唔到驗證碼", "收不到验证码"),
             ("唔該晒", "唔该晒"),
             ("係咪要實名", "是不是要实名"),
+            ("即係搵唔返？", "就是找不回?"),
         ] {
             assert_eq!(to_mandarin(&normalize(text)), mandarin, "{text}");
         }

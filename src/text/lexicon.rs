@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::normalize;
-use crate::corpus::{Corpus, Entities, Entity, Intent};
+use crate::corpus::{Corpus, Entities, Entity, EntityKind, Intent};
 
 /// Normalized words of a corpus.
 #[derive(Debug, Clone, Default)]
@@ -74,7 +74,8 @@ impl Lexicon {
         for word in dictionary.chain(synonyms).chain(tags) {
             words.insert(normalize(word));
         }
-        for entity in &entities.entities {
+        // A country is no word of the help center ("weather in singapore").
+        for entity in entities.entities.iter().filter(|e| e.kind != EntityKind::Region) {
             words.extend(entity.names.iter().cloned());
         }
         // "crypto", "wallet", "交易所": what the named things are called.

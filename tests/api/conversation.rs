@@ -30,6 +30,7 @@ on_both_databases!(
     follow_ups_stay_on_the_topic_until_it_changes,
     a_reaction_to_an_answer_is_not_the_question_again,
     the_way_funds_moved_and_written_cantonese_are_understood,
+    a_pasted_address_is_checked_before_the_answer,
     the_bot_keeps_helping_while_the_user_waits,
     an_agent_who_joins_has_the_conversation_to_themselves,
 );
@@ -175,6 +176,47 @@ async fn the_way_funds_moved_and_written_cantonese_are_understood(db: Db) {
     let s = app.new_session().await;
     let body = say(&app, &s, "收唔到驗證碼點算").await;
     assert_eq!(body["answer"]["id"], "sms-code-not-received", "{body}");
+}
+
+async fn a_pasted_address_is_checked_before_the_answer(db: Db) {
+    let app = spawn_app(db).await;
+    let text_of = |body: &Value| body["text"].as_str().unwrap_or_default().to_string();
+    // An Ethereum-format address cannot receive BTC, in either language.
+    let s = app.new_session().await;
+    let body = say(&app, &s, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed 这个地址能收BTC吗").await;
+    assert!(
+        text_of(&body).starts_with("注意：0x5aAe…eAed") && text_of(&body).contains("不能接收 BTC"),
+        "{body}"
+    );
+    let s = app.new_session().await;
+    let body = say(
+        &app,
+        &s,
+        "is 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed a bitcoin address?",
+    )
+    .await;
+    assert!(text_of(&body).contains("cannot receive BTC"), "{body}");
+    // One letter in the wrong case breaks EIP-55: a typo, never to be used.
+    let s = app.new_session().await;
+    let body = say(&app, &s, "提币地址 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD 对吗").await;
+    assert!(text_of(&body).contains("校验未通过"), "{body}");
+    // A TRON address with ERC20 named: the mismatch, then the article.
+    let s = app.new_session().await;
+    let body = say(
+        &app,
+        &s,
+        "用ERC20网络给TRC20地址TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t转了USDT 没到账",
+    )
+    .await;
+    assert!(
+        text_of(&body).contains("TRON") && text_of(&body).contains("ERC20"),
+        "{body}"
+    );
+    assert_eq!(body["answer"]["id"], "deposit-wrong-network", "{body}");
+    // No address, no note.
+    let s = app.new_session().await;
+    let body = say(&app, &s, "提币要多久到账").await;
+    assert!(!text_of(&body).starts_with("注意"), "{body}");
 }
 
 async fn the_bot_keeps_helping_while_the_user_waits(db: Db) {
