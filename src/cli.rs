@@ -132,6 +132,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check => {
             let corpus = load(&settings.corpus)?;
             crate::text::Analyzer::from_corpus(&corpus)?;
+            let today = time::OffsetDateTime::now_utc().date();
+            let expired: Vec<String> = corpus
+                .facts
+                .expired(today)
+                .map(|f| {
+                    format!(
+                        "{}:{}: {} on {} expired on {}: check the numbers and set a new `since` and `expires`",
+                        settings.corpus.join("facts.yaml").display(),
+                        f.line.unwrap_or(1),
+                        f.coin,
+                        f.network,
+                        f.expires.map_or_else(String::new, |d| d.to_string())
+                    )
+                })
+                .collect();
+            if !expired.is_empty() {
+                anyhow::bail!("{}", expired.join("\n"));
+            }
             println!(
                 "{}: {} articles in {} categories, no problems",
                 settings.corpus.display(),

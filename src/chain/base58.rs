@@ -10,7 +10,8 @@
 //! the mix of random data, whose checksum fails, is that chain's address
 //! with a typo (at one of the chain's lengths) or with a character lost or
 //! added (at another). Base58 never has `0`, `O`, `I` or `l`: a
-//! token with one is not read here at all.
+//! token with one is read only as such a chain's address with that one
+//! character mistyped.
 
 use bs58::Alphabet;
 
@@ -28,10 +29,14 @@ const XRP: &[Chain] = &[Chain::Xrp];
 /// The most characters of a glued word cut away to find an address.
 const GLUE: usize = 10;
 
-/// A token of Base58 characters that is an address or a signature.
+/// A token of Base58 characters that is an address or a signature, or a
+/// chain's address with one character Base58 never has.
 pub(super) fn classify(token: &str) -> Option<Claim> {
-    if !(25..=90).contains(&token.len()) || !token.bytes().all(is_base58) {
+    if !(25..=90).contains(&token.len()) {
         return None;
+    }
+    if !token.bytes().all(is_base58) {
+        return stray(token);
     }
     if let Some(claim) = checked(token) {
         return Some(claim);
@@ -100,6 +105,26 @@ fn solana(token: &str) -> Option<Claim> {
         64 if signature => Some(Claim::transaction(SOLANA, Validity::Valid, token.len())),
         _ => None,
     }
+}
+
+/// A chain's address with one `0`, `O`, `I` or `l` typed for its
+/// look-alike: as [`typo`] judges its first letter, length and mix. Only
+/// chains with a first letter: a Solana key has none, and random keys of
+/// other services often have one such character.
+fn stray(token: &str) -> Option<Claim> {
+    let b = token.as_bytes();
+    let strays = b
+        .iter()
+        .filter(|&&c| c.is_ascii_alphanumeric() && !is_base58(c))
+        .count();
+    if strays != 1 || !b.iter().all(u8::is_ascii_alphanumeric) || !is_base58(*b.first()?) {
+        return None;
+    }
+    let claim = typo(token)?;
+    Some(Claim {
+        validity: Validity::Invalid(Flaw::BadCharacter),
+        ..claim
+    })
 }
 
 /// A chain's address with a typo: its first letter, a length near its own

@@ -71,17 +71,25 @@ pub(super) fn classify(token: &str) -> Option<Claim> {
 }
 
 /// A bare hex token of about 64 digits: a transaction id, or one with a
-/// digit lost or added. It must mix digits and letters: a long number is
-/// an order or account number, not a hash.
+/// digit lost or added, or with one letter hex never uses (a `g` typed
+/// beside the `f`). It must mix digits and letters: a long number is an
+/// order or account number, not a hash; a secret key of random letters has
+/// many letters past `f`, not one.
 pub(super) fn bare_hash(token: &str) -> Option<Claim> {
+    if token.starts_with("0x") || token.starts_with("0X") {
+        return None;
+    }
     let b = token.as_bytes();
-    if !(62..=66).contains(&b.len()) || !b.iter().all(u8::is_ascii_hexdigit) {
+    let foreign = b.iter().filter(|c| !c.is_ascii_hexdigit()).count();
+    if !(62..=66).contains(&b.len()) || foreign > 1 || !b.iter().all(u8::is_ascii_alphanumeric) {
         return None;
     }
     if !b.iter().any(u8::is_ascii_digit) || !b.iter().any(u8::is_ascii_alphabetic) {
         return None;
     }
-    let validity = if b.len() == 64 {
+    let validity = if foreign == 1 {
+        Validity::Invalid(Flaw::BadCharacter)
+    } else if b.len() == 64 {
         Validity::Valid
     } else {
         Validity::Invalid(Flaw::BadLength)

@@ -51,7 +51,9 @@ pub enum Kind {
 
 /// A chain family: the chains that share one address format are one
 /// family when the address cannot tell them apart (every EVM chain).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Named in `entities.yaml` in snake case (`evm`, `tron`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Chain {
     /// Bitcoin: `1…`, `3…`, `bc1q…`, `bc1p…`.
     Bitcoin,

@@ -14,6 +14,7 @@ use super::{open_engine, progress_bar};
 use crate::config::Settings;
 use crate::corpus::Lang;
 use crate::embed::Embedder;
+use crate::eval::addresses::{judge_recognition, load_labelled};
 use crate::eval::conversations::{load_conversations, replay};
 use crate::eval::dataset::DatasetKind;
 use crate::eval::folds::{judge_folds, FoldSetup};
@@ -71,6 +72,11 @@ pub struct EvalArgs {
     /// judge every turn.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["folds", "sweep", "calibrate", "dataset"])]
     conversations: Option<PathBuf>,
+    /// Instead, judge how addresses and transaction ids are found in
+    /// labelled messages (JSON Lines, see tests/eval/addresses.jsonl): no
+    /// model or index is needed.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["folds", "sweep", "calibrate", "dataset", "conversations"])]
+    addresses: Option<PathBuf>,
     /// With --conversations: fail (exit code 1) when turn accuracy is below
     /// this fraction.
     #[arg(long, value_name = "X", value_parser = fraction, requires = "conversations")]
@@ -121,6 +127,15 @@ pub fn run(settings: &Settings, args: &EvalArgs) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.conversations {
         return conversations(settings, path, args);
+    }
+    if let Some(path) = &args.addresses {
+        let report = judge_recognition(&load_labelled(path)?);
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{}", report.to_text(args.misses));
+        }
+        return Ok(());
     }
     let started = Instant::now();
     let engine = open_engine(settings)?;

@@ -25,6 +25,7 @@
 //! [`Policy::turn`] on a blocking thread.
 
 mod addresses;
+mod figures;
 pub mod reading;
 pub mod replies;
 pub mod small_talk;
@@ -380,7 +381,13 @@ impl<'a> Policy<'a> {
 
         // A question: as written, and normalized (the reading's, or what is
         // left of it without the small talk, normalized already).
-        let (question, normalized) = if chat.intent.is_some() {
+        // A TxID alone opening a topic asks where the transaction stands; one
+        // that follows a topic is about that topic.
+        let (question, normalized) = if addresses::only_a_transaction_id(&reading) && live_topic(conversation).is_none()
+        {
+            let status = addresses::status_question(lang);
+            (status.to_string(), crate::text::normalize(status))
+        } else if chat.intent.is_some() {
             (chat.rest.clone(), chat.rest.clone())
         } else {
             (reading.text.clone(), reading.normalized.clone())
@@ -475,7 +482,18 @@ impl<'a> Policy<'a> {
             .reply
             .as_ref()
             .is_some_and(|r| r.decision != Decision::SmallTalk);
-        if let Some(note) = addresses::note(&reading, lang).filter(|_| answering) {
+        let corpus = self.engine.corpus();
+        let answered = outcome
+            .reply
+            .as_ref()
+            .filter(|r| r.decision == Decision::Answer)
+            .and_then(|r| r.article.as_ref());
+        if let Some(numbers) =
+            answered.and_then(|a| figures::quote(&reading, corpus.quotes(&a.id), &corpus.facts, lang))
+        {
+            outcome.text = format!("{numbers}\n\n{}", outcome.text);
+        }
+        if let Some(note) = addresses::note(&reading, &self.engine.lexicon().entities, lang).filter(|_| answering) {
             outcome.text = format!("{note}\n\n{}", outcome.text);
         }
         if (reading.triage.angry || reading.anxious) && answering {
@@ -523,7 +541,7 @@ impl<'a> Policy<'a> {
                 own = Reading::of(text, entities);
                 &own
             };
-            let calm = crate::handoff::strip_abuse(&without_codes(&part.normalized));
+            let calm = crate::handoff::strip_abuse(&without_denied_mistakes(&without_codes(&part.normalized)));
             let base = if calm.trim().is_empty() {
                 part.normalized.clone()
             } else {
@@ -1008,6 +1026,21 @@ fn without_codes(normalized: &str) -> String {
         .join(" ")
 }
 
+/// A mistake the user says they did not make ("网络没选错", "地址核对过没错",
+/// "i didn't pick the wrong network"): its words would rank the article
+/// about that very mistake first.
+static DENIED_MISTAKE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?:并?没有?|不是|确定没|确认没)(?:选|填|输|写|弄|搞|打|复制)?错了?|核对过了?没错|(?:did ?n[o']?t|did not|never) (?:choose|pick|select|use|send (?:it )?(?:to|on)) (?:the |a )?wrong|(?:is|was) (?:not|n't) (?:the )?wrong",
+    )
+    .expect("valid regex")
+});
+
+/// `normalized` without the mistakes it denies.
+fn without_denied_mistakes(normalized: &str) -> String {
+    DENIED_MISTAKE.replace_all(normalized, " ").into_owned()
+}
+
 /// Words that start a message continuing the last one.
 const CONTINUING: &[&str] = &[
     "那",
@@ -1360,7 +1393,10 @@ fn only_reacts(
             .any(|w| crate::text::contains_word(&reading.normalized, w))
         && length(rest) <= REACTION_LENGTH;
     let same_topic = ranked.with_topic || reply.article.as_ref().is_some_and(|a| a.id == topic.article);
-    closing && !troubled && remark && same_topic
+    // "thanks, blocked him": a remark no article matches brings up nothing.
+    let nothing_else = reply.decision == Decision::Handoff
+        && matches!(reply.handoff_reason.as_deref(), Some("low_confidence" | "no_match"));
+    closing && !troubled && remark && (same_topic || nothing_else)
 }
 
 /// Words that make a clause a question.
@@ -1809,12 +1845,18 @@ mod tests {
                     kind: EntityKind::Network,
                     names: vec!["trc20".into(), "波场".into()],
                     terms: vec![],
+                    chain: None,
+                    explorer: None,
+                    networks: vec![],
                 },
                 crate::corpus::Entity {
                     id: "BEP20".into(),
                     kind: EntityKind::Network,
                     names: vec!["bep20".into(), "bsc".into()],
                     terms: vec![],
+                    chain: None,
+                    explorer: None,
+                    networks: vec![],
                 },
             ],
             kind_terms: vec![],

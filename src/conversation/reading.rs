@@ -234,6 +234,19 @@ pub fn direction_of(normalized: &str, entities: &Entities) -> Option<Direction> 
     one_way(any(INTO), any(OUT_OF))
 }
 
+/// Words that weigh one choice against another.
+const WEIGHING: &[&str] = &["还是", "哪个", " or ", " vs ", "which"];
+/// Words of buying or holding.
+const HOLDING: &[&str] = &["买", "囤", "拿", "入", "buy", "hold"];
+
+/// Two coins weighed against each other to buy or hold ("现在买姨太还是sol
+/// 好", "buy eth or sol?"): investment advice, which no article gives.
+fn compares_coins_to_buy(normalized: &str, mentions: &[Mention]) -> bool {
+    mentions.iter().filter(|m| m.kind == EntityKind::Coin).count() >= 2
+        && WEIGHING.iter().any(|w| normalized.contains(w))
+        && HOLDING.iter().any(|w| normalized.contains(w))
+}
+
 impl Reading {
     /// Reads `text`; `entities` is the corpus's list, normalized
     /// ([`crate::text::Lexicon`]).
@@ -256,6 +269,8 @@ impl Reading {
                 kind: EntityKind::Coin,
             });
         }
+        let mut triage = triage;
+        triage.investment_advice |= compares_coins_to_buy(&normalized, &mentions);
         let direction = direction_of(&normalized, entities);
         let anxious = triage.angry
             || ANXIOUS_ZH.iter().any(|w| normalized.contains(w))
@@ -339,6 +354,9 @@ mod tests {
             kind,
             names: names.iter().map(|n| n.to_string()).collect(),
             terms: terms.iter().map(|n| n.to_string()).collect(),
+            chain: None,
+            explorer: None,
+            networks: Vec::new(),
         };
         Entities {
             entities: vec![

@@ -400,7 +400,8 @@ fn asks_about_the_bot(normalized: &str) -> bool {
 }
 
 /// Words that make a question about a bot one about the trading bots
-/// ("机器人收费吗", "is the grid bot free").
+/// ("机器人收费吗", "is the grid bot free", "price dropped below my range,
+/// is the bot dead?").
 const TRADING_BOT: &[&str] = &[
     "收费",
     "费",
@@ -420,6 +421,21 @@ const TRADING_BOT: &[&str] = &[
     "dca",
     "set up",
     "setup",
+    // A bot's run ("is the bot dead?" after the price left its range).
+    "价格",
+    "区间",
+    "收益",
+    "停了",
+    "订单",
+    "price",
+    "range",
+    "profit",
+    "orders",
+    "stopped",
+    "dead",
+    "running",
+    "my bot",
+    "the bot",
 ];
 
 /// The longest phrase that `text` starts with (or ends with), as

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::Problem;
+use crate::chain::Chain;
 
 /// What an entity is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -40,6 +41,23 @@ pub struct Entity {
     pub names: Vec<String>,
     /// Words the articles use for it (beyond its kind's).
     pub terms: Vec<String>,
+    /// A network's chain family: which addresses and transaction ids it
+    /// takes. `None` for a network that names no chain ("主网") and for
+    /// every other kind.
+    pub chain: Option<Chain>,
+    /// A network's block explorer, a URL with `{txid}` where the
+    /// transaction id goes.
+    pub explorer: Option<String>,
+    /// A coin's networks on this platform, by their ids in the list: what
+    /// the coin can be deposited and withdrawn on.
+    pub networks: Vec<String>,
+}
+
+impl Entity {
+    /// The link to `txid` on the network's explorer.
+    pub fn explorer_link(&self, txid: &str) -> Option<String> {
+        self.explorer.as_ref().map(|url| url.replace("{txid}", txid))
+    }
 }
 
 /// The whole list.
@@ -58,6 +76,18 @@ impl Entities {
             .iter()
             .find(|(k, _)| *k == kind)
             .map_or(&[], |(_, t)| t.as_slice())
+    }
+
+    /// The entity with id `id`.
+    pub fn get(&self, id: &str) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.id == id)
+    }
+
+    /// The chains a coin can be received on: those of its networks.
+    pub fn chains_of(&self, coin: &Entity) -> Vec<Chain> {
+        let mut chains: Vec<Chain> = coin.networks.iter().filter_map(|n| self.get(n)?.chain).collect();
+        chains.dedup();
+        chains
     }
 
     /// Every name, for the segmenter's dictionary.
@@ -92,6 +122,12 @@ struct Entry {
     names: Vec<String>,
     #[serde(default)]
     terms: Vec<String>,
+    #[serde(default)]
+    chain: Option<Chain>,
+    #[serde(default)]
+    explorer: Option<String>,
+    #[serde(default)]
+    networks: Vec<String>,
 }
 
 /// Parses `entities.yaml`, reporting problems with their line.
@@ -134,12 +170,56 @@ pub(super) fn parse(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Ent
             }
             names.push(n);
         }
+        let network = entry.kind == EntityKind::Network;
+        if !network && (entry.chain.is_some() || entry.explorer.is_some()) {
+            problems.push(Problem::new(
+                path,
+                line,
+                format!(
+                    "`{}` is no network: only a network has a chain and an explorer",
+                    entry.id
+                ),
+            ));
+        }
+        if let Some(url) = &entry.explorer {
+            if !url.starts_with("https://") || !url.contains("{txid}") {
+                problems.push(Problem::new(
+                    path,
+                    line,
+                    format!("explorer of `{}` must be an https:// URL with {{txid}} in it", entry.id),
+                ));
+            }
+        }
+        if entry.kind != EntityKind::Coin && !entry.networks.is_empty() {
+            problems.push(Problem::new(
+                path,
+                line,
+                format!("`{}` is no coin: only a coin lists networks", entry.id),
+            ));
+        }
         entities.push(Entity {
             id: entry.id,
             kind: entry.kind,
             names,
             terms: entry.terms.iter().map(|t| t.trim().to_lowercase()).collect(),
+            chain: entry.chain,
+            explorer: entry.explorer,
+            networks: entry.networks,
         });
+    }
+    for coin in &entities {
+        for network in &coin.networks {
+            if !entities
+                .iter()
+                .any(|e| e.id == *network && e.kind == EntityKind::Network)
+            {
+                problems.push(Problem::new(
+                    path,
+                    line_of(&format!("id: {}", coin.id)),
+                    format!("`{}` lists `{network}`, which is no network of the list", coin.id),
+                ));
+            }
+        }
     }
     let kind_terms = file
         .kinds

@@ -10,6 +10,7 @@
 //! quick-replies.yaml   optional: article ids the chat offers as chips on first open
 //! smalltalk.yaml       optional: greetings, thanks, goodbyes… and the replies
 //! entities.yaml        optional: coins, networks, wallets, exchanges, loose words
+//! facts.yaml           optional: fees, minimums, confirmations per coin and network
 //! articles/**/*.md     one article per file, file name = article id
 //! ```
 //!
@@ -20,6 +21,7 @@
 mod article;
 pub mod entities;
 mod error;
+pub mod facts;
 pub mod smalltalk;
 
 use std::collections::HashMap;
@@ -31,6 +33,7 @@ use sha2::{Digest, Sha256};
 pub use article::{parse_article, Article, ArticleId, HandoffPolicy, Lang, Localized, Priority};
 pub use entities::{Entities, Entity, EntityKind};
 pub use error::{CorpusError, Problem, Result};
+pub use facts::{Fact, FactKind, Facts};
 pub use smalltalk::{Intent, SmallTalk};
 
 /// A help-center category.
@@ -65,6 +68,11 @@ pub struct Corpus {
     pub small_talk: SmallTalk,
     /// Everyday names for coins, networks, wallets, exchanges and words.
     pub entities: Entities,
+    /// Fees, minimums and confirmations per coin and network.
+    pub facts: Facts,
+    /// The kinds of fact each article quotes: answered with it, a question
+    /// naming a coin or network gets the same kinds for that coin.
+    pub fact_quotes: HashMap<ArticleId, Vec<FactKind>>,
     /// SHA-256 over every file that shapes the index: a changed fingerprint
     /// means the index must be rebuilt.
     pub fingerprint: String,
@@ -114,6 +122,23 @@ impl Corpus {
         check_dictionary(&root.join("dict.txt"), &dictionary, &mut problems);
         let synonyms = read(Path::new("synonyms.txt"), &mut problems)?.unwrap_or_default();
 
+        let entities = match optional(root, ENTITIES) {
+            Some(rel) => match read(&rel, &mut problems)? {
+                Some(text) => entities::parse(&root.join(ENTITIES), &text, &mut problems),
+                None => Entities::default(),
+            },
+            None => Entities::default(),
+        };
+        let facts = match optional(root, FACTS) {
+            Some(rel) => match read(&rel, &mut problems)? {
+                Some(text) => facts::parse(&root.join(FACTS), &text, &entities, &mut problems),
+                None => Facts::default(),
+            },
+            None => Facts::default(),
+        };
+        let mut facts_used = std::collections::HashSet::new();
+        let mut fact_quotes = HashMap::new();
+
         let category_ids: Vec<&str> = categories.iter().map(|c| c.id.as_str()).collect();
         let mut files = Vec::new();
         collect_markdown(&root.join("articles"), &mut files)?;
@@ -125,8 +150,28 @@ impl Corpus {
             let Some(text) = read(&rel, &mut problems)? else {
                 continue;
             };
+            let mut quotes = Vec::new();
+            for (i, line) in text.lines().enumerate() {
+                for placeholder in facts::placeholders(line) {
+                    if let Some(kind) = placeholder.kind.filter(|k| !quotes.contains(k)) {
+                        quotes.push(kind);
+                    }
+                    match facts::check_placeholder(&placeholder, &facts) {
+                        Some(message) => problems.push(Problem::new(&path, Some(i + 1), message)),
+                        None => {
+                            facts_used.insert((placeholder.coin, placeholder.network));
+                        }
+                    }
+                }
+            }
             match parse_article(&path, &text, &category_ids) {
-                Ok(article) => {
+                Ok(mut article) => {
+                    for body in [&mut article.body.zh, &mut article.body.en].into_iter().flatten() {
+                        *body = facts::render(body, &facts);
+                    }
+                    if !quotes.is_empty() {
+                        fact_quotes.insert(article.id.clone(), quotes);
+                    }
                     if let Some(first) = seen.get(&article.id) {
                         problems.push(Problem::new(
                             &path,
@@ -156,13 +201,18 @@ impl Corpus {
             },
             None => SmallTalk::default(),
         };
-        let entities = match optional(root, ENTITIES) {
-            Some(rel) => match read(&rel, &mut problems)? {
-                Some(text) => entities::parse(&root.join(ENTITIES), &text, &mut problems),
-                None => Entities::default(),
-            },
-            None => Entities::default(),
-        };
+        for fact in &facts.facts {
+            if !facts_used.contains(&(fact.coin.clone(), fact.network.clone())) {
+                problems.push(Problem::new(
+                    root.join(FACTS),
+                    fact.line,
+                    format!(
+                        "{} on {} is used by no article: quote it with a placeholder such as {{{{fee {} {}}}}}",
+                        fact.coin, fact.network, fact.coin, fact.network
+                    ),
+                ));
+            }
+        }
         if articles.is_empty() && problems.is_empty() {
             problems.push(Problem::new(root.join("articles"), None, "no articles (*.md) found"));
         }
@@ -179,6 +229,8 @@ impl Corpus {
             quick_replies,
             small_talk,
             entities,
+            facts,
+            fact_quotes,
             fingerprint: format!("{:x}", hasher.finalize()),
         })
     }
@@ -186,6 +238,14 @@ impl Corpus {
     /// The article with `id`.
     pub fn article(&self, id: &str) -> Option<&Article> {
         self.articles.iter().find(|a| a.id.as_str() == id)
+    }
+
+    /// The kinds of fact article `id` quotes.
+    pub fn quotes(&self, id: &str) -> &[FactKind] {
+        self.fact_quotes
+            .iter()
+            .find(|(a, _)| a.as_str() == id)
+            .map_or(&[], |(_, kinds)| kinds.as_slice())
     }
 
     /// The category with `id`.
@@ -232,6 +292,7 @@ fn parse_categories(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Vec
 const QUICK_REPLIES: &str = "quick-replies.yaml";
 const SMALLTALK: &str = "smalltalk.yaml";
 const ENTITIES: &str = "entities.yaml";
+const FACTS: &str = "facts.yaml";
 
 /// `name` relative to the corpus, when the corpus has that file.
 fn optional(root: &Path, name: &str) -> Option<PathBuf> {

@@ -110,6 +110,12 @@ impl Engine {
         index_progress: Progress,
         embed_progress: Progress,
     ) -> Result<Engine, EngineError> {
+        let today = time::OffsetDateTime::now_utc().date();
+        for fact in corpus.facts.expired(today) {
+            // Served anyway: a date passing must not take the help desk
+            // down; `kefu check` fails on it.
+            tracing::warn!(coin = %fact.coin, network = %fact.network, "a fact of facts.yaml is past its expiry date");
+        }
         let (index, _) = ArticleIndex::open_or_build(&corpus, &settings.data_dir, index_progress)?;
         let mut cache = VectorCache::open(&settings.data_dir.join("vectors.bin"), &embedder);
         let vectors = ArticleVectors::from_cache(&corpus, &embedder, &mut cache, embed_progress)?;

@@ -287,6 +287,8 @@ impl IntentDataset {
             quick_replies: Vec::new(),
             small_talk: Default::default(),
             entities: Default::default(),
+            facts: Default::default(),
+            fact_quotes: Default::default(),
             fingerprint: format!("{:x}", hasher.finalize()),
         })
     }

@@ -137,6 +137,8 @@ mod tests {
             quick_replies: Vec::new(),
             small_talk: Default::default(),
             entities: Default::default(),
+            facts: Default::default(),
+            fact_quotes: Default::default(),
             fingerprint: String::new(),
         }
     }

@@ -7,6 +7,7 @@
 //! [`dataset`] and [`intent`] do the same for public intent datasets
 //! (BANKING77, CLINC150), whose training questions become the corpus.
 
+pub mod addresses;
 pub mod conversations;
 pub mod dataset;
 pub mod folds;
@@ -221,6 +222,8 @@ mod tests {
             quick_replies: Vec::new(),
             small_talk: Default::default(),
             entities: Default::default(),
+            facts: Default::default(),
+            fact_quotes: Default::default(),
             fingerprint: String::new(),
         }
     }

@@ -279,6 +279,12 @@ const ADVICE_ZH: &[&str] = &[
     "目标价",
     "能不能破",
     "能破",
+    "会不会破",
+    "会破",
+    "会不会反弹",
+    "会反弹",
+    "能反弹",
+    "会不会崩",
     "上车",
     "适合进场",
     "可以进场",
@@ -330,6 +336,11 @@ const ADVICE_EN: &[&str] = &[
     "which coin should",
     "which one should i buy",
     "price target",
+    "will it bounce",
+    "going to bounce",
+    "going to crash",
+    "going to pump",
+    "going to dump",
 ];
 
 /// A trade and a judgement of it in one message ("现在做空姨太合适吗",
@@ -349,6 +360,22 @@ const JUDGING_EN: &[&str] = &[
     "worth it",
     "good idea",
 ];
+
+/// How prices move, in the words of a forecast asked for.
+const MOVES_EN: &[&str] = &["bounce", "pump", "dump", "crash", "moon", "rally", "skyrocket", "tank"];
+
+/// "will btc bounce this week", "will eth pump": a forecast of a move, with
+/// the coin or anything else between `will` and the move.
+fn asks_a_price_move(norm: &str) -> bool {
+    let words: Vec<&str> = norm
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .iter()
+        .enumerate()
+        .any(|(i, w)| *w == "will" && words[i + 1..].iter().take(3).any(|m| MOVES_EN.contains(m)))
+}
 
 /// Subjects of everyday life that users bring to any chat box.
 const UNRELATED_ZH: &[&str] = &[
@@ -479,7 +506,8 @@ impl Triage {
             lost_funds,
             lost_funds_weak,
             angry: anger(text, &norm) >= 2,
-            investment_advice: ADVICE_ZH.iter().any(|p| norm.contains(p))
+            investment_advice: asks_a_price_move(&norm)
+                || ADVICE_ZH.iter().any(|p| norm.contains(p))
                 || ADVICE_EN.iter().any(|p| contains_words(&norm, p))
                 || TRADES_ZH.iter().any(|p| norm.contains(p)) && JUDGING_ZH.iter().any(|p| norm.contains(p))
                 || TRADES_EN.iter().any(|p| contains_words(&norm, p))
@@ -678,6 +706,8 @@ mod tests {
             "你帮我分析分析 现在trx该不该多囤点 感觉要涨",
             "你们内部应该有消息吧 eth下个月能到5000不",
             "你觉得哪个带单员最靠谱 推荐一个呗",
+            "大饼今天会不会破十万？？",
+            "can you tell me if btc will bounce this week",
         ] {
             assert!(Triage::of(text).investment_advice, "{text}");
         }
@@ -688,6 +718,7 @@ mod tests {
             "你觉得这个提币网络合适吗",
             "do you think my withdrawal is stuck",
             "怎么做空",
+            "will my withdrawal arrive this week",
         ] {
             assert!(!Triage::of(text).investment_advice, "{text}");
         }

@@ -61,6 +61,45 @@ fn invalid_corpus_fails_with_file_and_line() {
 }
 
 #[test]
+fn check_fails_on_a_fact_missing_unused_or_expired() {
+    let data = tempfile::tempdir().unwrap();
+    let corpus = corpus_copy();
+    let (ok, stdout, stderr) = kefu(&["check"], corpus.path(), data.path());
+    assert!(ok, "the bundled facts are all quoted and current: {stdout}{stderr}");
+    // A placeholder with no fact, on its line.
+    let article = corpus.path().join("articles/withdrawal-fees.md");
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(&article, format!("{text}\nSolana: {{{{fee USDT SOLANA}}}}\n")).unwrap();
+    let line = text.lines().count() + 2;
+    let (ok, _, stderr) = kefu(&["check"], corpus.path(), data.path());
+    assert!(!ok);
+    assert!(
+        stderr.contains(&format!(
+            "withdrawal-fees.md:{line}: `{{{{fee USDT SOLANA}}}}`: no fact for USDT on SOLANA"
+        )),
+        "{stderr}"
+    );
+    std::fs::write(&article, &text).unwrap();
+    // A fact no article quotes, and one past its expiry date.
+    let facts = corpus.path().join("facts.yaml");
+    let table = std::fs::read_to_string(&facts).unwrap();
+    let unused = "  - { coin: TRX, network: TRC20, withdrawal_fee: 1, since: 2026-11-01 }\n";
+    std::fs::write(&facts, format!("{table}{unused}")).unwrap();
+    let (ok, _, stderr) = kefu(&["check"], corpus.path(), data.path());
+    assert!(!ok);
+    assert!(stderr.contains("TRX on TRC20 is used by no article"), "{stderr}");
+    let expired = table.replacen("since: 2026-11-01 }", "since: 2026-11-01, expires: 2026-11-30 }", 1);
+    std::fs::write(&facts, expired).unwrap();
+    let (ok, _, stderr) = kefu(&["check"], corpus.path(), data.path());
+    assert!(!ok);
+    assert!(
+        stderr.contains("facts.yaml:20: USDT on TRC20 expired on 2026-11-30"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
 fn missing_corpus_is_a_clear_error() {
     let data = tempfile::tempdir().unwrap();
     let (ok, _, stderr) = kefu(&["check"], std::path::Path::new("/no/such/corpus"), data.path());

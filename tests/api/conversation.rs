@@ -31,6 +31,7 @@ on_both_databases!(
     a_reaction_to_an_answer_is_not_the_question_again,
     the_way_funds_moved_and_written_cantonese_are_understood,
     a_pasted_address_is_checked_before_the_answer,
+    a_transaction_id_and_a_fee_question_get_their_facts,
     the_bot_keeps_helping_while_the_user_waits,
     an_agent_who_joins_has_the_conversation_to_themselves,
 );
@@ -217,6 +218,57 @@ async fn a_pasted_address_is_checked_before_the_answer(db: Db) {
     let s = app.new_session().await;
     let body = say(&app, &s, "提币要多久到账").await;
     assert!(!text_of(&body).starts_with("注意"), "{body}");
+}
+
+async fn a_transaction_id_and_a_fee_question_get_their_facts(db: Db) {
+    let app = spawn_app(db).await;
+    let text_of = |body: &Value| body["text"].as_str().unwrap_or_default().to_string();
+    let tx = "7e467331322b30e6b270860e803d18fa7184915bc0930ae7dafbcd6289eeeec5";
+    // A TxID with its network: that network's explorer, then the article.
+    let s = app.new_session().await;
+    let body = say(&app, &s, &format!("TRC20充值 txid {tx} 一个小时了还没到账")).await;
+    assert!(
+        text_of(&body).contains(&format!("https://tronscan.org/#/transaction/{tx}")),
+        "{body}"
+    );
+    assert!(!text_of(&body).contains("mempool.space"), "{body}");
+    assert_eq!(body["answer"]["id"], "deposit-not-arrived", "{body}");
+    // A TxID alone asks where the transaction stands.
+    let s = app.new_session().await;
+    let body = say(&app, &s, &format!("txid: 0x{tx}")).await;
+    assert_eq!(body["decision"], "answer", "{body}");
+    let status = body["answer"]["id"].as_str().unwrap_or_default().to_string();
+    assert!(
+        ["deposit-not-arrived", "withdrawal-pending"].contains(&status.as_str()),
+        "{body}"
+    );
+    assert!(
+        text_of(&body).contains(&format!("https://etherscan.io/tx/0x{tx}")),
+        "{body}"
+    );
+    // Fees quoted from facts.yaml for the coin and network asked, in both
+    // languages with the same number; a network alone after it is asked
+    // of the same article.
+    let s = app.new_session().await;
+    let body = say(&app, &s, "USDT走TRC20提币手续费多少").await;
+    assert_eq!(body["answer"]["id"], "withdrawal-fees", "{body}");
+    assert!(text_of(&body).starts_with("USDT（TRC20）：提币手续费 1 USDT"), "{body}");
+    let body = say(&app, &s, "那bep20呢").await;
+    assert!(text_of(&body).contains("USDT（BEP20）：提币手续费 0.3 USDT"), "{body}");
+    let s = app.new_session().await;
+    let body = say(&app, &s, "what is the minimum ETH withdrawal on ERC20").await;
+    assert!(
+        text_of(&body).starts_with("ETH on ERC20: minimum withdrawal 0.01 ETH"),
+        "{body}"
+    );
+    // The article itself shows the same numbers, written once.
+    let page = app
+        .client
+        .get(app.url("/help/articles/withdrawal-fees?lang=en"))
+        .send()
+        .await;
+    let page = page.expect("the help page").text().await.unwrap_or_default();
+    assert!(page.contains("0.3 USDT") && !page.contains("{{"), "{page}");
 }
 
 async fn the_bot_keeps_helping_while_the_user_waits(db: Db) {
