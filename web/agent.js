@@ -246,6 +246,7 @@
     const params = new URLSearchParams();
     if ($('filter-status').value) params.set('status', $('filter-status').value);
     if ($('filter-priority').value) params.set('priority', $('filter-priority').value);
+    if ($('filter-txid').value.trim()) params.set('txid', $('filter-txid').value.trim());
     $('queue').setAttribute('aria-busy', 'true');
     try {
       const r = await api('GET', `/v1/agent/tickets${params.toString() ? '?' + params : ''}`);
@@ -338,6 +339,7 @@
     $(id).addEventListener('change', () => loadQueue().catch((e) => showError(e, '队列 · Queue')));
   }
   $('filter-mine').addEventListener('change', renderQueue);
+  $('filter-txid').addEventListener('change', () => loadQueue().catch((e) => showError(e, '队列 · Queue')));
 
   async function claim(id) {
     clearError();
@@ -412,6 +414,22 @@
       el('span', { class: `status ${ticket.status}`, 'data-testid': 'ticket-status', text: label('status', ticket.status) }),
       ticket.secret_shared ? ' ' : null,
       ticket.secret_shared ? secretFlag() : null,
+    );
+    // What the user said of the case, so nobody reads the transcript for it.
+    const details = ticket.details || {};
+    const facts = [
+      ['coin', '币种 · Coin'],
+      ['network', '网络 · Network'],
+      ['amount', '金额 · Amount'],
+      ['address', '地址 · Address'],
+      ['txid', 'TxID'],
+    ].filter(([key]) => details[key]);
+    $('ticket-case').hidden = facts.length === 0;
+    $('ticket-case').replaceChildren(
+      ...facts.flatMap(([key, name]) => [
+        el('dt', { text: name }),
+        el('dd', { 'data-testid': `case-${key}`, class: key === 'address' || key === 'txid' ? 'code' : null, text: details[key] }),
+      ]),
     );
 
     const mine = mineNow();

@@ -25,6 +25,7 @@
 //! [`Policy::turn`] on a blocking thread.
 
 mod addresses;
+pub mod details;
 mod figures;
 pub mod reading;
 pub mod replies;
@@ -38,6 +39,7 @@ use crate::answer::{Decision, HandoffReason, Reply, SUGGESTIONS};
 use crate::corpus::{EntityKind, HandoffPolicy, Intent, Lang, Priority};
 use crate::engine::{ArticleSummary, Engine};
 use crate::rank::RankError;
+pub use details::Details;
 use reading::{Direction, Reading};
 
 /// The article every safety warning links to.
@@ -237,6 +239,9 @@ pub struct Outcome {
     /// The text the engine ranked for the reply (the question with the
     /// topic or the words it gained, or one of its clauses), when it ranked.
     pub ranked: Option<String>,
+    /// The coin, network, address, TxID and amount the message gives, for
+    /// the ticket.
+    pub details: Details,
 }
 
 /// Why a turn could not be decided.
@@ -297,8 +302,19 @@ impl<'a> Policy<'a> {
 
     /// The bot's turn after `message` in `conversation`.
     pub fn turn(&self, conversation: &Conversation, message: UserMessage<'_>) -> Result<Outcome, TurnError> {
+        let reading = Reading::of(message.text, &self.engine.lexicon().entities);
+        let mut outcome = self.reply_to(conversation, message, &reading)?;
+        outcome.details = Details::of(&reading);
+        Ok(outcome)
+    }
+
+    fn reply_to(
+        &self,
+        conversation: &Conversation,
+        message: UserMessage<'_>,
+        reading: &Reading,
+    ) -> Result<Outcome, TurnError> {
         let lexicon = self.engine.lexicon();
-        let reading = Reading::of(message.text, &lexicon.entities);
         let lang = message.locale.unwrap_or(reading.lang);
         if conversation.ticket == TicketState::WithAgent {
             return Ok(Outcome {
@@ -309,18 +325,25 @@ impl<'a> Policy<'a> {
                 question: None,
                 engine: None,
                 ranked: None,
+                details: Details::default(),
             });
         }
         let waiting = conversation.ticket == TicketState::Waiting;
         let mut chat = small_talk::read(&lexicon.small_talk, &reading.normalized);
         if chat.intent.is_none() {
-            if let Some(intent) = small_talk::about_the_chat(&reading.normalized).filter(|_| !self.in_domain(&reading))
-            {
+            if let Some(intent) = small_talk::about_the_chat(&reading.normalized).filter(|_| !self.in_domain(reading)) {
                 chat = small_talk::Chat {
                     intent: Some(intent),
                     rest: String::new(),
                 };
             }
+        }
+        if chat.intent.is_some() && !chat.rest.is_empty() && weighs_yes_and_no(&reading.normalized) {
+            // "那我换bep20提行不行": the 行 that closes it is half a question.
+            chat = small_talk::Chat {
+                intent: None,
+                rest: String::new(),
+            };
         }
         let triage = &reading.triage;
 
@@ -383,7 +406,7 @@ impl<'a> Policy<'a> {
         // left of it without the small talk, normalized already).
         // A TxID alone opening a topic asks where the transaction stands; one
         // that follows a topic is about that topic.
-        let (question, normalized) = if addresses::only_a_transaction_id(&reading) && live_topic(conversation).is_none()
+        let (question, normalized) = if addresses::only_a_transaction_id(reading) && live_topic(conversation).is_none()
         {
             let status = addresses::status_question(lang);
             (status.to_string(), crate::text::normalize(status))
@@ -396,9 +419,9 @@ impl<'a> Policy<'a> {
             text: &question,
             normalized: &normalized,
         };
-        let (ranked, embedding, cached) = self.rank_question(conversation, &reading, asked)?;
-        let mut reply = self.decide(&ranked, &reading, lang);
-        if triage.unrelated && reply.decision != Decision::Handoff && !self.in_domain(&reading) {
+        let (ranked, embedding, cached) = self.rank_question(conversation, reading, asked)?;
+        let mut reply = self.decide(&ranked, reading, lang);
+        if triage.unrelated && reply.decision != Decision::Handoff && !self.in_domain(reading) {
             // "今天上海天气怎么样": whatever an article's words matched.
             reply.decision = Decision::Handoff;
             reply.handoff_reason = Some("no_match".into());
@@ -409,26 +432,25 @@ impl<'a> Policy<'a> {
             .intent
             .or_else(|| realizes(&reading.normalized).then_some(Intent::Acknowledgement));
         if let Some(intent) = reaction.filter(|&i| {
-            only_reacts(conversation, i, &chat.rest, &reading, &ranked, &reply)
+            only_reacts(conversation, i, &chat.rest, reading, &ranked, &reply)
                 && !only_a_qualifier(&chat.rest, &lexicon.entities)
         }) {
             return Ok(self.small_talk(intent, lang, conversation, message.picked.is_none()));
         }
-        if let Some(intent) = self.small_talk_in_other_words(&ranked, &reply, &reading, chat.intent)? {
+        if let Some(intent) = self.small_talk_in_other_words(&ranked, &reply, reading, chat.intent)? {
             return Ok(self.small_talk(intent, lang, conversation, message.picked.is_none()));
         }
         let mut change = match reply.decision {
             Decision::Handoff => TicketChange::Open {
-                priority: self.priority(&reply, &reading),
+                priority: self.priority(&reply, reading),
             },
             _ => TicketChange::None,
         };
         let unsure = matches!(reply.handoff_reason.as_deref(), Some("low_confidence" | "no_match"));
         // A follow-up is about the topic, whatever words it uses ("how long").
         let follows = ranked.with_topic
-            || topic_to_follow(conversation, &reading, &normalized).is_some()
-                && leans_on_context(&reading, &normalized);
-        if unsure && !follows && !reading.names(EntityKind::Exchange) && !self.in_domain(&reading) {
+            || topic_to_follow(conversation, reading, &normalized).is_some() && leans_on_context(reading, &normalized);
+        if unsure && !follows && !reading.names(EntityKind::Exchange) && !self.in_domain(reading) {
             reply.handoff_reason = Some(
                 if triage.investment_advice {
                     "investment_advice"
@@ -470,7 +492,7 @@ impl<'a> Policy<'a> {
             && reply.handoff_reason.as_deref() != Some("lost_funds")
         {
             // The ticket is open already; an urgent matter still raises it.
-            if self.priority(&reply, &reading) == Priority::Normal {
+            if self.priority(&reply, reading) == Priority::Normal {
                 change = TicketChange::None;
             }
         }
@@ -488,12 +510,11 @@ impl<'a> Policy<'a> {
             .as_ref()
             .filter(|r| r.decision == Decision::Answer)
             .and_then(|r| r.article.as_ref());
-        if let Some(numbers) =
-            answered.and_then(|a| figures::quote(&reading, corpus.quotes(&a.id), &corpus.facts, lang))
+        if let Some(numbers) = answered.and_then(|a| figures::quote(reading, corpus.quotes(&a.id), &corpus.facts, lang))
         {
             outcome.text = format!("{numbers}\n\n{}", outcome.text);
         }
-        if let Some(note) = addresses::note(&reading, &self.engine.lexicon().entities, lang).filter(|_| answering) {
+        if let Some(note) = addresses::note(reading, &self.engine.lexicon().entities, lang).filter(|_| answering) {
             outcome.text = format!("{note}\n\n{}", outcome.text);
         }
         if (reading.triage.angry || reading.anxious) && answering {
@@ -797,12 +818,32 @@ impl<'a> Policy<'a> {
                 bot.handoff_reason = reason.map(str::to_string);
                 // An article to read while waiting, when the bot knows the
                 // topic (urgent topics, lost funds) and not when it guessed.
-                if matches!(reason, Some("always_handoff" | "lost_funds")) {
+                if reason == Some("lost_funds") {
+                    bot.article = self.urgent_near_top(reply, lang).or(top);
+                } else if reason == Some("always_handoff") {
                     bot.article = top;
                 }
             }
         }
         bot
+    }
+
+    /// Funds someone else moved: of the articles ranked within
+    /// [`URGENT_MARGIN`] of the first, the first a person must always take
+    /// ("不是我操作的 密码也被改了" is a hacked account before a password
+    /// reset).
+    fn urgent_near_top(&self, reply: &Reply, lang: Lang) -> Option<ArticleSummary> {
+        let first = reply.candidates.first()?.fused;
+        reply
+            .candidates
+            .iter()
+            .take_while(|c| first - c.fused <= URGENT_MARGIN)
+            .find(|c| {
+                self.engine
+                    .article(&c.article_id)
+                    .is_some_and(|a| a.handoff == HandoffPolicy::Always)
+            })
+            .and_then(|c| self.summary(&c.article_id, lang))
     }
 
     /// Whether the message is about what this help center covers: it names
@@ -943,6 +984,7 @@ impl<'a> Policy<'a> {
             question,
             engine,
             ranked: None,
+            details: Details::default(),
         }
     }
 
@@ -1031,7 +1073,7 @@ fn without_codes(normalized: &str) -> String {
 /// about that very mistake first.
 static DENIED_MISTAKE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
-        r"(?:并?没有?|不是|确定没|确认没)(?:选|填|输|写|弄|搞|打|复制)?错了?|核对过了?没错|(?:did ?n[o']?t|did not|never) (?:choose|pick|select|use|send (?:it )?(?:to|on)) (?:the |a )?wrong|(?:is|was) (?:not|n't) (?:the )?wrong",
+        r"(?:并?没有?|不是|确定没|确认没)(?:选|填|输|写|弄|搞|打|复制)?错了?|核对过了?没错|(?:网络|地址|链)(?:是对的|没问题|都对|也对)|(?:network|address|chain) (?:is|was) (?:right|correct|fine)|(?:did ?n[o']?t|did not|never) (?:choose|pick|select|use|send (?:it )?(?:to|on)) (?:the |a )?wrong|(?:is|was) (?:not|n't) (?:the )?wrong",
     )
     .expect("valid regex")
 });
@@ -1040,6 +1082,11 @@ static DENIED_MISTAKE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::
 fn without_denied_mistakes(normalized: &str) -> String {
     DENIED_MISTAKE.replace_all(normalized, " ").into_owned()
 }
+
+/// How far below the first an article a person must always take may be
+/// ranked and still be the one shown with a hand-off for lost funds
+/// (fused score).
+const URGENT_MARGIN: f32 = 0.5;
 
 /// Words that start a message continuing the last one.
 const CONTINUING: &[&str] = &[
@@ -1260,6 +1307,16 @@ fn asks(normalized: &str) -> bool {
         .iter()
         .chain(WISHING)
         .any(|w| crate::text::begins_word(&normalized, w))
+        || weighs_yes_and_no(&normalized)
+}
+
+/// A yes-or-no question asked by a word and its negation ("行不行", "对不对",
+/// "有没有", "要不要"): one more way Chinese asks without 吗.
+fn weighs_yes_and_no(normalized: &str) -> bool {
+    let chars: Vec<char> = normalized.chars().collect();
+    chars
+        .windows(3)
+        .any(|w| matches!(w[1], '不' | '没') && w[0] == w[2] && crate::text::is_han(w[0]))
 }
 
 /// Words that make a statement a request.
@@ -1510,6 +1567,13 @@ const CANCELLING: &[&str] = &[
     "no need for an agent",
     "don't need an agent",
     "dont need an agent",
+    "don't need the agent",
+    "dont need the agent",
+    "don't need the human",
+    "dont need the human",
+    "don't need a person",
+    "dont need a person",
+    "no need for the agent",
     "no need to transfer",
     "i'm fine now",
 ];

@@ -20,7 +20,7 @@ use crate::answer::Decision;
 use crate::config::{new_token, token_hash, Role};
 use crate::config::{QueueSettings, Settings};
 use crate::conversation::{
-    replies, reply_text, Conversation, Policy, TicketChange, TicketState, TurnError, UserMessage, SCAM_ARTICLE,
+    replies, reply_text, Conversation, Details, Policy, TicketChange, TicketState, TurnError, UserMessage, SCAM_ARTICLE,
 };
 pub use crate::conversation::{BotReply, CandidateNote, Warning};
 use crate::corpus::{Lang, Priority};
@@ -39,6 +39,11 @@ use model::{
     now_millis, AuditEntry, Author, Message, NewMessage, NewQuestion, NewTicket, NewTurn, Note, QueueFilter, Session,
     Ticket, TicketEvent,
 };
+
+/// How many of a conversation's first messages a new ticket reads for the
+/// case's details: the coin, address or TxID come early, and a long chat
+/// need not be read whole.
+const EARLIER_MESSAGES: i64 = 200;
 
 /// Why a desk call failed. The first group are the caller's mistakes.
 #[derive(Debug, thiserror::Error)]
@@ -504,11 +509,47 @@ impl Desk {
             (None, TicketState::Waiting) => standing.open_ticket.clone(),
             _ => None,
         };
+        let opened = matches!(ticket, Some(TicketUpdate::Open(_)));
         let mut turn = self.record(session, Some(user), lang, reply, text, ticket).await?;
         turn.engine_time = engine_time;
         // Still waiting: the reply carries the ticket (and so the place in line).
         turn.ticket = turn.ticket.or(waiting_on);
+        if let Some(ticket) = turn.ticket.as_mut() {
+            self.gather_details(session, ticket, opened, &outcome.details).await?;
+        }
         Ok(turn)
+    }
+
+    /// Adds to the open `ticket` what the user's message said of the case
+    /// (coin, network, address, TxID, amount); a ticket `opened` by this
+    /// turn gathers it from the whole conversation so far.
+    async fn gather_details(&self, session: &Session, ticket: &mut Ticket, opened: bool, said: &Details) -> Result<()> {
+        if !opened && said.is_empty() {
+            return Ok(());
+        }
+        // The stored ticket, not a cached copy: what an earlier turn added
+        // must not be written over.
+        let mut details = match self.store.ticket(ticket.id).await? {
+            Some(stored) => stored.details,
+            None => return Ok(()),
+        };
+        let added = if opened {
+            let engine = self.engine();
+            let entities = &engine.lexicon().entities;
+            let messages = self.store.messages(&session.id, 0, EARLIER_MESSAGES).await?;
+            let mut added = false;
+            for m in messages.iter().filter(|m| m.author == Author::User) {
+                added |= details.add(&Details::read(&m.text, entities));
+            }
+            added
+        } else {
+            details.add(said)
+        };
+        if added {
+            self.store.set_details(ticket.id, &details).await?;
+            ticket.details = details;
+        }
+        Ok(())
     }
 
     /// Whether someone can take a ticket now: an agent online within service
@@ -545,7 +586,11 @@ impl Desk {
             locale: lang.as_str(),
             secret_shared: false,
         });
-        self.record(session, None, lang, reply, text, Some(ticket)).await
+        let mut turn = self.record(session, None, lang, reply, text, Some(ticket)).await?;
+        if let Some(ticket) = turn.ticket.as_mut() {
+            self.gather_details(session, ticket, true, &Details::default()).await?;
+        }
+        Ok(turn)
     }
 
     /// Records the user's verdict on bot message `message_id`; when it did
@@ -642,11 +687,13 @@ impl Desk {
         self.record(session, Some(user), lang, reply, text, flag).await
     }
 
-    async fn forward_to_agent(&self, session: &Session, text: &str, ticket: Ticket) -> Result<Turn> {
+    async fn forward_to_agent(&self, session: &Session, text: &str, mut ticket: Ticket) -> Result<Turn> {
         let (mut stored, _) = self
             .store
             .record_turn(NewTurn::of(session, vec![NewMessage::user(text)]))
             .await?;
+        let said = Details::read(text, &self.engine().lexicon().entities);
+        self.gather_details(session, &mut ticket, false, &said).await?;
         let ticket = if ticket.status == TicketStatus::WaitingOnUser {
             match self
                 .store

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::answer::Decision;
+pub use crate::conversation::Details;
 use crate::handoff::{Priority, TicketStatus};
 
 /// Unix time in milliseconds, the one time representation in storage.
@@ -132,6 +133,8 @@ pub struct Ticket {
     /// The user pasted a seed phrase or private key in this conversation
     /// (redacted before storage): their funds may be at risk.
     pub secret_shared: bool,
+    /// The coin, network, address, TxID and amount the user gave.
+    pub details: Details,
 }
 
 /// A ticket status change, for the lifecycle timestamps.
@@ -199,6 +202,9 @@ pub struct QueueFilter {
     pub priority: Option<Priority>,
     /// At most this many.
     pub limit: i64,
+    /// Only tickets whose case has this transaction id, whatever their
+    /// status.
+    pub txid: Option<String>,
 }
 
 /// What the bot did with a user's question, recorded with its reply for

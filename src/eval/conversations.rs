@@ -256,9 +256,13 @@ pub fn replay(
             let article = reply.and_then(|r| r.article.as_ref()).map(|a| a.id.clone());
             let correct = match &turn.expected {
                 // An article that always goes to a person is right when the
-                // bot hands off with it, as it must.
+                // bot hands off with it, as it must (for that topic, or for
+                // lost funds the topic explains).
                 TurnExpected::Article(id) => {
-                    let always = reply.is_some_and(|r| r.handoff_reason.as_deref() == Some("always_handoff"));
+                    let always = decision == Some(Decision::Handoff)
+                        && engine
+                            .article(id)
+                            .is_some_and(|a| a.handoff == crate::corpus::HandoffPolicy::Always);
                     (decision == Some(Decision::Answer) || always) && article.as_deref() == Some(id)
                 }
                 TurnExpected::SmallTalk => {

@@ -24,6 +24,9 @@ pub enum Table {
     Tickets,
     /// Per agent.
     Agents,
+    /// One row per ticket, with the case's coin, network, address, TxID
+    /// and amount.
+    Cases,
 }
 
 impl Table {
@@ -36,6 +39,7 @@ impl Table {
             Table::Articles => "articles",
             Table::Tickets => "tickets",
             Table::Agents => "agents",
+            Table::Cases => "cases",
         }
     }
 }
@@ -95,6 +99,39 @@ pub fn csv(report: &Report, table: Table) -> String {
             out.row(["priority", "status", "count"]);
             for t in &report.tickets.by_status {
                 out.row([t.priority.to_string(), t.status.to_string(), t.count.to_string()]);
+            }
+        }
+        Table::Cases => {
+            out.row([
+                "ticket",
+                "created_at",
+                "status",
+                "priority",
+                "reason",
+                "topic",
+                "agent",
+                "coin",
+                "network",
+                "address",
+                "txid",
+                "amount",
+            ]);
+            for c in &report.cases {
+                let d = &c.details;
+                out.row([
+                    c.ticket.to_string(),
+                    c.created_at.clone(),
+                    c.status.clone(),
+                    c.priority.clone(),
+                    c.reason.clone(),
+                    c.topic.clone().unwrap_or_default(),
+                    c.agent.clone().unwrap_or_default(),
+                    d.coin.clone().unwrap_or_default(),
+                    d.network.clone().unwrap_or_default(),
+                    d.address.clone().unwrap_or_default(),
+                    d.txid.clone().unwrap_or_default(),
+                    d.amount.clone().unwrap_or_default(),
+                ]);
             }
         }
         Table::Agents => {

@@ -56,6 +56,31 @@ pub struct Report {
     pub tickets: TicketTotals,
     /// Per agent.
     pub agents: Vec<AgentStats>,
+    /// Every ticket of the period with the case's details (coin, network,
+    /// address, TxID, amount), oldest first.
+    pub cases: Vec<Case>,
+}
+
+/// One ticket and what the user said of the case.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Case {
+    /// The ticket.
+    pub ticket: i64,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Its status now.
+    pub status: String,
+    /// Urgent or normal.
+    pub priority: String,
+    /// Why it was handed off.
+    pub reason: String,
+    /// The article the bot thought it was about.
+    pub topic: Option<String>,
+    /// The agent who owns it.
+    pub agent: Option<String>,
+    /// Coin, network, address, TxID and amount.
+    #[schema(value_type = Object)]
+    pub details: crate::conversation::Details,
 }
 
 /// Question counts.
@@ -230,6 +255,19 @@ impl Report {
                 .collect(),
             tickets: ticket_totals(tickets),
             agents: agents(tickets),
+            cases: tickets
+                .iter()
+                .map(|t| Case {
+                    ticket: t.id,
+                    created_at: iso(t.created_at),
+                    status: t.status.as_str().to_string(),
+                    priority: t.priority.as_str().to_string(),
+                    reason: t.reason.clone(),
+                    topic: t.topic.clone(),
+                    agent: t.agent.clone(),
+                    details: t.details.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -505,6 +543,7 @@ mod tests {
             contact_email: None,
             locale: None,
             secret_shared: false,
+            details: Default::default(),
         }
     }
 

@@ -11,7 +11,7 @@ use super::error::ApiError;
 use crate::answer::Decision;
 use crate::config::Role;
 use crate::corpus::Lang;
-use crate::desk::model::{now_millis, AuditEntry, Author, Message, Millis, Note, Ticket, TicketEvent};
+use crate::desk::model::{now_millis, AuditEntry, Author, Details, Message, Millis, Note, Ticket, TicketEvent};
 use crate::desk::{BotReply, QueueStatus, Turn, Warning};
 use crate::engine::ArticleSummary;
 use crate::handoff::{Priority, TicketStatus};
@@ -343,6 +343,11 @@ pub struct TicketDto {
     /// The user pasted a seed phrase or private key in this conversation
     /// (redacted): their funds may be at risk. Such tickets are urgent.
     pub secret_shared: bool,
+    /// What the user said of the case: `coin`, `network`, `address`, `txid`,
+    /// `amount`, each when given (the address shortened to its ends unless
+    /// you are an admin).
+    #[schema(value_type = Object)]
+    pub details: Details,
 }
 
 impl From<&Ticket> for TicketDto {
@@ -370,6 +375,7 @@ impl From<&Ticket> for TicketDto {
             contact_email: t.contact_email.clone(),
             sla_breached: false,
             secret_shared: t.secret_shared,
+            details: t.details.clone(),
         }
     }
 }
@@ -396,6 +402,9 @@ pub struct QueueQuery {
     /// At most this many (default 100, at most 500).
     #[serde(default)]
     pub limit: Option<i64>,
+    /// Only tickets whose case has this transaction id (any status).
+    #[serde(default)]
+    pub txid: Option<String>,
 }
 
 /// A status change.

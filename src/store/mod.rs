@@ -148,6 +148,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         "small talk",
         include_str!("../../migrations/sqlite/0006_small_talk.sql"),
     ),
+    (
+        7,
+        "ticket details",
+        include_str!("../../migrations/sqlite/0007_ticket_details.sql"),
+    ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "desk", include_str!("../../migrations/postgres/0001_desk.sql")),
@@ -171,6 +176,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "small talk",
         include_str!("../../migrations/postgres/0006_small_talk.sql"),
+    ),
+    (
+        7,
+        "ticket details",
+        include_str!("../../migrations/postgres/0007_ticket_details.sql"),
     ),
 ];
 
@@ -683,19 +693,31 @@ impl Store {
     /// Tickets in queue order (urgent first, then oldest).
     pub async fn queue(&self, filter: &QueueFilter) -> Result<Vec<Ticket>> {
         let mut sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE ");
-        sql.push_str(match filter.status {
-            Some(_) => "status = $1",
-            None => "status <> 'resolved' AND $1 = $1",
+        sql.push_str(match (filter.status, &filter.txid) {
+            (Some(_), _) => "status = $1",
+            // A TxID finds its case whether it is open or long resolved.
+            (None, Some(_)) => "$1 = $1",
+            (None, None) => "status <> 'resolved' AND $1 = $1",
         });
         sql.push_str(match filter.priority {
             Some(_) => " AND priority = $2",
             None => " AND $2 = $2",
         });
+        // The id as JSON writes it, quotes included: a whole id, not a part.
+        sql.push_str(match filter.txid {
+            Some(_) => " AND details LIKE $4",
+            None => " AND $4 = $4",
+        });
         sql.push_str(" ORDER BY priority_rank, created_at, id LIMIT $3");
+        let txid = filter
+            .txid
+            .as_deref()
+            .map_or_else(String::new, |t| format!("%\"txid\":{}%", serde_json::Value::from(t)));
         let rows = sqlx::query(&sql)
             .bind(filter.status.map_or("", TicketStatus::as_str))
             .bind(filter.priority.map_or("", Priority::as_str))
             .bind(filter.limit)
+            .bind(txid)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(ticket_from).collect()

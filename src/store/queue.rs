@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::rows::{self, ticket_from, TICKET_COLUMNS};
 use super::standings::Reach;
 use super::{Result, Store};
-use crate::desk::model::{now_millis, Millis, Ticket};
+use crate::desk::model::{now_millis, Details, Millis, Ticket};
 
 /// An agent's presence as they set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -93,6 +93,19 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(ticket_from).transpose()
+    }
+
+    /// Replaces what ticket `id` knows of the case (coin, network, address,
+    /// TxID, amount).
+    pub async fn set_details(&self, id: i64, details: &Details) -> Result<()> {
+        let _turn = self.writer(Reach::Conversations).await;
+        let json = serde_json::to_string(details).unwrap_or_else(|_| "{}".into());
+        sqlx::query("UPDATE tickets SET details = $1 WHERE id = $2")
+            .bind(json)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Urgent tickets still pending that entered the queue before `since`.

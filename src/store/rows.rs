@@ -9,7 +9,7 @@ use crate::handoff::{Priority, TicketStatus};
 
 /// The ticket columns, in the order [`ticket_from`] reads them.
 pub const TICKET_COLUMNS: &str = "id, session_id, status, priority, reason, topic, confidence, channel, agent, \
-     created_at, updated_at, assigned_at, first_reply_at, resolved_at, reopened_at, locale, contact_email, secret_shared";
+     created_at, updated_at, assigned_at, first_reply_at, resolved_at, reopened_at, locale, contact_email, secret_shared, details";
 
 /// Queue order: urgent (0) before normal (1).
 pub fn priority_rank(p: Priority) -> i64 {
@@ -55,6 +55,9 @@ pub fn ticket_from(r: &AnyRow) -> Result<Ticket> {
         locale: r.try_get("locale")?,
         contact_email: r.try_get("contact_email")?,
         secret_shared: r.try_get::<i64, _>("secret_shared")? != 0,
+        // Written only by this program as JSON: what cannot be read is
+        // shown as nothing rather than failing the whole queue.
+        details: serde_json::from_str(&r.try_get::<String, _>("details")?).unwrap_or_default(),
     })
 }
 

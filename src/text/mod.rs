@@ -12,14 +12,13 @@ pub use lexicon::{
     begins_word, contains_word, is_filler, occurrences, small_talk_phrase, squeeze, Lexicon, FINAL_PARTICLE,
 };
 pub use normalize::{normalize, MappedText};
-pub use segment::{Cut, KefuTokenizer, Segmenter, Term};
+pub use segment::{is_han, Cut, KefuTokenizer, Segmenter, Term};
 pub use synonyms::{SynonymProblem, Synonyms};
 
 /// True when `text` contains a Han character, i.e. the user most likely writes
 /// Chinese; used to pick the language of titles and snippets.
 pub fn is_chinese(text: &str) -> bool {
-    text.chars()
-        .any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF))
+    text.chars().any(is_han)
 }
 
 use crate::corpus::{Corpus, CorpusError, Problem};

@@ -229,7 +229,8 @@ fn script_runs(text: &str) -> Vec<(Range<usize>, bool)> {
     runs
 }
 
-fn is_han(c: char) -> bool {
+/// Whether `c` is a Han character (CJK ideographs and their extensions).
+pub fn is_han(c: char) -> bool {
     matches!(c as u32,
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0x30000..=0x323AF)
 }

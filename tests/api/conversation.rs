@@ -32,6 +32,7 @@ on_both_databases!(
     the_way_funds_moved_and_written_cantonese_are_understood,
     a_pasted_address_is_checked_before_the_answer,
     a_transaction_id_and_a_fee_question_get_their_facts,
+    the_ticket_carries_the_case_and_is_found_by_its_txid,
     the_bot_keeps_helping_while_the_user_waits,
     an_agent_who_joins_has_the_conversation_to_themselves,
 );
@@ -269,6 +270,95 @@ async fn a_transaction_id_and_a_fee_question_get_their_facts(db: Db) {
         .await;
     let page = page.expect("the help page").text().await.unwrap_or_default();
     assert!(page.contains("0.3 USDT") && !page.contains("{{"), "{page}");
+}
+
+async fn the_ticket_carries_the_case_and_is_found_by_its_txid(db: Db) {
+    let app = spawn_app(db).await;
+    let tx = "7e467331322b30e6b270860e803d18fa7184915bc0930ae7dafbcd6289eeeec5";
+    let address = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
+    let s = app.new_session().await;
+    // Said before the hand-off: gathered when the ticket opens.
+    say(&app, &s, &format!("从币安转了500U到 {address} 走trc20 还没到")).await;
+    let body = say(&app, &s, "转人工").await;
+    let ticket = body["ticket"]["id"].as_i64().expect("a ticket");
+    // Said while waiting, and to the agent: added.
+    say(&app, &s, &format!("txid {tx}")).await;
+    let (_, queue) = app.agent(AGENT_TOKEN, Method::GET, "/v1/agent/tickets", None).await;
+    let listed = queue["tickets"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["id"] == ticket).cloned())
+        .unwrap_or_default();
+    let details = &listed["details"];
+    assert_eq!(
+        (
+            &details["coin"],
+            &details["network"],
+            &details["amount"],
+            &details["txid"]
+        ),
+        (
+            &Value::from("USDT"),
+            &Value::from("TRC20"),
+            &Value::from("500U"),
+            &Value::from(tx)
+        ),
+        "{listed}"
+    );
+    // The address is personal data: its ends for agents, whole for admins.
+    assert_eq!(details["address"], "TR7NHq…Lj6t", "{listed}");
+    let (_, full) = app
+        .agent(ADMIN_TOKEN, Method::GET, &format!("/v1/agent/tickets/{ticket}"), None)
+        .await;
+    assert_eq!(full["ticket"]["details"]["address"], address, "{full}");
+    // Found by its TxID, also once resolved; another id finds nothing.
+    let (status, _) = app
+        .agent(
+            AGENT_TOKEN,
+            Method::POST,
+            &format!("/v1/agent/tickets/{ticket}/claim"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let body = say(&app, &s, "还有 金额是500 USDT").await;
+    assert_eq!(body["forwarded_to_agent"], true, "{body}");
+    let (status, _) = app
+        .agent(
+            AGENT_TOKEN,
+            Method::POST,
+            &format!("/v1/agent/tickets/{ticket}/status"),
+            Some(serde_json::json!({"status": "resolved"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let app_ref = &app;
+    let found = |q: String| async move {
+        let (_, r) = app_ref.agent(AGENT_TOKEN, Method::GET, &q, None).await;
+        r["tickets"]
+            .as_array()
+            .map(|t| t.iter().filter_map(|t| t["id"].as_i64()).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    assert_eq!(found(format!("/v1/agent/tickets?txid={tx}")).await, vec![ticket]);
+    assert!(
+        found(format!("/v1/agent/tickets?txid={}", &tx[..40])).await.is_empty(),
+        "a part is not the id"
+    );
+    // The per-ticket export has the case, whole.
+    let csv = app
+        .client
+        .get(app.url("/admin/analytics?since=1d&format=csv&table=cases"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("the export");
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.unwrap_or_default();
+    assert!(
+        text.starts_with("ticket,created_at,status,priority,reason,topic,agent,coin,network,address,txid,amount"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("USDT,TRC20,{address},{tx},500U")), "{text}");
 }
 
 async fn the_bot_keeps_helping_while_the_user_waits(db: Db) {

@@ -12,8 +12,9 @@ use axum::Json;
 use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
+use crate::config::Role;
 use crate::desk::model::{QueueFilter, Ticket};
-use crate::desk::Change;
+use crate::desk::{Agent, Change};
 use crate::server::api::*;
 use crate::server::auth::{Admin, AnyAgent};
 use crate::server::error::{ApiError, ErrorBody};
@@ -41,17 +42,18 @@ pub async fn me(AnyAgent(agent): AnyAgent) -> Json<Me> {
     responses((status = 200, body = QueueResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn queue(
     State(app): State<AppState>,
-    AnyAgent(_): AnyAgent,
+    AnyAgent(agent): AnyAgent,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> Result<Json<QueueResponse>, ApiError> {
     let filter = QueueFilter {
         status: q.status,
         priority: q.priority,
         limit: q.limit.unwrap_or(100).clamp(1, 500),
+        txid: q.txid.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
     };
     let tickets = app.desk.queue(&filter).await?;
     Ok(Json(QueueResponse {
-        tickets: tickets.iter().map(|t| dto(&app, t)).collect(),
+        tickets: tickets.iter().map(|t| dto(&app, &agent, t)).collect(),
     }))
 }
 
@@ -61,7 +63,7 @@ pub async fn queue(
         (status = 404, description = "The queue is empty", body = ErrorBody)))]
 pub async fn claim_next(State(app): State<AppState>, AnyAgent(agent): AnyAgent) -> Result<Json<TicketDto>, ApiError> {
     match app.desk.claim(&agent, None).await? {
-        Claim::Claimed(t) => Ok(Json(dto(&app, &t))),
+        Claim::Claimed(t) => Ok(Json(dto(&app, &agent, &t))),
         Claim::Unavailable => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "queue_empty",
@@ -82,7 +84,7 @@ pub async fn claim(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<TicketDto>, ApiError> {
     match app.desk.claim(&agent, Some(id)).await? {
-        Claim::Claimed(t) => Ok(Json(dto(&app, &t))),
+        Claim::Claimed(t) => Ok(Json(dto(&app, &agent, &t))),
         Claim::Unavailable => Err(ApiError::new(
             StatusCode::CONFLICT,
             "not_claimable",
@@ -103,7 +105,7 @@ pub async fn ticket(
 ) -> Result<Json<TicketDetail>, ApiError> {
     let view = app.desk.view(&agent, id).await?;
     Ok(Json(TicketDetail {
-        ticket: dto(&app, &view.ticket),
+        ticket: dto(&app, &agent, &view.ticket),
         messages: view.messages.into_iter().map(MessageDto::from).collect(),
         notes: view.notes.into_iter().map(NoteDto::from).collect(),
         events: view.events.into_iter().map(EventDto::from).collect(),
@@ -137,7 +139,7 @@ pub async fn set_status(
     ApiJson(body): ApiJson<StatusRequest>,
 ) -> Result<Json<TicketDto>, ApiError> {
     let ticket = app.desk.set_status(&agent, id, body.status).await?;
-    Ok(Json(dto(&app, &ticket)))
+    Ok(Json(dto(&app, &agent, &ticket)))
 }
 
 /// Add an internal note (never shown to the user).
@@ -208,9 +210,15 @@ pub async fn events(
 }
 
 /// A ticket as agents see it, flagged when it is past its SLA.
-fn dto(app: &AppState, ticket: &Ticket) -> TicketDto {
+/// The ticket as `agent` may see it: the address in full for admins only,
+/// as other personal data.
+fn dto(app: &AppState, agent: &Agent, ticket: &Ticket) -> TicketDto {
     TicketDto {
         sla_breached: app.desk.sla_breached(ticket),
+        details: match agent.role {
+            Role::Admin => ticket.details.clone(),
+            Role::Agent => ticket.details.masked(),
+        },
         ..TicketDto::from(ticket)
     }
 }
