@@ -65,7 +65,10 @@ fn main() -> anyhow::Result<()> {
         }));
     }
     println!("{} messages", messages.len());
-    for (name, times) in [("reading (every turn)", &mut reading), ("addresses, TxIDs, details (added)", &mut added)] {
+    for (name, times) in [
+        ("reading (every turn)", &mut reading),
+        ("addresses, TxIDs, details (added)", &mut added),
+    ] {
         times.sort();
         let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
         println!(

@@ -1621,6 +1621,14 @@ const RESOLVED: &[&str] = &[
     "came back",
     "went through",
     "got it back",
+    "拉黑",
+    "屏蔽了",
+    "举报了",
+    "blocked him",
+    "blocked them",
+    "blocked it",
+    "reported him",
+    "reported them",
     "received it",
     "showed up",
     "came in",
@@ -1767,6 +1775,29 @@ mod tests {
         assert_eq!(clauses[0], "这是怎么回事");
         assert_eq!(clauses.len(), 2);
         assert!(asked_clauses("怎么提币").is_empty());
+    }
+
+    #[test]
+    fn a_word_and_its_negation_ask() {
+        for q in ["那我换bep20提行不行", "有没有别的办法", "是不是要实名", "能不能快点"] {
+            assert!(asks(&crate::text::normalize(q)), "{q}");
+        }
+        for q in ["好的 我去试试", "不行", "没有到", "不得不说"] {
+            assert!(!weighs_yes_and_no(&crate::text::normalize(q)), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_mistake_the_user_denies_is_not_ranked() {
+        assert_eq!(
+            without_denied_mistakes("trc20 网络没选错 一个多小时了")
+                .split_whitespace()
+                .count(),
+            3
+        );
+        assert!(!without_denied_mistakes("网络是对的 还没到").contains("网络是对的"));
+        assert!(!without_denied_mistakes("i didn't pick the wrong network").contains("wrong"));
+        assert_eq!(without_denied_mistakes("网络选错了怎么办"), "网络选错了怎么办");
     }
 
     #[test]

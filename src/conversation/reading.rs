@@ -349,6 +349,24 @@ mod tests {
     use super::*;
     use crate::corpus::Entity;
 
+    #[test]
+    fn two_coins_weighed_to_buy_is_advice() {
+        let coins = |ids: &[&str]| -> Vec<Mention> {
+            ids.iter()
+                .map(|id| Mention {
+                    id: id.to_string(),
+                    kind: EntityKind::Coin,
+                })
+                .collect()
+        };
+        assert!(compares_coins_to_buy("现在买姨太还是sol好", &coins(&["ETH", "SOL"])));
+        assert!(!compares_coins_to_buy("用银行卡买还是p2p买好", &[]));
+        assert!(!compares_coins_to_buy(
+            "eth还是sol的提币手续费低",
+            &coins(&["ETH", "SOL"])
+        ));
+    }
+
     fn entities() -> Entities {
         let e = |id: &str, kind, names: &[&str], terms: &[&str]| Entity {
             id: id.into(),

@@ -65,6 +65,11 @@ const PERSON_ZH: &[&str] = &[
     "人工出来",
     "换人工",
     "让人工",
+    "有没有人工",
+    "有人工吗",
+    "人工能帮",
+    "人工帮我",
+    "人工能不能",
 ];
 const PERSON_EN: &[&str] = &[
     "talk to a human",
@@ -251,6 +256,10 @@ const LOST_EN: &[&str] = &[
     "didnt authorize",
     "did not authorize",
     "without my permission",
+    "someone logged into my account and",
+    "someone withdrew",
+    "withdrew all my",
+    "the hacker",
 ];
 
 const ADVICE_ZH: &[&str] = &[
@@ -285,6 +294,12 @@ const ADVICE_ZH: &[&str] = &[
     "会反弹",
     "能反弹",
     "会不会崩",
+    "肯定跌",
+    "肯定涨",
+    "会跌吧",
+    "会涨吧",
+    "能赚吗",
+    "能赚钱吗",
     "上车",
     "适合进场",
     "可以进场",
@@ -341,6 +356,10 @@ const ADVICE_EN: &[&str] = &[
     "going to crash",
     "going to pump",
     "going to dump",
+    "who to follow",
+    "which lead trader",
+    "best lead trader",
+    "best trader",
 ];
 
 /// A trade and a judgement of it in one message ("现在做空姨太合适吗",
@@ -366,7 +385,19 @@ const MOVES_EN: &[&str] = &["bounce", "pump", "dump", "crash", "moon", "rally", 
 
 /// "will btc bounce this week", "will eth pump": a forecast of a move, with
 /// the coin or anything else between `will` and the move.
+/// "大饼今年能到20万吗", "eth年底能到五千刀吗": a price level asked of the
+/// future, with the unit of a price ("多久能到 3天了" asks no price).
+static REACHES_A_PRICE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?:能|会|可以)(?:涨|跌)?(?:到|破)\s*[0-9一二三四五六七八九十两百千.]+\s*(?:万|千|k|刀|美元|美金)",
+    )
+    .expect("valid regex")
+});
+
 fn asks_a_price_move(norm: &str) -> bool {
+    if REACHES_A_PRICE.is_match(norm) {
+        return true;
+    }
     let words: Vec<&str> = norm
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -707,6 +738,9 @@ mod tests {
             "你们内部应该有消息吧 eth下个月能到5000不",
             "你觉得哪个带单员最靠谱 推荐一个呗",
             "大饼今天会不会破十万？？",
+            "大饼今年能到20万吗",
+            "这周大饼肯定跌吧 我现在开空能赚吗",
+            "which lead trader is the best? just tell me who to follow",
             "can you tell me if btc will bounce this week",
         ] {
             assert!(Triage::of(text).investment_advice, "{text}");
@@ -719,6 +753,8 @@ mod tests {
             "do you think my withdrawal is stuck",
             "怎么做空",
             "will my withdrawal arrive this week",
+            "提币能到10个吗",
+            "多久能到 3天了",
         ] {
             assert!(!Triage::of(text).investment_advice, "{text}");
         }
