@@ -408,28 +408,15 @@
     $('ticket-body').hidden = false;
     $('ticket-body').dataset.ticketId = ticket.id;
     $('ticket-body').dataset.status = ticket.status;
+    // replaceChildren writes a null as the text "null": leave them out.
     $('ticket-title').replaceChildren(
-      el('span', { class: `prio ${ticket.priority}`, text: ticket.priority === 'urgent' ? '紧急 URGENT' : '普通 normal' }),
-      ` 工单 · Ticket #${ticket.id} `,
-      el('span', { class: `status ${ticket.status}`, 'data-testid': 'ticket-status', text: label('status', ticket.status) }),
-      ticket.secret_shared ? ' ' : null,
-      ticket.secret_shared ? secretFlag() : null,
-    );
-    // What the user said of the case, so nobody reads the transcript for it.
-    const details = ticket.details || {};
-    const facts = [
-      ['coin', '币种 · Coin'],
-      ['network', '网络 · Network'],
-      ['amount', '金额 · Amount'],
-      ['address', '地址 · Address'],
-      ['txid', 'TxID'],
-    ].filter(([key]) => details[key]);
-    $('ticket-case').hidden = facts.length === 0;
-    $('ticket-case').replaceChildren(
-      ...facts.flatMap(([key, name]) => [
-        el('dt', { text: name }),
-        el('dd', { 'data-testid': `case-${key}`, class: key === 'address' || key === 'txid' ? 'code' : null, text: details[key] }),
-      ]),
+      ...[
+        el('span', { class: `prio ${ticket.priority}`, text: ticket.priority === 'urgent' ? '紧急 URGENT' : '普通 normal' }),
+        ` 工单 · Ticket #${ticket.id} `,
+        el('span', { class: `status ${ticket.status}`, 'data-testid': 'ticket-status', text: label('status', ticket.status) }),
+        ticket.secret_shared ? ' ' : null,
+        ticket.secret_shared ? secretFlag() : null,
+      ].filter((c) => c !== null),
     );
 
     const mine = mineNow();
@@ -469,10 +456,22 @@
       ['session', '会话 · Session', ticket.session_id],
       ['contact', '跟进邮箱 · Follow-up e-mail', ticket.contact_email || '—'],
     ];
+    // What the user said of the case, so nobody reads the transcript for it.
+    const details = ticket.details || {};
+    for (const [key, name] of [
+      ['coin', '币种 · Coin'],
+      ['network', '网络 · Network'],
+      ['amount', '金额 · Amount'],
+      ['address', '地址 · Address'],
+      ['txid', 'TxID'],
+    ]) {
+      if (details[key]) facts.push([key, name, details[key]]);
+    }
+    const mono = new Set(['session', 'address', 'txid']);
     $('facts').replaceChildren(
       ...facts.flatMap(([key, name, value]) => [
         el('dt', { text: name }),
-        el('dd', { 'data-fact': key, class: key === 'session' ? 'mono' : null, text: value }),
+        el('dd', { 'data-fact': key, class: mono.has(key) ? 'mono' : null, text: value }),
       ]),
     );
 

@@ -639,6 +639,28 @@
     }
   }
 
+  // What the bot says before its reply (a pasted address checked, a TxID's
+  // explorer link, the numbers asked for): text, with its https links made
+  // links.
+  function renderNotes(notes, container) {
+    for (const note of notes) {
+      for (const para of String(note).split(/\n{2,}/)) {
+        const p = el('p', { class: 'note', 'data-testid': 'note' });
+        para.split('\n').forEach((line, i) => {
+          if (i) p.append(el('br'));
+          let last = 0;
+          for (const m of line.matchAll(/https:\/\/[^\s<>"']+/g)) {
+            p.append(document.createTextNode(line.slice(last, m.index)));
+            p.append(el('a', { href: m[0], target: '_blank', rel: 'noopener noreferrer', text: m[0] }));
+            last = m.index + m[0].length;
+          }
+          p.append(document.createTextNode(line.slice(last)));
+        });
+        container.append(p);
+      }
+    }
+  }
+
   function articleCard(article, withBody) {
     const s = t();
     const url = absoluteUrl(article.url || `/help/articles/${article.id}`);
@@ -807,16 +829,21 @@
       return messageNode({ ...dto, text: text.slice(split + 2), reply: { ...reply, warning: null } }, node);
     }
     const decision = reply.decision;
+    const notes = Array.isArray(reply.notes) ? reply.notes : [];
+    let rest = String(dto.text || '');
+    for (const n of notes) if (rest.startsWith(n)) rest = rest.slice(n.length).replace(/^\n+/, '');
     if (decision === 'answer' && reply.article) {
+      renderNotes(notes, bubble);
       bubble.append(articleCard(reply.article, true));
       node.append(feedbackRow(dto));
     } else if (decision === 'clarify') {
-      renderText(stripList(dto.text), bubble);
+      renderNotes(notes, bubble);
+      renderText(stripList(rest), bubble);
       const items = (reply.suggestions || []).map((a) => ({ id: a.id, label: a.title }));
       if (items.length) node.append(chipGroup(t().suggestions, items, 'suggest'));
     } else if (decision === 'handoff') {
-      const first = String(dto.text || '').split(/\n{2,}/)[0];
-      renderText(first, bubble);
+      renderNotes(notes, bubble);
+      renderText(rest.split(/\n{2,}/)[0], bubble);
       if (reply.article) {
         bubble.append(
           el('div', { class: 'meanwhile' }, el('span', { 'data-i18n': 'whileYouWait', text: t().whileYouWait }), articleCard(reply.article, false)),

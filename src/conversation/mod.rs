@@ -140,6 +140,12 @@ pub struct BotReply {
     /// The user withdrew their request for a person with this turn.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub handoff_withdrawn: bool,
+    /// What the text says before the reply itself, paragraph by paragraph
+    /// (a word of sympathy, the check of a pasted address, a TxID's
+    /// explorer link, the numbers asked for): a widget that shows an
+    /// answer as an article card shows these above it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl BotReply {
@@ -156,6 +162,7 @@ impl BotReply {
             topic: None,
             asked_to_rephrase: false,
             handoff_withdrawn: false,
+            notes: Vec::new(),
         }
     }
 
@@ -504,21 +511,30 @@ impl<'a> Policy<'a> {
             .reply
             .as_ref()
             .is_some_and(|r| r.decision != Decision::SmallTalk);
+        // What is said before the reply, in this order: a word for an angry
+        // or anxious user, the check of a pasted address and the explorer
+        // of a pasted TxID, the numbers asked for.
         let corpus = self.engine.corpus();
         let answered = outcome
             .reply
             .as_ref()
             .filter(|r| r.decision == Decision::Answer)
             .and_then(|r| r.article.as_ref());
-        if let Some(numbers) = answered.and_then(|a| figures::quote(reading, corpus.quotes(&a.id), &corpus.facts, lang))
-        {
-            outcome.text = format!("{numbers}\n\n{}", outcome.text);
-        }
-        if let Some(note) = addresses::note(reading, &self.engine.lexicon().entities, lang).filter(|_| answering) {
-            outcome.text = format!("{note}\n\n{}", outcome.text);
-        }
-        if (reading.triage.angry || reading.anxious) && answering {
-            outcome.text = format!("{}\n\n{}", replies::sympathy(lang, reading.triage.angry), outcome.text);
+        let numbers = answered.and_then(|a| figures::quote(reading, corpus.quotes(&a.id), &corpus.facts, lang));
+        let notes: Vec<String> = [
+            ((reading.triage.angry || reading.anxious) && answering)
+                .then(|| replies::sympathy(lang, reading.triage.angry).to_string()),
+            addresses::note(reading, &self.engine.lexicon().entities, lang).filter(|_| answering),
+            numbers,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !notes.is_empty() {
+            outcome.text = format!("{}\n\n{}", notes.join("\n\n"), outcome.text);
+            if let Some(reply) = outcome.reply.as_mut() {
+                reply.notes = notes;
+            }
         }
         if waiting && outcome.reply.as_ref().is_some_and(|r| r.decision == Decision::Answer) {
             outcome.text = format!("{}\n\n{}", outcome.text, replies::still_waiting(lang));

@@ -238,8 +238,10 @@ async fn a_broken_corpus_is_rejected_and_the_old_one_keeps_serving() {
         .collect::<Vec<_>>()
         .join("\n");
     let broken = format!(
-        "{unrelated}\ntitle:\n  zh: 办公室开放时间\n  en: Office opening hours\nquestions:\n  zh:\n    - 办公室几点开门\n  en:\n    - when does the office open\n---\n<!-- lang: zh -->\n我们的办公室周一至周五上午九点开门。\n\n<!-- lang: en -->\nOur office opens at nine on weekdays.\n"
+        "{unrelated}\ntitle:\n  zh: 办公室开放时间\n  en: Office opening hours\nquestions:\n  zh:\n    - 办公室几点开门\n  en:\n    - when does the office open\n---\n<!-- lang: zh -->\n我们的办公室周一至周五上午九点开门。\n\n<!-- lang: en -->\nOur office opens at nine on weekdays. Parking: {{{{fee USDT ERC20}}}}.\n"
     );
+    // (The placeholder keeps a fact that only this article quoted in use:
+    // the corpus must load, only its answers break.)
     std::fs::write(app.article("withdrawal-fees.md"), broken).unwrap();
     let (status, body) = app.reload().await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

@@ -524,6 +524,53 @@ describe('chat widget and agent console', () => {
     await context.close();
   });
 
+  test('the ticket shows the case a user pasted, the address masked for agents; a TxID finds it', T, async () => {
+    const tx = '7e467331322b30e6b270860e803d18fa7184915bc0930ae7dafbcd6289eeeec5';
+    const address = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
+    const { context, page } = await userPage();
+    await openWidget(page);
+    const reply = await ask(page, `从币安转了500U到 ${address} 走trc20 txid ${tx} 两个小时了还没到`);
+    // The bot links the transaction on the network's explorer.
+    // The bot checks the address and links the transaction on the network's
+    // explorer, above the answer.
+    await reply.locator(`a[href="https://tronscan.org/#/transaction/${tx}"]`).waitFor();
+    await reply.getByTestId('note').filter({ hasText: 'TR7NHq…Lj6t 是有效的 TRON 地址' }).waitFor();
+    await reply.getByTestId('read-more').first().waitFor();
+    await ask(page, '转人工');
+    await page.getByTestId('waiting').waitFor();
+    const session = await sessionOf(page);
+
+    const { page: agent, context: agentContext } = await agentPage(AGENTS.alice);
+    const r = row(agent, session);
+    await r.waitFor({ timeout: 15_000 });
+    await r.getByTestId('open-ticket').click();
+    const fact = (key) => agent.locator(`#facts [data-fact="${key}"]`);
+    await fact('txid').filter({ hasText: tx }).waitFor();
+    assert.equal(await fact('coin').innerText(), 'USDT');
+    assert.equal(await fact('network').innerText(), 'TRC20');
+    assert.equal(await fact('amount').innerText(), '500U');
+    assert.equal(await fact('address').innerText(), 'TR7NHq…Lj6t', 'an agent sees the ends of the address');
+    assert.doesNotMatch(await agent.locator('#ticket-title').innerText(), /null/);
+    // Another ticket's TxID shows nothing; this one's, the ticket.
+    await agent.getByTestId('filter-txid').fill('f'.repeat(64));
+    await agent.getByTestId('filter-txid').press('Tab');
+    await eventually(async () => (await r.count()) === 0, { message: 'the queue filtered by another TxID' });
+    await agent.getByTestId('filter-txid').fill(tx);
+    await agent.getByTestId('filter-txid').press('Tab');
+    await r.waitFor({ timeout: 10_000 });
+    await agent.screenshot({ path: path.join(screenshots, 'agent-case-details.png') });
+    await agentContext.close();
+
+    const { page: admin, context: adminContext } = await agentPage(AGENTS.carol);
+    await row(admin, session).waitFor({ timeout: 15_000 });
+    await row(admin, session).getByTestId('open-ticket').click();
+    await admin.locator('#facts [data-fact="address"]', { hasText: address }).waitFor();
+    // Signing in set Carol online; later tests count who is.
+    await admin.getByTestId('presence').selectOption('away');
+    await adminContext.close();
+    await context.close();
+  });
+
   test('(9) phone width: the panel fills the screen and everything still works', T, async () => {
     const { context, page } = await userPage({ device: PHONE });
     const launcher = page.getByTestId('launcher');
