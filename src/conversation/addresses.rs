@@ -8,7 +8,7 @@
 //! the network the user names come from the reading's entities, and what a
 //! coin and a network take (chains, explorers) from `entities.yaml`.
 
-use crate::chain::{sightings, Chain, Flaw, Kind, Memo, Sighting, Validity};
+use crate::chain::{Chain, Flaw, Kind, Memo, Sighting, Validity};
 use crate::corpus::{Entities, Entity, EntityKind, Lang};
 
 use super::reading::Reading;
@@ -21,9 +21,9 @@ const EXPLORERS_SHOWN: usize = 3;
 /// explorer of the first transaction id; `None` when there is neither.
 pub fn note(reading: &Reading, entities: &Entities, lang: Lang) -> Option<String> {
     let text = reading.text.as_str();
-    let found = sightings(text);
     let complete = |kind: Kind| {
-        found
+        reading
+            .pasted
             .iter()
             .find(move |s| s.kind == kind && s.validity != Validity::Abbreviated)
     };
@@ -56,15 +56,15 @@ const ID_LABELS: &[&str] = &[
 /// Whether `reading`'s message is a transaction id and nothing else but
 /// its label: a user asking, without words, where that transaction stands.
 pub fn only_a_transaction_id(reading: &Reading) -> bool {
-    let text = reading.text.as_str();
-    let found = sightings(text);
-    if !found.iter().any(|s| s.kind == Kind::TransactionId) {
+    if !reading.pasted.iter().any(|s| s.kind == Kind::TransactionId) {
         return false;
     }
-    let mut rest = text.to_lowercase();
-    for s in found.iter().rev() {
+    // Spans are of the text as written: cut before changing case.
+    let mut rest = reading.text.clone();
+    for s in reading.pasted.iter().rev() {
         rest.replace_range(s.span.clone(), " ");
     }
+    let mut rest = rest.to_lowercase();
     for label in ID_LABELS {
         rest = rest.replace(label, " ");
     }
@@ -380,5 +380,8 @@ mod tests {
         assert!(!alone(&format!("{TX} 提币到哪了")));
         assert!(!alone("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"));
         assert!(!alone("txid"));
+        // Letters whose lower case is longer do not shift the cut.
+        assert!(!alone(&format!("İİ {TX} İstanbul")));
+        assert!(!alone(&format!("İ {TX}")));
     }
 }

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::chain::{sightings, Kind, Validity};
+use crate::chain::{Kind, Validity};
 use crate::corpus::{Entities, EntityKind};
 
 use super::reading::Reading;
@@ -44,7 +44,7 @@ impl Details {
     /// What `reading`'s message says.
     pub fn of(reading: &Reading) -> Details {
         let text = reading.text.as_str();
-        let found = sightings(text);
+        let found = &reading.pasted;
         let complete = |kind: Kind| {
             found
                 .iter()

@@ -191,6 +191,7 @@ mod tests {
             direction: None,
             triage: Default::default(),
             anxious: false,
+            pasted: Vec::new(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! before. Every later step (small talk, triage, ranking, follow-ups) reads
 //! this instead of normalizing the text again.
 
+use crate::chain::{sightings, Sighting};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -47,6 +48,8 @@ pub struct Reading {
     pub triage: Triage,
     /// Worried or in a hurry ("急死了", "三天了还没到", "asap").
     pub anxious: bool,
+    /// The addresses and transaction ids pasted in `text`.
+    pub pasted: Vec<Sighting>,
 }
 
 /// Words that move funds into the platform; checked on normalized text.
@@ -284,6 +287,7 @@ impl Reading {
             direction,
             triage,
             anxious,
+            pasted: sightings(text),
         }
     }
 

@@ -344,6 +344,15 @@ async fn the_ticket_carries_the_case_and_is_found_by_its_txid(db: Db) {
         found(format!("/v1/agent/tickets?txid={}", &tx[..40])).await.is_empty(),
         "a part is not the id"
     );
+    // A TxID is letters and digits: anything else is no id, and no pattern.
+    let (status, body) = app
+        .agent(AGENT_TOKEN, Method::GET, "/v1/agent/tickets?txid=%25", None)
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::BAD_REQUEST, &Value::from("invalid_query")),
+        "{body}"
+    );
     // The per-ticket export has the case, whole.
     let csv = app
         .client

@@ -45,11 +45,24 @@ pub async fn queue(
     AnyAgent(agent): AnyAgent,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> Result<Json<QueueResponse>, ApiError> {
+    let txid = q.txid.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    if txid
+        .as_deref()
+        .is_some_and(|t| !t.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
+        // Letters and digits are every TxID there is; anything else would
+        // be a pattern, not an id.
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "txid: a transaction id has only letters and digits",
+        ));
+    }
     let filter = QueueFilter {
         status: q.status,
         priority: q.priority,
         limit: q.limit.unwrap_or(100).clamp(1, 500),
-        txid: q.txid.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()),
+        txid,
     };
     let tickets = app.desk.queue(&filter).await?;
     Ok(Json(QueueResponse {
