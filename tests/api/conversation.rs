@@ -202,6 +202,14 @@ async fn a_pasted_address_is_checked_before_the_answer(db: Db) {
     let s = app.new_session().await;
     let body = say(&app, &s, "提币地址 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD 对吗").await;
     assert!(text_of(&body).contains("校验未通过"), "{body}");
+    let s = app.new_session().await;
+    let body = say(
+        &app,
+        &s,
+        "is 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD the right withdrawal address?",
+    )
+    .await;
+    assert!(text_of(&body).contains("fails its checksum"), "{body}");
     // A TRON address with ERC20 named: the mismatch, then the article.
     let s = app.new_session().await;
     let body = say(
@@ -212,6 +220,18 @@ async fn a_pasted_address_is_checked_before_the_answer(db: Db) {
     .await;
     assert!(
         text_of(&body).contains("TRON") && text_of(&body).contains("ERC20"),
+        "{body}"
+    );
+    assert_eq!(body["answer"]["id"], "deposit-wrong-network", "{body}");
+    let s = app.new_session().await;
+    let body = say(
+        &app,
+        &s,
+        "sent usdt over erc20 to my trc20 address TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t and it never arrived",
+    )
+    .await;
+    assert!(
+        text_of(&body).contains("cannot receive funds sent over ERC20"),
         "{body}"
     );
     assert_eq!(body["answer"]["id"], "deposit-wrong-network", "{body}");
