@@ -286,7 +286,7 @@
           t.contact_email ? el('span', { class: 'mail', title: '用户留了邮箱 · The user left an e-mail address', text: '✉' }) : null,
           t.secret_shared ? secretFlag() : null,
         ),
-        el('span', { class: 'row-topic', text: t.topic || '（无主题 · no topic）' }),
+        el('span', { class: 'row-topic', title: t.topic || null, text: t.topic_title || t.topic || '（无主题 · no topic）' }),
         el(
           'span',
           { class: 'row-meta' },
@@ -439,7 +439,7 @@
       ['priority', '优先级 · Priority', label('priority', ticket.priority)],
       ['status', '状态 · Status', label('status', ticket.status)],
       ['reason', '原因 · Reason', label('reason', ticket.reason)],
-      ['topic', '主题 · Topic', ticket.topic || '—'],
+      ['topic', '主题 · Topic', ticket.topic_title ? `${ticket.topic_title} (${ticket.topic})` : ticket.topic || '—'],
       ['confidence', '置信度 · Confidence', `${(ticket.confidence * 100).toFixed(0)}%`],
       ['channel', '渠道 · Channel', ticket.channel],
       ['agent', '客服 · Agent', ticket.agent || '—'],

@@ -312,6 +312,9 @@ pub struct TicketDto {
     pub reason: String,
     /// The article the bot thought it was about.
     pub topic: Option<String>,
+    /// That article's title, in the conversation's language: what an agent
+    /// reads in the queue instead of its id.
+    pub topic_title: Option<String>,
     /// The bot's confidence in it.
     pub confidence: f64,
     /// Where the user came from.
@@ -360,6 +363,7 @@ impl From<&Ticket> for TicketDto {
             priority: t.priority,
             reason: t.reason.clone(),
             topic: t.topic.clone(),
+            topic_title: None,
             confidence: t.confidence,
             channel: t.channel.clone(),
             agent: t.agent.clone(),

@@ -373,6 +373,20 @@ async fn the_ticket_carries_the_case_and_is_found_by_its_txid(db: Db) {
         (StatusCode::BAD_REQUEST, &Value::from("invalid_query")),
         "{body}"
     );
+    // The queue names a ticket's topic by its article's title.
+    let s = app.new_session().await;
+    let body = say(&app, &s, "我的账号被盗了，币全被转走了").await;
+    let hacked = body["ticket"]["id"].as_i64().expect("a ticket");
+    let (_, queue) = app.agent(AGENT_TOKEN, Method::GET, "/v1/agent/tickets", None).await;
+    let listed = queue["tickets"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["id"] == hacked).cloned())
+        .unwrap_or_default();
+    let title = listed["topic_title"].as_str().unwrap_or_default();
+    assert!(
+        listed["topic"].is_string() && title.contains("被盗") && title != listed["topic"],
+        "{listed}"
+    );
     // The per-ticket export has the case, whole.
     let csv = app
         .client

@@ -22,6 +22,9 @@ async fn help_center_pages() {
     let (status, home) = get(&app, "/help?lang=zh").await;
     assert_eq!(status, StatusCode::OK);
     assert!(home.contains("<html lang=\"zh-CN\">"), "{home}");
+    assert!(home.contains("<title>帮助中心</title>"), "the site's name once: {home}");
+    let (_, article) = get(&app, "/help/articles/withdraw-crypto?lang=zh").await;
+    assert!(article.contains(" · 帮助中心</title>"), "{article}");
     assert!(home.contains("提币"), "category names are listed");
     assert!(home.contains("/help/articles/withdraw-crypto?lang=zh"));
     assert!(

@@ -680,6 +680,8 @@ describe('chat widget and agent console', () => {
     const flagged = row(console_, await sessionOf(hacked.page));
     await flagged.getByTestId('sla-breached').waitFor({ timeout: 15_000 });
     assert.equal(await flagged.getAttribute('data-priority'), 'urgent');
+    // Its topic is the article's title, not its id.
+    assert.match(await flagged.locator('.row-topic').innerText(), /被盗/);
 
     // Every agent away (Alice in both her consoles; Bob's closed console
     // would count until the presence timeout): waiting users are told

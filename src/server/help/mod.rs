@@ -290,13 +290,14 @@ fn page(lang: Lang, title: &str, path: &str, body: &str) -> Response {
         Lang::En => (Lang::Zh, "中文"),
     };
     let html_lang = text(lang, "zh-CN", "en");
+    let site = text(lang, "帮助中心", "Help center");
     Html(format!(
         r#"<!doctype html>
 <html lang="{html_lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · {site}</title>
+<title>{full_title}</title>
 <link rel="stylesheet" href="/static/help.css">
 <script src="/static/help.js" defer></script>
 <script src="/widget.js" data-lang="{l}" defer></script>
@@ -310,8 +311,12 @@ fn page(lang: Lang, title: &str, path: &str, body: &str) -> Response {
 </main>
 </body>
 </html>"#,
-        title = escape(title),
-        site = text(lang, "帮助中心", "Help center"),
+        // The home page is the site itself: not "帮助中心 · 帮助中心".
+        full_title = if title == site {
+            escape(site)
+        } else {
+            format!("{} · {site}", escape(title))
+        },
         l = lang.as_str(),
         ol = other.as_str(),
         still = text(lang, "还没解决？", "Still need help?"),

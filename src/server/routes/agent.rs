@@ -13,6 +13,7 @@ use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::config::Role;
+use crate::corpus::Lang;
 use crate::desk::model::{QueueFilter, Ticket};
 use crate::desk::{Agent, Change};
 use crate::server::api::*;
@@ -226,8 +227,19 @@ pub async fn events(
 /// The ticket as `agent` may see it: the address in full for admins only,
 /// as other personal data.
 fn dto(app: &AppState, agent: &Agent, ticket: &Ticket) -> TicketDto {
+    let lang = match ticket.locale.as_deref() {
+        Some("en") => Lang::En,
+        _ => Lang::Zh,
+    };
+    let engine = app.desk.engine();
+    let topic_title = ticket
+        .topic
+        .as_deref()
+        .and_then(|id| engine.article(id))
+        .map(|a| a.title.text(lang).to_string());
     TicketDto {
         sla_breached: app.desk.sla_breached(ticket),
+        topic_title,
         details: match agent.role {
             Role::Admin => ticket.details.clone(),
             Role::Agent => ticket.details.masked(),
