@@ -327,7 +327,21 @@ fn serve(mut settings: Settings, address: Option<std::net::SocketAddr>) -> anyho
         eprintln!("no agents configured: a temporary admin token for this run is {token}");
         eprintln!("(make lasting ones with `kefu token --name NAME --role agent` and list them in kefu.yaml)");
     }
-    let engine = Arc::new(open_engine(&settings)?);
+    // The first start indexes and embeds the whole corpus (seconds to over a
+    // minute): say so, on the terminal and in the log, so it is not taken
+    // for a hang.
+    tracing::info!(corpus = %settings.corpus.display(), "loading the help center");
+    let started = std::time::Instant::now();
+    let engine = Arc::new(Engine::open(
+        &settings,
+        Box::new(logged_progress("indexing", "articles")),
+        Box::new(logged_progress("embedding", "texts")),
+    )?);
+    tracing::info!(
+        articles = engine.corpus().articles.len(),
+        seconds = format!("{:.1}", started.elapsed().as_secs_f32()),
+        "help center ready"
+    );
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let app = Application::build(settings, engine).await?;
@@ -348,6 +362,21 @@ fn init_logging(filter: &str) {
         .with_env_filter(filter)
         .with_target(false)
         .try_init();
+}
+
+/// [`progress_bar`] on a terminal, and a log line when the work starts, at
+/// each quarter and at its end, for logs that are not a terminal.
+fn logged_progress(verb: &'static str, unit: &'static str) -> impl FnMut(usize, usize) {
+    let mut bar = progress_bar(verb, unit);
+    let mut logged = None;
+    move |done, total| {
+        bar(done, total);
+        let quarter = (done * 4).checked_div(total).unwrap_or(4);
+        if logged != Some(quarter) && (done == 1 || quarter > logged.unwrap_or(0)) {
+            logged = Some(quarter);
+            tracing::info!("{verb} {done} of {total} {unit}");
+        }
+    }
 }
 
 fn progress_bar(verb: &'static str, unit: &'static str) -> impl FnMut(usize, usize) {

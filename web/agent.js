@@ -67,6 +67,8 @@
     stream: null,
     live: 'off',
     pollTimer: null,
+    attached: null, // the article the next reply carries
+    assistKey: null, // ticket and latest user message agent assist was read for
   };
 
   class ApiError extends Error {
@@ -146,7 +148,7 @@
     showView('console');
     await loadQueue();
     startEvents();
-    setPresence(sessionStorage.getItem(PRESENCE_KEY) || 'online');
+    setPresence(localStorage.getItem(presenceKey()) || (state.me.role === 'admin' ? 'away' : 'online'));
     const fromHash = /ticket=(\d+)/.exec(location.hash);
     if (fromHash) openTicket(Number(fromHash[1])).catch(() => {});
   }
@@ -155,11 +157,14 @@
   // Online or away, repeated every 30 s while the console is open: users in
   // the queue are told honestly when nobody is online, and a closed tab
   // stops counting after the server's presence timeout.
-  const PRESENCE_KEY = 'kefu.presence';
+  // Being online is a choice, remembered per agent on this browser: the
+  // first sign-in puts agents online and admins (who may only be reading
+  // the insights) away, so users are never told someone is there who is not.
+  const presenceKey = () => `kefu.presence.${state.me ? state.me.name : ''}`;
   let presenceTimer;
   async function setPresence(status) {
     clearInterval(presenceTimer);
-    sessionStorage.setItem(PRESENCE_KEY, status);
+    localStorage.setItem(presenceKey(), status);
     $('presence').value = status;
     $('presence').dataset.status = status;
     const beat = () => api('POST', '/v1/agent/presence', { status }).catch(() => {});
@@ -172,7 +177,6 @@
     const wasSignedIn = !!state.me;
     clearInterval(presenceTimer);
     if (wasSignedIn && state.token) api('POST', '/v1/agent/presence', { status: 'away' }).catch(() => {});
-    sessionStorage.removeItem(PRESENCE_KEY);
     stopEvents();
     sessionStorage.removeItem(TOKEN_KEY);
     state.token = '';
@@ -270,10 +274,11 @@
           type: 'button',
           class: 'row-open',
           'data-testid': 'open-ticket',
-          'aria-label': `打开工单 #${t.id} · Open ticket #${t.id}`,
           'aria-current': t.id === state.currentId ? 'true' : null,
           onclick: () => openTicket(t.id).catch((e) => showError(e, `#${t.id}`)),
         },
+        // The row's own text names it (no aria-label hiding what is shown).
+        el('span', { class: 'sr-only', text: '打开工单 · Open ticket ' }),
         el(
           'span',
           { class: 'row-top' },
@@ -286,7 +291,7 @@
           t.contact_email ? el('span', { class: 'mail', title: '用户留了邮箱 · The user left an e-mail address', text: '✉' }) : null,
           t.secret_shared ? secretFlag() : null,
         ),
-        el('span', { class: 'row-topic', title: t.topic || null, text: t.topic_title || t.topic || '（无主题 · no topic）' }),
+        el('span', { class: 'row-topic', 'data-testid': 'row-title', title: t.topic || null, text: t.title || '（无主题 · no topic）' }),
         el(
           'span',
           { class: 'row-meta' },
@@ -311,7 +316,7 @@
               type: 'button',
               class: 'btn small',
               'data-testid': 'claim',
-              'aria-label': `接入工单 #${t.id} · Claim ticket #${t.id}`,
+              'aria-label': `接入 · Claim #${t.id}`,
               text: '接入 · Claim',
               onclick: () => claim(t.id),
             })
@@ -379,8 +384,84 @@
     if (changed) {
       $('article-lang').value = detail.ticket.locale === 'en' || detail.ticket.locale === 'zh' ? detail.ticket.locale : guessLang(detail.messages);
       $('article-results').replaceChildren();
+      attach(null);
       $('ticket-title').focus({ preventScroll: true });
     }
+    loadAssist(detail).catch(() => {});
+  }
+
+  // ------------------------------------------------------------ agent assist
+  // Beside the transcript: for each of the user's latest messages, what the
+  // bot would answer with, sent with one click. Read again only when the
+  // user has written something new.
+  async function loadAssist(detail) {
+    const users = detail.messages.filter((m) => m.author === 'user');
+    const key = `${detail.ticket.id}:${users.length ? users[users.length - 1].id : 0}`;
+    if (state.assistKey === key) return;
+    state.assistKey = key;
+    const r = await api('GET', `/v1/agent/tickets/${detail.ticket.id}/suggestions`);
+    if (state.assistKey !== key) return;
+    const said = new Map(users.map((m) => [m.id, m.text]));
+    const items = ((r && r.messages) || []).slice().reverse();
+    $('assist-empty').hidden = items.length > 0;
+    $('assist').replaceChildren(
+      ...items.map((a) =>
+        el(
+          'li',
+          { 'data-testid': 'assist-message', 'data-message-id': a.message_id },
+          el('p', { class: 'asked', title: said.get(a.message_id) || null, text: `“${said.get(a.message_id) || '…'}”` }),
+          el(
+            'ul',
+            {},
+            ...a.articles.map((article, i) =>
+              el(
+                'li',
+                { class: 'assist-article', 'data-testid': 'assist-article', 'data-article-id': article.id },
+                el(
+                  'div',
+                  { class: 'result-text' },
+                  el('strong', { text: article.title }),
+                  i === 0 ? el('span', { class: 'confidence', text: ` ${Math.round(a.confidence * 100)}%` }) : null,
+                  el('p', { class: 'excerpt', text: article.excerpt }),
+                ),
+                el('button', {
+                  type: 'button',
+                  class: 'btn small',
+                  'data-testid': 'assist-insert',
+                  'aria-label': `插入 · Insert: ${article.title}`,
+                  text: '插入 · Insert',
+                  onclick: () => attach(article),
+                }),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  // The article a reply will carry, shown under the reply box: the user
+  // gets it as a card (title, excerpt, link), not as a bare URL.
+  function attach(article) {
+    state.attached = article ? { id: article.id, title: article.title } : null;
+    const box = $('reply-attachment');
+    box.hidden = !state.attached;
+    if (!state.attached) {
+      box.replaceChildren();
+      return;
+    }
+    box.replaceChildren(
+      el('span', { 'aria-hidden': 'true', text: '📎' }),
+      el('span', { class: 'title', 'data-testid': 'attached-title', text: state.attached.title }),
+      el('button', {
+        type: 'button',
+        class: 'btn small ghost',
+        'aria-label': `移除 · Remove: ${state.attached.title}`,
+        text: '✕',
+        onclick: () => attach(null),
+      }),
+    );
+    $('reply-input').focus();
   }
 
   let ticketRefresh;
@@ -439,6 +520,7 @@
       ['priority', '优先级 · Priority', label('priority', ticket.priority)],
       ['status', '状态 · Status', label('status', ticket.status)],
       ['reason', '原因 · Reason', label('reason', ticket.reason)],
+      ['question', '用户问题 · Question', ticket.question || '—'],
       ['topic', '主题 · Topic', ticket.topic_title ? `${ticket.topic_title} (${ticket.topic})` : ticket.topic || '—'],
       ['confidence', '置信度 · Confidence', `${(ticket.confidence * 100).toFixed(0)}%`],
       ['channel', '渠道 · Channel', ticket.channel],
@@ -522,6 +604,9 @@
       el('div', { class: 'tm-text', text: m.text }),
     );
     const r = m.reply;
+    if (m.author === 'agent' && r && r.article) {
+      item.append(el('div', { class: 'tm-meta', 'data-testid': 'sent-article', text: `📎 ${r.article.title} (${r.article.id})` }));
+    }
     if (m.author === 'bot' && r) {
       const meta = el('div', { class: 'tm-meta', 'data-testid': 'bot-meta' });
       meta.append(
@@ -572,12 +657,14 @@
 
   async function sendReply() {
     const input = $('reply-input');
-    const text = input.value.trim();
+    const attached = state.attached;
+    const text = input.value.trim() || (attached ? attached.title : '');
     if (!text || !state.currentId || input.disabled) return;
     $('reply-send').disabled = true;
     try {
-      await api('POST', `/v1/agent/tickets/${state.currentId}/messages`, { text });
+      await api('POST', `/v1/agent/tickets/${state.currentId}/messages`, attached ? { text, article_id: attached.id } : { text });
       input.value = '';
+      attach(null);
       await openTicket(state.currentId);
     } catch (e) {
       showError(e, '发送失败 · Could not send');
@@ -634,19 +721,6 @@
     return out;
   }
 
-  function insertIntoReply(text) {
-    const input = $('reply-input');
-    const start = input.selectionStart ?? input.value.length;
-    const end = input.selectionEnd ?? input.value.length;
-    const before = input.value.slice(0, start);
-    const after = input.value.slice(end);
-    const pad = before && !/\s$/.test(before) ? '\n' : '';
-    input.value = before + pad + text + (after && !/^\s/.test(after) ? '\n' : '') + after;
-    const caret = (before + pad + text).length;
-    input.focus();
-    input.setSelectionRange(caret, caret);
-  }
-
   let searchTimer;
   let searchSeq = 0;
   async function searchArticles() {
@@ -665,7 +739,6 @@
       results.replaceChildren(
         ...(items.length
           ? items.slice(0, 8).map((a) => {
-              const url = new URL(a.url || `/help/articles/${a.id}`, location.origin).href;
               return el(
                 'li',
                 { 'data-testid': 'article-result', 'data-article-id': a.id },
@@ -675,7 +748,10 @@
                   'data-testid': 'article-insert',
                   'aria-label': `插入 · Insert: ${a.title}`,
                   text: '插入 · Insert',
-                  onclick: () => insertIntoReply(`${a.title} ${url}`),
+                  onclick: () => {
+                    attach(a);
+                    $('article-tool').open = false;
+                  },
                 }),
                 el('div', { class: 'result-text' }, el('strong', { text: a.title }), safeSnippet(a.snippet_html)),
               );
@@ -867,6 +943,12 @@
     );
   }
 
+  // CSAT as agents read it: the share satisfied (4–5 of 5), the mean and
+  // how many ratings it stands on.
+  function csat(r) {
+    return r && r.rated ? `${pct(r.csat)} (${r.average.toFixed(1)}/5, ${r.rated})` : '—';
+  }
+
   async function loadInsights() {
     const r = await api('GET', `/admin/analytics?${insightsQuery()}`);
     $('insights-range-text').textContent = `${new Date(r.from).toLocaleString()} – ${new Date(r.to).toLocaleString()}`;
@@ -878,15 +960,20 @@
       ['helpful', '好评率 · Helpful', pct(q.helpful_rate)],
       ['tickets', '工单 · Tickets', r.tickets.created],
       ['first-reply', '首次回复中位 · First reply (median)', r.tickets.first_reply.count ? ageText(r.tickets.first_reply.median_seconds) : '—'],
+      ['csat', '满意度 · CSAT', csat(r.satisfaction.ratings)],
     ];
     $('insights-cards').replaceChildren(
       ...cards.map(([key, name, value]) =>
         el('div', { class: 'stat', 'data-testid': `stat-${key}` }, el('dt', { text: name }), el('dd', { text: String(value) })),
       ),
     );
-    fillTable('unanswered', r.unanswered.map((u) => [u.question, u.count, timeText(u.last_asked), u.nearest_article || '—']));
+    fillTable('unanswered', r.unanswered.map((u) => [u.question, u.count, timeText(u.last_asked), u.nearest_title || u.nearest_article || '—']));
     fillTable('articles', r.articles.map((a) => [a.title, a.helpful, a.not_helpful, pct(a.helpful_rate)]));
-    fillTable('agents', r.agents.map((a) => [a.agent, a.tickets, a.resolved, secs(a.first_reply), secs(a.resolution)]));
+    fillTable('agents', r.agents.map((a) => [a.agent, a.tickets, a.resolved, secs(a.first_reply), secs(a.resolution), csat(a.satisfaction)]));
+    fillTable(
+      'satisfaction',
+      r.satisfaction.daily.filter((d) => d.rated > 0).map((d) => [d.date, d.rated, d.average.toFixed(1), pct(d.csat)]),
+    );
     fillTable('tickets', r.tickets.by_status.map((t) => [label('priority', t.priority), label('status', t.status), t.count]));
     $('ticket-times').textContent =
       `首次回复 中位/P90 · First reply median/p90: ${secs(r.tickets.first_reply)}；解决 · Resolution: ${secs(r.tickets.resolution)}`;

@@ -8,6 +8,22 @@ for (const input of document.querySelectorAll("input[data-live-search]")) {
   let timer;
   let latest = 0;
 
+  // Nothing matched (the engine judged it so, as the bot would): say so,
+  // and offer the chat instead of leaving the box blank.
+  const nothing = () => {
+    const item = document.createElement("li");
+    item.className = "none";
+    const says = document.createElement("p");
+    says.textContent = list.dataset.empty;
+    const ask = document.createElement("button");
+    ask.type = "button";
+    ask.dataset.kefuOpen = "";
+    ask.textContent = list.dataset.ask;
+    item.append(says, ask);
+    list.replaceChildren(item);
+    list.hidden = false;
+  };
+
   const show = (results) => {
     list.replaceChildren();
     for (const r of results) {
@@ -36,7 +52,9 @@ for (const input of document.querySelectorAll("input[data-live-search]")) {
       try {
         const res = await fetch(`/v1/search?lang=${lang}&limit=6&q=${encodeURIComponent(q)}`);
         if (!res.ok || ticket !== latest) return;
-        show((await res.json()).results);
+        const { results } = await res.json();
+        if (results.length) show(results);
+        else nothing();
       } catch {
         // Offline or server busy: the plain form still works.
       }

@@ -35,7 +35,7 @@
       open: '打开在线客服',
       close: '关闭客服窗口',
       langSwitch: 'EN',
-      langSwitchLabel: 'Switch to English',
+      langSwitchLabel: 'EN: switch to English',
       inputLabel: '输入您的问题',
       placeholder: '请输入您的问题，例如“怎么提币”',
       send: '发送',
@@ -71,6 +71,12 @@
       cancelHandoff: '取消转人工',
       cancelHandoffText: '取消转人工',
       stillHelping: '等待期间也可以继续问我。',
+      rateAgent: '这次人工服务您满意吗？',
+      stars: (n) => `${n} 星（共 5 星）`,
+      rateThanks: '谢谢您的评价！',
+      rateComment: '还有什么想告诉我们的吗？（可选）',
+      rateSend: '发送',
+      rateSent: '已收到，谢谢！',
       emailLabel: '您的邮箱',
       emailSend: '提交',
       emailBad: '请输入正确的邮箱地址。',
@@ -97,9 +103,9 @@
       open: 'Open help chat',
       close: 'Close help chat',
       langSwitch: '中',
-      langSwitchLabel: '切换到中文',
+      langSwitchLabel: '中：切换到中文',
       inputLabel: 'Your question',
-      placeholder: 'Type your question, e.g. "how to withdraw"',
+      placeholder: 'Ask a question, e.g. "fees"',
       send: 'Send',
       handoff: 'Talk to a person',
       handoffLabel: 'Talk to a person: hand this chat to a support agent',
@@ -133,6 +139,12 @@
       cancelHandoff: 'Cancel the request',
       cancelHandoffText: 'cancel the request for a person',
       stillHelping: 'You can keep asking me while you wait.',
+      rateAgent: 'How did our agent do?',
+      stars: (n) => `${n} of 5 stars`,
+      rateThanks: 'Thank you for rating us!',
+      rateComment: 'Anything else to tell us? (optional)',
+      rateSend: 'Send',
+      rateSent: 'Got it, thank you!',
       emailLabel: 'Your e-mail',
       emailSend: 'Send',
       emailBad: 'Please enter a valid e-mail address.',
@@ -377,6 +389,7 @@
     svg(ICON_PERSON, 16),
     el('span'),
   );
+  ui.toolbar = el('div', { class: 'toolbar' }, ui.handoff);
   ui.inputLabel = el('label', { for: 'kefu-input', class: 'sr-only' });
   ui.input = el('textarea', { id: 'kefu-input', rows: '1', 'data-testid': 'input', maxlength: '2000', autocomplete: 'off' });
   ui.send = el('button', { type: 'submit', class: 'send', 'data-testid': 'send' }, svg(ICON_SEND, 20));
@@ -385,7 +398,8 @@
     'section',
     { class: 'panel', id: 'kefu-panel', 'data-testid': 'panel', role: 'dialog', 'aria-labelledby': 'kefu-title', hidden: true },
     el(
-      'header',
+      // Not a <header>: inside the host page it would be a second banner.
+      'div',
       { class: 'header' },
       el('div', { class: 'avatar', 'aria-hidden': 'true' }, svg(ICON_CHAT, 20)),
       el('div', { class: 'heading' }, ui.title, ui.subtitle),
@@ -395,7 +409,7 @@
     ui.banner,
     ui.offline,
     ui.scroller,
-    el('div', { class: 'toolbar' }, ui.handoff),
+    ui.toolbar,
     ui.form,
   );
   frame.append(ui.panel, ui.launcher);
@@ -454,6 +468,9 @@
       ui.banner.removeAttribute('data-testid');
       ui.banner.replaceChildren();
     }
+    // Asking for a person is offered only while the bot is talking: waiting
+    // users have the cancel action, and a person is already there otherwise.
+    ui.toolbar.hidden = state.mode !== 'bot';
     frame.dataset.mode = state.mode;
   }
 
@@ -571,12 +588,15 @@
     if (lang === state.lang) renderWelcome();
   }
 
+  // The suggestions follow the bot's own "which of these do you mean?", so
+  // their label is for screen readers only: on screen it would say it twice.
   function chipGroup(label, items, kind) {
     const labelId = `kefu-chips-${Math.random().toString(36).slice(2)}`;
+    const labelClass = kind === 'suggest' ? 'chips-label sr-only' : 'chips-label';
     return el(
       'div',
       { class: `chips ${kind}`, role: 'group', 'aria-labelledby': labelId },
-      el('div', { class: 'chips-label', id: labelId, text: label }),
+      el('div', { class: labelClass, id: labelId, text: label }),
       ...items.map((item) =>
         el('button', {
           type: 'button',
@@ -724,6 +744,69 @@
     );
   }
 
+  // When an agent resolves the conversation the user is asked how it went:
+  // 1 to 5 stars, sent at once, then an optional comment.
+  function ratingCard(dto) {
+    const s = t();
+    const key = `csat:${dto.id}`;
+    const card = el('div', { class: 'rating', role: 'group', 'aria-label': s.rateAgent, 'data-testid': 'rating' });
+    const note = el('p', { class: 'fb-note', role: 'status' });
+    const stars = [1, 2, 3, 4, 5].map((n) =>
+      el('button', {
+        type: 'button',
+        class: 'star',
+        'data-testid': `rate-${n}`,
+        'aria-label': s.stars(n),
+        'aria-pressed': 'false',
+        text: '★',
+      }),
+    );
+    const shown = (rating) => {
+      stars.forEach((b, i) => {
+        b.classList.toggle('on', i < rating);
+        b.setAttribute('aria-pressed', String(i + 1 === rating));
+      });
+    };
+    const comment = el('textarea', { class: 'rating-comment', rows: '2', maxlength: '2000', 'aria-label': s.rateComment, placeholder: s.rateComment, 'data-testid': 'rating-comment' });
+    const send = el('button', { type: 'button', class: 'link-btn', 'data-testid': 'rating-send', text: s.rateSend });
+    const more = el('div', { class: 'rating-more', hidden: true }, comment, send);
+    const post = async (rating, text) => {
+      try {
+        await api('POST', `/v1/sessions/${state.session.id}/rating`, text ? { rating, comment: text } : { rating });
+        state.rated[key] = rating;
+        writeJson(`${storeKey}:rated:${state.session.id}`, state.rated);
+        return true;
+      } catch (e) {
+        note.textContent = errorText(e);
+        return false;
+      }
+    };
+    stars.forEach((b, i) =>
+      b.addEventListener('click', async () => {
+        if (await post(i + 1)) {
+          shown(i + 1);
+          note.textContent = t().rateThanks;
+          more.hidden = false;
+        }
+      }),
+    );
+    send.addEventListener('click', async () => {
+      const text = comment.value.trim();
+      if (!text) return;
+      send.disabled = comment.disabled = true;
+      if (await post(state.rated[key], text)) {
+        more.replaceChildren();
+        note.textContent = t().rateSent;
+      } else send.disabled = comment.disabled = false;
+    });
+    card.append(el('p', { class: 'rating-q', text: s.rateAgent }), el('div', { class: 'stars' }, ...stars), note, more);
+    if (state.rated[key]) {
+      shown(state.rated[key]);
+      note.textContent = s.rateThanks;
+    }
+    return card;
+  }
+
   function feedbackRow(dto) {
     const s = t();
     const row = el('div', { class: 'feedback', role: 'group', 'aria-label': s.helpful });
@@ -787,6 +870,7 @@
       });
     if (dto.author === 'system') {
       node.append(el('div', { class: 'system-text', text: dto.text }));
+      if (systemEvent(dto) === 'resolved') node.append(ratingCard(dto));
       return node;
     }
     if (!into) node.append(el('div', { class: 'who', text: authorLabel(dto) }));
@@ -800,6 +884,12 @@
           .replace(/\[redacted: private key\]/g, t().redactedKey),
         bubble,
       );
+      return node;
+    }
+    if (dto.author === 'agent' && reply && reply.article) {
+      // An article the agent sent: a card, as the bot's answers are.
+      renderText(dto.text, bubble);
+      bubble.append(articleCard(reply.article, true));
       return node;
     }
     if (dto.author !== 'bot' || !reply) {
@@ -1214,8 +1304,9 @@
     if (e.key === 'Escape') {
       e.stopPropagation();
       closePanel();
-    } else if (e.key === 'Tab' && phone.matches) {
-      // Full screen on a phone: keep focus inside the panel, like a dialog.
+    } else if (e.key === 'Tab') {
+      // A dialog: Tab cycles through its controls (from the input to send,
+      // then the header's) instead of leaving for the host page; Esc leaves.
       const focusable = Array.from(
         ui.panel.querySelectorAll('button:not(:disabled), textarea, a[href], [tabindex="0"]'),
       ).filter((n) => n.getClientRects().length > 0);

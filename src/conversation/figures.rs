@@ -181,6 +181,7 @@ mod tests {
             text: normalized.into(),
             normalized: normalized.into(),
             lang: Lang::Zh,
+            written_in: Some(Lang::Zh),
             mentions: mentions
                 .iter()
                 .map(|(id, kind)| Mention {

@@ -206,7 +206,9 @@ pub struct Conversation {
 pub struct UserMessage<'a> {
     /// What the user wrote (secrets already taken out).
     pub text: &'a str,
-    /// The language the user chose, if any.
+    /// The language the user chose (the widget's switch, else the browser's),
+    /// if any: the reply's language when the message itself is in none
+    /// ("ok", an address), as the message's own language comes first.
     pub locale: Option<Lang>,
     /// The article of a chip the user tapped; `text` is its label.
     pub picked: Option<&'a str>,
@@ -322,7 +324,7 @@ impl<'a> Policy<'a> {
         reading: &Reading,
     ) -> Result<Outcome, TurnError> {
         let lexicon = self.engine.lexicon();
-        let lang = message.locale.unwrap_or(reading.lang);
+        let lang = reading.written_in.or(message.locale).unwrap_or(reading.lang);
         if conversation.ticket == TicketState::WithAgent {
             return Ok(Outcome {
                 reply: None,
@@ -818,7 +820,10 @@ impl<'a> Policy<'a> {
         if lost {
             decision = Decision::Handoff;
             reason = Some("lost_funds");
-        } else if reading.triage.investment_advice && decision != Decision::Handoff && reply.confidence < ADVICE_SURE {
+        } else if reading.triage.investment_advice
+            && decision != Decision::Handoff
+            && (reading.triage.advice_asked || reply.confidence < ADVICE_SURE)
+        {
             decision = Decision::Handoff;
             reason = Some("investment_advice");
         }
@@ -1282,8 +1287,10 @@ const WITHDRAWALS: &str = "withdrawal";
 /// How far below the first article, in fused score, an article of the
 /// direction the message states may rank and still be the answer (the
 /// story words of a transfer, "txid", "链上成功", "没到账", weigh about as
-/// much for both ways).
-const DIRECTION_MARGIN: f32 = 1.0;
+/// much for both ways). At 1.0 a pasted TxID ("从币安转了500U到 T… txid …
+/// 还没到") kept the withdrawal article first; at 2.0 the held-out sets gain
+/// turns and lose none.
+const DIRECTION_MARGIN: f32 = 2.0;
 
 /// How far below the best article, in fused score, the topic's article of
 /// a follow-up may rank and still be the answer: a detail added to the

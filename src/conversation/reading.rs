@@ -10,7 +10,7 @@ use regex::Regex;
 
 use crate::corpus::{Entities, EntityKind, Lang};
 use crate::handoff::Triage;
-use crate::text::{contains_word, is_chinese, normalize};
+use crate::text::{contains_word, is_chinese, normalize, written_in};
 
 /// Which way the user's money went, by the words they used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,9 @@ pub struct Reading {
     pub normalized: String,
     /// The language to answer in, when the user did not choose one.
     pub lang: Lang,
+    /// The language the message is plainly written in, if any
+    /// ([`written_in`]): it wins over the browser's language.
+    pub written_in: Option<Lang>,
     /// Coins, networks, wallets, exchanges and loose words named.
     pub mentions: Vec<Mention>,
     /// Which way funds moved, when the words say so one way only.
@@ -283,6 +286,7 @@ impl Reading {
             text: text.to_string(),
             normalized,
             lang,
+            written_in: written_in(text, entities),
             mentions,
             direction,
             triage,

@@ -7,7 +7,7 @@
 //! categories.yaml      known categories (id, zh, en), in display order
 //! dict.txt             jieba user dictionary: `word [freq] [tag]` per line
 //! synonyms.txt         synonym groups, one per line, members separated by commas
-//! quick-replies.yaml   optional: article ids the chat offers as chips on first open
+//! quick-replies.yaml   optional: articles (and the chip's words) the chat offers on first open
 //! smalltalk.yaml       optional: greetings, thanks, goodbyes… and the replies
 //! entities.yaml        optional: coins, networks, wallets, exchanges, loose words
 //! facts.yaml           optional: fees, minimums, confirmations per coin and network
@@ -63,7 +63,7 @@ pub struct Corpus {
     pub synonyms: String,
     /// Articles offered as one-tap chips when a chat opens: the questions
     /// the team sees most.
-    pub quick_replies: Vec<ArticleId>,
+    pub quick_replies: Vec<QuickReply>,
     /// Small talk and the bot's replies to it.
     pub small_talk: SmallTalk,
     /// Everyday names for coins, networks, wallets, exchanges and words.
@@ -299,28 +299,65 @@ fn optional(root: &Path, name: &str) -> Option<PathBuf> {
     root.join(name).is_file().then(|| PathBuf::from(name))
 }
 
+/// A one-tap chip: an article and what the chip says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuickReply {
+    /// The article the chip answers with.
+    pub article: ArticleId,
+    /// The chip's words per language, as the team wrote them; without them
+    /// the chip shows the article's title up to its parenthesis.
+    pub label: Localized<String>,
+}
+
+/// An entry of `quick-replies.yaml`: an article id, or one with labels.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum QuickReplyEntry {
+    Id(String),
+    Labelled {
+        article: String,
+        #[serde(default)]
+        zh: Option<String>,
+        #[serde(default)]
+        en: Option<String>,
+    },
+}
+
 fn parse_quick_replies(
     path: &Path,
     text: &str,
     known: &HashMap<ArticleId, PathBuf>,
     problems: &mut Vec<Problem>,
-) -> Vec<ArticleId> {
-    let ids = match serde_yaml_ng::from_str::<Option<Vec<String>>>(text) {
-        Ok(ids) => ids.unwrap_or_default(),
+) -> Vec<QuickReply> {
+    let entries = match serde_yaml_ng::from_str::<Option<Vec<QuickReplyEntry>>>(text) {
+        Ok(entries) => entries.unwrap_or_default(),
         Err(e) => {
             problems.push(Problem::new(
                 path,
                 e.location().map(|l| l.line()),
-                format!("expected a list of article ids: {e}"),
+                format!("expected a list of article ids, or of `article:` with `zh:`/`en:` labels: {e}"),
             ));
             return Vec::new();
         }
     };
     let mut out = Vec::new();
-    for id in ids {
+    for entry in entries {
+        let (id, label) = match entry {
+            QuickReplyEntry::Id(id) => (id, Localized::default()),
+            QuickReplyEntry::Labelled { article, zh, en } => {
+                let clean = |l: Option<String>| l.map(|l| l.trim().to_string()).filter(|l| !l.is_empty());
+                (
+                    article,
+                    Localized {
+                        zh: clean(zh),
+                        en: clean(en),
+                    },
+                )
+            }
+        };
         let line = text.lines().position(|l| l.contains(id.as_str())).map(|i| i + 1);
         match ArticleId::parse(&id) {
-            Ok(id) if known.contains_key(&id) => out.push(id),
+            Ok(article) if known.contains_key(&article) => out.push(QuickReply { article, label }),
             _ => problems.push(Problem::new(path, line, format!("no article `{id}`"))),
         }
     }
@@ -414,6 +451,29 @@ mod tests {
         assert_eq!(Corpus::load(dir.path()).unwrap().fingerprint, first.fingerprint);
         write(dir.path(), "synonyms.txt", "提币, 提现, withdraw\n");
         assert_ne!(Corpus::load(dir.path()).unwrap().fingerprint, first.fingerprint);
+    }
+
+    #[test]
+    fn quick_replies_are_ids_or_labelled_articles() {
+        let dir = tiny_corpus();
+        write(
+            dir.path(),
+            "quick-replies.yaml",
+            "- a\n- article: a\n  zh: 充值没到账\n",
+        );
+        let corpus = Corpus::load(dir.path()).unwrap();
+        let labels: Vec<Option<&str>> = corpus.quick_replies.iter().map(|q| q.label.zh.as_deref()).collect();
+        assert_eq!(labels, [None, Some("充值没到账")]);
+        write(dir.path(), "quick-replies.yaml", "- a\n- article: gone\n  en: Gone\n");
+        let Err(CorpusError::Invalid(problems)) = Corpus::load(dir.path()) else {
+            panic!("expected problems")
+        };
+        assert!(
+            problems[0]
+                .to_string()
+                .contains("quick-replies.yaml:2: no article `gone`"),
+            "{problems:?}"
+        );
     }
 
     #[test]

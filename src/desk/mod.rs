@@ -33,6 +33,7 @@ use crate::insights::report::{self, Topic};
 use crate::insights::{Period, Report};
 use crate::rank::RankError;
 use crate::store::{Claim, Store, StoreError};
+use crate::text::written_in;
 pub use waiting::{estimated_wait, QueueStatus};
 
 use model::{
@@ -103,6 +104,12 @@ pub enum DeskError {
     /// The session is not waiting for a person.
     #[error("this conversation has no open ticket to follow up on")]
     NoOpenTicket,
+    /// A rating outside 1 to 5.
+    #[error("a rating is 1 to 5, not {0}")]
+    InvalidRating(i64),
+    /// No agent has resolved anything in the session.
+    #[error("this conversation has no resolved conversation with an agent to rate")]
+    NothingToRate,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -183,6 +190,20 @@ pub struct EngineTime {
     /// Whether the reply came from the answer cache (no model run).
     pub cached: bool,
 }
+
+/// What the bot would offer for one of the user's messages, for the agent.
+#[derive(Debug, Clone)]
+pub struct Assist {
+    /// The message.
+    pub message_id: i64,
+    /// The bot's confidence in the first article.
+    pub confidence: f32,
+    /// The articles, best first.
+    pub articles: Vec<ArticleSummary>,
+}
+
+/// How many of the latest user messages agent assist reads.
+const ASSISTED_MESSAGES: usize = 6;
 
 /// A ticket as an agent reads it.
 #[derive(Debug, Clone)]
@@ -398,7 +419,10 @@ impl Desk {
         if secret {
             tracing::warn!(session = %session.id, kinds = ?redacted.secrets, "secret redacted from a user message");
             if ticket_state != TicketState::None || !asks_something(&redacted.question) {
-                let lang = locale.unwrap_or_else(|| reply_lang(None, non_empty(&redacted.question, &text)));
+                let said = non_empty(&redacted.question, &text);
+                let lang = written_in(said, &engine.lexicon().entities)
+                    .or(locale)
+                    .unwrap_or_else(|| reply_lang(None, said));
                 return self
                     .secret_shared(&engine, session, &redacted, lang, ticket_state)
                     .await;
@@ -540,6 +564,10 @@ impl Desk {
             let mut added = false;
             for m in messages.iter().filter(|m| m.author == Author::User) {
                 added |= details.add(&Details::read(&m.text, entities));
+            }
+            if let Some(question) = question_of(&messages) {
+                self.store.set_question(ticket.id, &question).await?;
+                ticket.question = Some(question);
             }
             added
         } else {
@@ -845,11 +873,65 @@ impl Desk {
         })
     }
 
+    /// Agent assist: for each of the latest user messages of ticket `id`,
+    /// the articles the bot would offer for it, so that the agent answering
+    /// inserts one instead of searching. Small talk, bare requests for a
+    /// person and messages the bot could make nothing of are left out.
+    pub async fn assist(&self, id: i64) -> Result<Vec<Assist>> {
+        let ticket = self.ticket(id).await?;
+        let messages = self.store.messages(&ticket.session_id, 0, EARLIER_MESSAGES).await?;
+        let mut asked: Vec<(i64, String)> = asked_of_the_case(&messages)
+            .into_iter()
+            .map(|m| (m.id, m.text.clone()))
+            .collect();
+        asked.drain(..asked.len().saturating_sub(ASSISTED_MESSAGES));
+        let lang = ticket_lang(&ticket).unwrap_or(Lang::Zh);
+        let public_url = self.options.public_url.clone();
+        let engine = self.engine();
+        // Each message as the bot reads a question (the same policy, so a
+        // deposit from another exchange is a deposit), on its own.
+        self.on_engine(engine, move |engine| {
+            let policy = Policy::new(engine, &public_url);
+            asked
+                .into_iter()
+                .filter_map(|(message_id, text)| {
+                    let message = UserMessage {
+                        text: &text,
+                        locale: Some(lang),
+                        picked: None,
+                    };
+                    let reply = policy.turn(&Conversation::default(), message).ok()?.reply?;
+                    let articles: Vec<ArticleSummary> = reply.article.into_iter().chain(reply.suggestions).collect();
+                    (!articles.is_empty()).then_some(Assist {
+                        message_id,
+                        confidence: reply.confidence,
+                        articles,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
     /// An agent's reply to the user of ticket `id`, which they must own.
-    pub async fn agent_reply(&self, agent: &Agent, id: i64, text: &str) -> Result<Message> {
+    /// `article`, when given, goes with it as a card (title, excerpt, link
+    /// to the public help center), in the conversation's language, as the
+    /// bot's answers do: a title and a bare relative URL help nobody.
+    pub async fn agent_reply(&self, agent: &Agent, id: i64, text: &str, article: Option<&str>) -> Result<Message> {
         let text = &self.checked_text(text)?;
+        let engine = self.engine();
+        if let Some(id) = article.filter(|id| engine.article(id).is_none()) {
+            return Err(DeskError::UnknownArticle(id.to_string()));
+        }
         let ticket = self.owned(agent, id).await?;
-        let message = self.store.agent_reply(&ticket, &agent.name, text).await?;
+        let lang = ticket_lang(&ticket).unwrap_or(Lang::Zh);
+        let attached = article
+            .and_then(|id| self.summary(&engine, id, lang))
+            .map(|summary| serde_json::json!({ "article": summary }));
+        let message = self
+            .store
+            .agent_reply(&ticket, &agent.name, text, attached.as_ref())
+            .await?;
         self.changed(&ticket.session_id, true);
         Ok(message)
     }
@@ -1019,6 +1101,38 @@ fn reply_topic(reply: &BotReply) -> Option<&str> {
         .as_ref()
         .map(|a| a.id.as_str())
         .or_else(|| reply.candidates.first().map(|c| c.id.as_str()))
+}
+
+/// The user's own words for a ticket that opens now: their latest message
+/// that the bot took for a question, not small talk or a request for a
+/// person ("转人工" says nothing of the case). At most 200 characters.
+fn question_of(messages: &[Message]) -> Option<String> {
+    asked_of_the_case(messages)
+        .last()
+        .map(|m| m.text.trim().chars().take(200).collect())
+}
+
+/// The user's messages that say something of their case: not small talk,
+/// not a bare request for a person, not withdrawing one (as the bot's reply
+/// to each says).
+fn asked_of_the_case(messages: &[Message]) -> Vec<&Message> {
+    messages
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| {
+            let reply = messages[i + 1..]
+                .iter()
+                .find(|r| r.author == Author::Bot)
+                .and_then(|r| r.reply.as_ref());
+            let says_nothing = reply.is_some_and(|r| {
+                !r["small_talk"].is_null()
+                    || (r["handoff_reason"] == "asked_for_person" && r["topic"].is_null())
+                    || r["handoff_withdrawn"] == true
+            });
+            m.author == Author::User && !says_nothing && !m.text.trim().is_empty()
+        })
+        .map(|(_, m)| m)
+        .collect()
 }
 
 fn session_lang(session: &Session) -> Option<Lang> {

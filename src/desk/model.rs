@@ -135,6 +135,38 @@ pub struct Ticket {
     pub secret_shared: bool,
     /// The coin, network, address, TxID and amount the user gave.
     pub details: Details,
+    /// The user's own words for what it is about: the latest question the
+    /// bot could not settle when the ticket opened.
+    pub question: Option<String>,
+    /// How the user rated the conversation with the agent, once resolved.
+    pub rating: Option<Rating>,
+    /// What the user added to the rating.
+    pub rating_comment: Option<String>,
+    /// When they rated it.
+    pub rated_at: Option<Millis>,
+}
+
+/// A user's rating of a conversation with an agent: 1 (bad) to 5 (great).
+/// 4 and 5 count as satisfied in the CSAT share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Rating(u8);
+
+impl Rating {
+    /// The rating of `stars`, when it is 1 to 5.
+    pub fn new(stars: i64) -> Option<Rating> {
+        u8::try_from(stars).ok().filter(|s| (1..=5).contains(s)).map(Rating)
+    }
+
+    /// 1 to 5.
+    pub fn stars(self) -> u8 {
+        self.0
+    }
+
+    /// 4 or 5: the user was satisfied.
+    pub fn satisfied(self) -> bool {
+        self.0 >= 4
+    }
 }
 
 /// A ticket status change, for the lifecycle timestamps.

@@ -8,8 +8,9 @@ use std::time::Duration;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::model::{now_millis, Millis, Session, Ticket};
+use super::model::{now_millis, Millis, Rating, Session, Ticket};
 use super::{Agent, Change, Desk, DeskError, Result};
+use crate::handoff::privacy::redact_secrets;
 use crate::handoff::{Priority, TicketStatus};
 use crate::store::Presence;
 
@@ -157,6 +158,24 @@ impl Desk {
             .ok_or(DeskError::NoOpenTicket)?;
         self.changed(&session.id, true);
         self.queue_status_of(&ticket).await
+    }
+
+    /// The user rates the conversation with the agent who resolved their
+    /// latest ticket: `stars` 1 to 5 and an optional comment (at most the
+    /// length of a message; blank is none; a pasted secret is taken out as
+    /// from any message).
+    pub async fn rate(&self, session: &Session, stars: i64, comment: Option<&str>) -> Result<Ticket> {
+        let rating = Rating::new(stars).ok_or(DeskError::InvalidRating(stars))?;
+        let comment = match comment.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => Some(redact_secrets(&self.checked_text(c)?).text),
+            None => None,
+        };
+        let ticket = self
+            .store
+            .rate(&session.id, rating, comment.as_deref())
+            .await?
+            .ok_or(DeskError::NothingToRate)?;
+        Ok(ticket)
     }
 
     /// Whether `ticket` is urgent and has waited in line longer than the SLA.

@@ -186,16 +186,18 @@ impl Engine {
     }
 
     /// Help-center search: the same ranking as answering, keeping only
-    /// articles that share at least one term with the query so a search
-    /// for nonsense honestly finds nothing.
+    /// articles that share at least one term with the query. A query the
+    /// bot would hand off as matching nothing (confidence below the
+    /// clarify threshold: "火星移民签证" shares 签证 with the KYC articles)
+    /// finds nothing here either, so the reader is offered the chat rather
+    /// than six unrelated articles.
     pub fn search(&self, query: &str, lang: Lang, limit: usize) -> Result<Vec<SearchHit>, RankError> {
         let ranker = self.answerer.ranker();
-        let scores = ranker
-            .score_all(query)?
-            .into_iter()
-            .filter(|s| s.bm25 > 0.0)
-            .take(limit)
-            .collect();
+        let (reply, scores) = self.answerer.reply_with_scores(query, 0)?;
+        if reply.confidence < self.answerer.thresholds().clarify {
+            return Ok(Vec::new());
+        }
+        let scores = scores.into_iter().filter(|s| s.bm25 > 0.0).take(limit).collect();
         Ok(ranker
             .details(query, scores)?
             .into_iter()
@@ -239,30 +241,148 @@ pub fn reply_lang(requested: Option<Lang>, text: &str) -> Lang {
     requested.unwrap_or(if is_chinese(text) { Lang::Zh } else { Lang::En })
 }
 
-/// The first paragraph of a Markdown body as plain text, cut at a sentence
-/// end (or the limit) so a chat bubble stays short.
+/// The opening of a Markdown body as plain text, short enough for a chat
+/// bubble. An opening that leads into a list, steps or a table ("请按以下顺序
+/// 排查：") is worthless alone, so its first items come with it: the excerpt
+/// ends on content (a whole item or sentence), not on a colon. Items are
+/// one per line ("1. …", "• …"; table rows as "cell: cell, cell").
 pub fn excerpt(markdown: &str, limit: usize) -> String {
-    let paragraph = markdown
+    let markdown: String = markdown
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("<!--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut blocks = markdown
         .split("\n\n")
         .map(str::trim)
-        .find(|p| !p.is_empty() && !p.starts_with('#'))
-        .unwrap_or("");
-    let plain: String = paragraph
-        .replace("**", "")
+        .filter(|p| !p.is_empty() && !p.starts_with('#'));
+    let Some(first) = blocks.next() else {
+        return String::new();
+    };
+    let opening = plain(&first.lines().collect::<Vec<_>>().join(" "));
+    let mut lines = vec![opening];
+    if leads_on(&lines[0]) {
+        let mut length = lines[0].chars().count();
+        'blocks: for block in blocks {
+            for line in block.lines() {
+                let Some(item) = item_of(line) else { continue };
+                length += item.chars().count() + 1;
+                lines.push(item);
+                if length > limit {
+                    break 'blocks;
+                }
+            }
+        }
+    }
+    fit(&lines, limit)
+}
+
+/// Whether a paragraph introduces what follows it.
+fn leads_on(paragraph: &str) -> bool {
+    paragraph.ends_with([':', '：']) || paragraph.chars().count() < 16
+}
+
+/// One line of Markdown as an excerpt line: list markers kept as "1." or
+/// "•", table rows as "cell: cell, cell", table rules and blank lines
+/// dropped.
+fn item_of(line: &str) -> Option<String> {
+    let line = line.trim();
+    if line.is_empty() {
+        return None;
+    }
+    if line.starts_with('|') {
+        let cells: Vec<String> = line
+            .trim_matches('|')
+            .split('|')
+            .map(|c| plain(c.trim()))
+            .filter(|c| !c.is_empty())
+            .collect();
+        if cells.iter().all(|c| c.chars().all(|ch| matches!(ch, '-' | ':' | ' '))) {
+            return None;
+        }
+        let (head, rest) = cells.split_first()?;
+        if rest.is_empty() {
+            return Some(head.clone());
+        }
+        let (colon, comma) = if crate::text::is_chinese(line) {
+            ("：", "，")
+        } else {
+            (": ", ", ")
+        };
+        return Some(format!("{head}{colon}{}", rest.join(comma)));
+    }
+    let bullet = ["- ", "* ", "+ "].iter().find_map(|m| line.strip_prefix(m));
+    Some(match bullet {
+        Some(rest) => format!("• {}", plain(rest.trim())),
+        None => plain(line),
+    })
+}
+
+/// Markdown inline markup taken out: emphasis, code ticks, links as their
+/// text.
+fn plain(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(open) = rest.find('[') {
+        let (before, after) = rest.split_at(open);
+        out.push_str(before);
+        match after.find("](").zip(after.find(')')) {
+            Some((mid, close)) if mid < close => {
+                out.push_str(&after[1..mid]);
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('[');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace("**", "")
+        .replace('`', "")
         .split_whitespace()
         .collect::<Vec<_>>()
-        .join(" ");
-    if plain.chars().count() <= limit {
-        return plain;
-    }
-    let cut: String = plain.chars().take(limit).collect();
-    match cut.rfind(['。', '！', '？', '.', '!', '?']) {
-        Some(end) if end > cut.len() / 2 => {
-            let close = cut[end..].chars().next().map_or(1, char::len_utf8);
-            cut[..end + close].to_string()
+        .join(" ")
+}
+
+/// The lines that fit in `limit` characters; when even the first does not,
+/// it is cut at its last sentence end (or the limit, marked "…"); when a
+/// later one does not, it is cut at a sentence end if that keeps half of it,
+/// else left out.
+fn fit(lines: &[String], limit: usize) -> String {
+    let mut out = String::new();
+    for line in lines {
+        let used = out.chars().count() + usize::from(!out.is_empty());
+        let room = limit.saturating_sub(used);
+        if line.chars().count() <= room {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(line);
+            continue;
         }
-        _ => format!("{cut}…"),
+        if out.is_empty() {
+            return cut_at_sentence(line, limit)
+                .unwrap_or_else(|| format!("{}…", line.chars().take(limit).collect::<String>()));
+        }
+        if let Some(cut) = cut_at_sentence(line, room) {
+            out.push('\n');
+            out.push_str(&cut);
+        }
+        break;
     }
+    out
+}
+
+/// `text` up to its last sentence end within `limit` characters, when that
+/// keeps more than half of them.
+fn cut_at_sentence(text: &str, limit: usize) -> Option<String> {
+    let cut: String = text.chars().take(limit).collect();
+    let end = cut.rfind(['。', '！', '？', '；', '.', '!', '?', ';'])?;
+    (end > cut.len() / 2).then(|| {
+        let close = cut[end..].chars().next().map_or(1, char::len_utf8);
+        cut[..end + close].to_string()
+    })
 }
 
 /// A progress callback that does nothing.
@@ -282,6 +402,27 @@ mod tests {
         let e = excerpt(&long, 40);
         assert!(e.ends_with('。') && e.chars().count() <= 40, "{e}");
         assert_eq!(excerpt("abcdefghij", 4), "abcd…");
+    }
+
+    #[test]
+    fn an_excerpt_that_leads_into_a_list_ends_on_its_items() {
+        let body = "<!-- lang: zh -->\n请按以下顺序排查：\n\n1. **确认转出方已经发出。** 找到 TxID。\n2. 查看[确认数](/help/x)。\n3. 联系客服。";
+        assert_eq!(
+            excerpt(body, 280),
+            "请按以下顺序排查：\n1. 确认转出方已经发出。 找到 TxID。\n2. 查看确认数。\n3. 联系客服。"
+        );
+        let e = excerpt(body, 30);
+        assert!(!e.ends_with('：') && e.chars().count() <= 30, "{e}");
+        let table = "Typical review times:\n\n| Level | Review | Usual time |\n| --- | --- | --- |\n| Lv1 | automatic | 10 minutes |";
+        assert_eq!(
+            excerpt(table, 280),
+            "Typical review times:\nLevel: Review, Usual time\nLv1: automatic, 10 minutes"
+        );
+        let bullets = "Two kinds:\n\n- **Flexible**: any time.\n- **Locked**: fixed term.";
+        assert_eq!(
+            excerpt(bullets, 280),
+            "Two kinds:\n• Flexible: any time.\n• Locked: fixed term."
+        );
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct Triage {
     /// Asks for a price prediction or investment advice, which the help
     /// center never gives.
     pub investment_advice: bool,
+    /// Of those, advice asked for outright ("should I buy", "开多还是开空"):
+    /// the bot declines even when an article matches the words well.
+    pub advice_asked: bool,
     /// Asks about something no help center of an exchange covers (the
     /// weather, homework, a joke): never a follow-up of the conversation.
     pub unrelated: bool,
@@ -67,6 +70,10 @@ const PERSON_ZH: &[&str] = &[
     "让人工",
     "有没有人工",
     "有人工吗",
+    "找个客服",
+    "人工呢",
+    "客服呢",
+    "人工在哪",
     "人工能帮",
     "人工帮我",
     "人工能不能",
@@ -101,6 +108,18 @@ const PERSON_EN: &[&str] = &[
     "talk to support",
     "talk to customer service",
     "contact a human",
+    "get me an agent",
+    "get me someone",
+    "need an agent",
+    "want an agent",
+    "agent please",
+    "agent pls",
+    "chat with a human",
+    "chat with a person",
+    "chat with an agent",
+    "chat with someone",
+    "talk with someone",
+    "talk with a human",
 ];
 /// Whole messages that are a request for a person by themselves.
 const PERSON_ALONE: &[&str] = &[
@@ -362,6 +381,34 @@ const ADVICE_EN: &[&str] = &[
     "best trader",
 ];
 
+/// Advice asked for outright ("开多还是开空好", "is sol a good buy"):
+/// however sure the engine is of an article on the words (futures, grid
+/// bots), the question is which way to bet, which no article answers.
+const ADVICE_ASKED_ZH: &[&str] = &[
+    "开多还是开空",
+    "开空还是开多",
+    "做多还是做空",
+    "做空还是做多",
+    "最赚钱的币",
+    "推荐个币",
+    "推荐一个币",
+    "推荐几个币",
+    "推荐什么币",
+    "买哪个币",
+    "该不该买",
+    "值得投资吗",
+];
+const ADVICE_ASKED_EN: &[&str] = &[
+    "good buy",
+    "should i long",
+    "should i short",
+    "long or short",
+    "buy or sell",
+    "which coin should",
+    "best coin to",
+    "investment advice",
+];
+
 /// A trade and a judgement of it in one message ("现在做空姨太合适吗",
 /// "你觉得大饼会涨"): advice, where each word alone is not.
 const TRADES_ZH: &[&str] = &[
@@ -430,6 +477,10 @@ const UNRELATED_ZH: &[&str] = &[
     "股票",
     "女朋友",
     "男朋友",
+    "招人",
+    "招聘",
+    "简历",
+    "应聘",
 ];
 const UNRELATED_EN: &[&str] = &[
     "weather",
@@ -447,6 +498,10 @@ const UNRELATED_EN: &[&str] = &[
     "girlfriend",
     "boyfriend",
     "essay",
+    "hiring",
+    "job opening",
+    "my cv",
+    "internship",
 ];
 
 const PROFANITY_ZH: &[&str] = &[
@@ -531,18 +586,22 @@ impl Triage {
         let lost_funds =
             LOST_ZH.iter().any(reported) || LOST_EN.iter().any(|p| contains_words(&norm, p) && reported(p));
         let lost_funds_weak = !lost_funds && LOST_WEAK_ZH.iter().any(reported);
+        let advice_asked = ADVICE_ASKED_ZH.iter().any(|p| norm.contains(p))
+            || ADVICE_ASKED_EN.iter().any(|p| contains_words(&norm, p))
+            || TRADES_ZH.iter().any(|p| norm.contains(p)) && JUDGING_ZH.iter().any(|p| norm.contains(p))
+            || TRADES_EN.iter().any(|p| contains_words(&norm, p))
+                && JUDGING_EN.iter().any(|p| contains_words(&norm, p));
         Triage {
             asks_for_person,
             scam_by_staff,
             lost_funds,
             lost_funds_weak,
             angry: anger(text, &norm) >= 2,
-            investment_advice: asks_a_price_move(&norm)
+            advice_asked,
+            investment_advice: advice_asked
+                || asks_a_price_move(&norm)
                 || ADVICE_ZH.iter().any(|p| norm.contains(p))
-                || ADVICE_EN.iter().any(|p| contains_words(&norm, p))
-                || TRADES_ZH.iter().any(|p| norm.contains(p)) && JUDGING_ZH.iter().any(|p| norm.contains(p))
-                || TRADES_EN.iter().any(|p| contains_words(&norm, p))
-                    && JUDGING_EN.iter().any(|p| contains_words(&norm, p)),
+                || ADVICE_EN.iter().any(|p| contains_words(&norm, p)),
             unrelated: UNRELATED_ZH.iter().any(|p| norm.contains(p))
                 || UNRELATED_EN.iter().any(|p| contains_words(&norm, p)),
         }
@@ -653,6 +712,9 @@ mod tests {
             "Talk to a human please",
             "can I speak to a real person?",
             "agent",
+            "get me an agent",
+            "能不能直接找个客服帮我弄",
+            "冻好了 人工呢",
         ] {
             assert!(Triage::of(text).asks_for_person, "{text}");
         }
@@ -757,6 +819,21 @@ mod tests {
             "多久能到 3天了",
         ] {
             assert!(!Triage::of(text).investment_advice, "{text}");
+        }
+        // Asked outright: declined whatever article the words match.
+        for text in [
+            "你觉得eth现在开多还是开空好",
+            "is sol a good buy right now",
+            "推荐个最赚钱的币跑网格呗",
+        ] {
+            assert!(Triage::of(text).advice_asked, "{text}");
+        }
+        for text in [
+            "ETH 现在能买吗",
+            "will bitcoin go up next week",
+            "should I buy SOL with a card or p2p",
+        ] {
+            assert!(!Triage::of(text).advice_asked, "{text}");
         }
     }
 

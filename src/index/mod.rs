@@ -7,6 +7,7 @@
 //! user typed the article's exact wording.
 
 mod schema;
+mod snippet;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -278,12 +279,10 @@ impl ArticleIndex {
             let title = Some(text(own)).filter(|t| !t.is_empty()).unwrap_or_else(|| text(other));
             let snippet = generators
                 .iter()
-                .map(|g| g.snippet_from_doc(&doc))
-                .find(|s| !s.highlighted().is_empty())
-                .map(|s| Snippet {
-                    text: s.fragment().to_string(),
-                    highlights: merge_overlapping(s.highlighted()),
-                })
+                .zip([first, second])
+                .map(|(g, field)| (g.snippet_from_doc(&doc), field))
+                .find(|(s, _)| !s.highlighted().is_empty())
+                .map(|(s, field)| snippet::tidy(&text(field), s.fragment(), &merge_overlapping(s.highlighted())))
                 .unwrap_or_else(|| Snippet {
                     text: lead(&text(first).chars().take(80).collect::<String>()),
                     highlights: Vec::new(),

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use super::report::{Durations, Report};
+use super::report::{Durations, Ratings, Report};
 
 /// The tables a report exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -25,8 +25,10 @@ pub enum Table {
     /// Per agent.
     Agents,
     /// One row per ticket, with the case's coin, network, address, TxID
-    /// and amount.
+    /// and amount, and the user's rating.
     Cases,
+    /// Users' ratings of agents' conversations per day.
+    Satisfaction,
 }
 
 impl Table {
@@ -40,6 +42,7 @@ impl Table {
             Table::Tickets => "tickets",
             Table::Agents => "agents",
             Table::Cases => "cases",
+            Table::Satisfaction => "satisfaction",
         }
     }
 }
@@ -115,6 +118,8 @@ pub fn csv(report: &Report, table: Table) -> String {
                 "address",
                 "txid",
                 "amount",
+                "rating",
+                "rating_comment",
             ]);
             for c in &report.cases {
                 let d = &c.details;
@@ -131,6 +136,8 @@ pub fn csv(report: &Report, table: Table) -> String {
                     d.address.clone().unwrap_or_default(),
                     d.txid.clone().unwrap_or_default(),
                     d.amount.clone().unwrap_or_default(),
+                    c.rating.map(|r| r.to_string()).unwrap_or_default(),
+                    c.rating_comment.clone().unwrap_or_default(),
                 ]);
             }
         }
@@ -143,10 +150,14 @@ pub fn csv(report: &Report, table: Table) -> String {
                 "first_reply_p90_s",
                 "resolution_median_s",
                 "resolution_p90_s",
+                "rated",
+                "average_rating",
+                "csat",
             ]);
             for a in &report.agents {
                 let [fm, fp] = seconds(&a.first_reply);
                 let [rm, rp] = seconds(&a.resolution);
+                let [rated, average, csat] = ratings(&a.satisfaction);
                 out.row([
                     a.agent.clone(),
                     a.tickets.to_string(),
@@ -155,11 +166,26 @@ pub fn csv(report: &Report, table: Table) -> String {
                     fp,
                     rm,
                     rp,
+                    rated,
+                    average,
+                    csat,
                 ]);
+            }
+        }
+        Table::Satisfaction => {
+            out.row(["date", "rated", "average_rating", "csat"]);
+            for d in &report.satisfaction.daily {
+                let [rated, average, csat] = ratings(&d.ratings);
+                out.row([d.date.clone(), rated, average, csat]);
             }
         }
     }
     out.0
+}
+
+fn ratings(r: &Ratings) -> [String; 3] {
+    let fixed = |x: Option<f64>| x.map_or_else(String::new, |x| format!("{x:.3}"));
+    [r.rated.to_string(), fixed(r.average), fixed(r.csat)]
 }
 
 fn seconds(d: &Durations) -> [String; 2] {

@@ -390,14 +390,21 @@ pub fn draft_article(gap: &Gap, category: &str) -> String {
         if std::mem::take(&mut first) {
             let _ = writeln!(
                 out,
-                "<!-- Draft from kefu gaps: {} questions asked {} times, last {}. {note} Write the answer in \
+                "<!-- Draft from kefu gaps: {}, asked {}, last {}. {note} Write the answer in \
                  each language, set the title and category, and rename the file to the article's id. -->",
-                gap.distinct, gap.asked, gap.last_asked
+                counted(gap.distinct as u64, "question", "questions"),
+                counted(gap.asked as u64, "time", "times"),
+                gap.last_asked
             );
         }
         let _ = writeln!(out, "TODO\n");
     }
     out
+}
+
+/// "1 question", "2 questions".
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The category a draft for `gap` starts in: the nearest article's, else

@@ -19,7 +19,7 @@ use crate::desk::model::{rfc3339 as iso, Millis};
 
 pub use report::{Report, TopicTitles};
 
-const DAY: Millis = 86_400_000;
+pub(crate) const DAY: Millis = 86_400_000;
 /// 9999-12-31T23:59:59.999Z: the last instant a date in a report can name.
 const LAST_INSTANT: Millis = 253_402_300_799_999;
 const HOUR: Millis = 3_600_000;

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{date, iso, percentile, Period};
+use super::{date, iso, percentile, Period, DAY};
 use crate::answer::Decision;
-use crate::desk::model::{AskedQuestion, Millis, Ticket};
+use crate::desk::model::{AskedQuestion, Millis, Rating, Ticket};
 use crate::handoff::TicketStatus;
 use crate::store::{ArticleVerdicts, QuestionStats};
 use crate::text::normalize;
@@ -56,6 +56,8 @@ pub struct Report {
     pub tickets: TicketTotals,
     /// Per agent.
     pub agents: Vec<AgentStats>,
+    /// How users rated their conversations with agents.
+    pub satisfaction: Satisfaction,
     /// Every ticket of the period with the case's details (coin, network,
     /// address, TxID, amount), oldest first.
     pub cases: Vec<Case>,
@@ -81,6 +83,10 @@ pub struct Case {
     /// Coin, network, address, TxID and amount.
     #[schema(value_type = Object)]
     pub details: crate::conversation::Details,
+    /// How the user rated the conversation with the agent (1–5).
+    pub rating: Option<u8>,
+    /// What they added to the rating.
+    pub rating_comment: Option<String>,
 }
 
 /// Question counts.
@@ -155,6 +161,8 @@ pub struct UnansweredQuestion {
     pub last_asked: String,
     /// The article the bot found closest.
     pub nearest_article: Option<String>,
+    /// Its title, in the report's language.
+    pub nearest_title: Option<String>,
     /// The bot's best confidence in it.
     pub confidence: f64,
 }
@@ -209,6 +217,53 @@ pub struct Durations {
     pub p90_seconds: Option<f64>,
 }
 
+/// Users' ratings (1–5) of conversations agents resolved, on tickets
+/// created in the period.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Satisfaction {
+    /// The ratings.
+    pub ratings: Ratings,
+    /// The same per UTC day of rating.
+    pub daily: Vec<DayRatings>,
+}
+
+/// A set of ratings summed up.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct Ratings {
+    /// How many.
+    pub rated: u64,
+    /// Their mean, 1 to 5.
+    pub average: Option<f64>,
+    /// CSAT: the share rated 4 or 5.
+    pub csat: Option<f64>,
+}
+
+impl Ratings {
+    fn of(ratings: impl IntoIterator<Item = Rating>) -> Ratings {
+        let (mut rated, mut sum, mut satisfied) = (0u64, 0u64, 0u64);
+        for r in ratings {
+            rated += 1;
+            sum += u64::from(r.stars());
+            satisfied += u64::from(r.satisfied());
+        }
+        Ratings {
+            rated,
+            average: (rated > 0).then(|| sum as f64 / rated as f64),
+            csat: (rated > 0).then(|| share(satisfied, rated)),
+        }
+    }
+}
+
+/// One day's ratings.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DayRatings {
+    /// `YYYY-MM-DD` (UTC).
+    pub date: String,
+    /// The ratings given that day.
+    #[serde(flatten)]
+    pub ratings: Ratings,
+}
+
 /// One agent's tickets created in the period.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct AgentStats {
@@ -222,6 +277,8 @@ pub struct AgentStats {
     pub first_reply: Durations,
     /// Handoff to resolution.
     pub resolution: Durations,
+    /// How users rated their conversations.
+    pub satisfaction: Ratings,
 }
 
 impl Report {
@@ -242,7 +299,13 @@ impl Report {
             questions: totals(stats),
             daily: daily(period, stats),
             topics: topics(stats, titles),
-            unanswered: unanswered(gap_questions),
+            unanswered: unanswered(gap_questions)
+                .into_iter()
+                .map(|u| UnansweredQuestion {
+                    nearest_title: u.nearest_article.as_deref().map(title),
+                    ..u
+                })
+                .collect(),
             articles: verdicts
                 .iter()
                 .map(|v| ArticleHelpfulness {
@@ -255,6 +318,7 @@ impl Report {
                 .collect(),
             tickets: ticket_totals(tickets),
             agents: agents(tickets),
+            satisfaction: satisfaction(period, tickets),
             cases: tickets
                 .iter()
                 .map(|t| Case {
@@ -266,6 +330,8 @@ impl Report {
                     topic: t.topic.clone(),
                     agent: t.agent.clone(),
                     details: t.details.clone(),
+                    rating: t.rating.map(Rating::stars),
+                    rating_comment: t.rating_comment.clone(),
                 })
                 .collect(),
         }
@@ -421,6 +487,7 @@ fn unanswered(questions: &[AskedQuestion]) -> Vec<UnansweredQuestion> {
                 count: d.times.len() as u64,
                 last_asked: iso(d.times.iter().copied().max().unwrap_or_default()),
                 nearest_article,
+                nearest_title: None,
                 confidence,
             }
         })
@@ -480,6 +547,27 @@ fn ticket_totals(tickets: &[Ticket]) -> TicketTotals {
     }
 }
 
+fn satisfaction(period: Period, tickets: &[Ticket]) -> Satisfaction {
+    let mut days: BTreeMap<Millis, Vec<Rating>> = period.days().map(|d| (d, Vec::new())).collect();
+    for t in tickets {
+        if let (Some(rating), Some(at)) = (t.rating, t.rated_at) {
+            if let Some(day) = days.get_mut(&(at.div_euclid(DAY) * DAY)) {
+                day.push(rating);
+            }
+        }
+    }
+    Satisfaction {
+        ratings: Ratings::of(tickets.iter().filter_map(|t| t.rating)),
+        daily: days
+            .into_iter()
+            .map(|(day, ratings)| DayRatings {
+                date: date(day),
+                ratings: Ratings::of(ratings),
+            })
+            .collect(),
+    }
+}
+
 fn agents(tickets: &[Ticket]) -> Vec<AgentStats> {
     let mut by: BTreeMap<&str, Vec<&Ticket>> = BTreeMap::new();
     for t in tickets {
@@ -496,6 +584,7 @@ fn agents(tickets: &[Ticket]) -> Vec<AgentStats> {
                 resolved: resolved.len() as u64,
                 first_reply: durations(first),
                 resolution: durations(resolved),
+                satisfaction: Ratings::of(owned.iter().filter_map(|t| t.rating)),
             }
         })
         .collect()
@@ -544,6 +633,10 @@ mod tests {
             locale: None,
             secret_shared: false,
             details: Default::default(),
+            question: None,
+            rating: None,
+            rating_comment: None,
+            rated_at: None,
         }
     }
 

@@ -315,6 +315,18 @@ pub struct TicketDto {
     /// That article's title, in the conversation's language: what an agent
     /// reads in the queue instead of its id.
     pub topic_title: Option<String>,
+    /// The user's own words for what the ticket is about: their latest
+    /// question the bot could not settle when it opened.
+    pub question: Option<String>,
+    /// How the user rated the conversation with the agent (1–5), once
+    /// resolved.
+    pub rating: Option<u8>,
+    /// What the user added to the rating.
+    pub rating_comment: Option<String>,
+    /// What the queue calls the ticket: the topic's title when the bot was
+    /// confident of it, else the user's question (a price question is not
+    /// "buy crypto with a card"), else the topic's title, if any.
+    pub title: Option<String>,
     /// The bot's confidence in it.
     pub confidence: f64,
     /// Where the user came from.
@@ -364,6 +376,10 @@ impl From<&Ticket> for TicketDto {
             reason: t.reason.clone(),
             topic: t.topic.clone(),
             topic_title: None,
+            question: t.question.clone(),
+            rating: t.rating.map(|r| r.stars()),
+            rating_comment: t.rating_comment.clone(),
+            title: None,
             confidence: t.confidence,
             channel: t.channel.clone(),
             agent: t.agent.clone(),
@@ -470,12 +486,43 @@ pub struct TicketDetail {
     pub events: Vec<EventDto>,
 }
 
+/// Agent assist for a ticket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssistResponse {
+    /// The user's latest messages the bot could read, oldest first.
+    pub messages: Vec<AssistDto>,
+}
+
+/// What the bot would offer for one user message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssistDto {
+    /// The user's message (`MessageDto.id`).
+    pub message_id: i64,
+    /// The bot's confidence in the first article (0–1).
+    pub confidence: f32,
+    /// Up to 3 articles, best first: `id`, `title`, `excerpt`, `url`.
+    #[schema(value_type = Vec<Object>)]
+    pub articles: Vec<ArticleSummary>,
+}
+
 /// Text from an agent: a reply or a note.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentText {
     /// The text.
     pub text: String,
+}
+
+/// `POST /v1/agent/tickets/{id}/messages`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentReply {
+    /// The text.
+    pub text: String,
+    /// An article sent with it, which the user sees as a card (title,
+    /// excerpt, link), as the bot's answers are.
+    #[serde(default)]
+    pub article_id: Option<String>,
 }
 
 /// `POST /v1/agent/tickets/{id}/status`.
@@ -638,7 +685,8 @@ pub struct AnalyticsQuery {
     #[param(value_type = Option<String>)]
     pub format: Option<ReportFormat>,
     /// For CSV, which table: `daily` (default), `topics`, `unanswered`,
-    /// `articles`, `tickets` or `agents`.
+    /// `articles`, `tickets`, `agents`, `cases` (one row per ticket) or
+    /// `satisfaction` (users' ratings of agents per day).
     #[param(value_type = Option<String>)]
     pub table: Option<Table>,
 }
@@ -684,6 +732,27 @@ pub struct ContactRequest {
     /// Where an agent should reply.
     #[schema(example = "li.wei@example.com")]
     pub email: String,
+}
+
+/// `POST /v1/sessions/{id}/rating`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    /// 1 (bad) to 5 (great).
+    #[schema(example = 5)]
+    pub rating: i64,
+    /// What the user adds, if anything.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// The rating recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingResponse {
+    /// The ticket rated.
+    pub ticket_id: i64,
+    /// 1 to 5.
+    pub rating: i64,
 }
 
 /// `POST /v1/agent/presence`.

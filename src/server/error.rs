@@ -151,6 +151,8 @@ impl From<DeskError> for ApiError {
             BadTransition { .. } => ApiError::new(StatusCode::CONFLICT, "invalid_transition", message),
             InvalidEmail(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_email", message),
             NoOpenTicket => ApiError::new(StatusCode::CONFLICT, "no_open_ticket", message),
+            InvalidRating(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_rating", message),
+            NothingToRate => ApiError::new(StatusCode::CONFLICT, "nothing_to_rate", message),
             Store(e) => e.into(),
             Engine(e) => ApiError::internal(&e),
             Turn(e) => ApiError::internal(&e),

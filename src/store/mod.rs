@@ -153,6 +153,16 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         "ticket details",
         include_str!("../../migrations/sqlite/0007_ticket_details.sql"),
     ),
+    (
+        8,
+        "ticket question",
+        include_str!("../../migrations/sqlite/0008_ticket_question.sql"),
+    ),
+    (
+        9,
+        "ticket rating",
+        include_str!("../../migrations/sqlite/0009_ticket_rating.sql"),
+    ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "desk", include_str!("../../migrations/postgres/0001_desk.sql")),
@@ -181,6 +191,16 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "ticket details",
         include_str!("../../migrations/postgres/0007_ticket_details.sql"),
+    ),
+    (
+        8,
+        "ticket question",
+        include_str!("../../migrations/postgres/0008_ticket_question.sql"),
+    ),
+    (
+        9,
+        "ticket rating",
+        include_str!("../../migrations/postgres/0009_ticket_rating.sql"),
     ),
 ];
 
@@ -604,11 +624,26 @@ impl Store {
 
     /// Stores an agent's reply to the ticket's user, stamping the first
     /// reply time, and audits it; all or nothing.
-    pub async fn agent_reply(&self, ticket: &Ticket, agent: &str, text: &str) -> Result<Message> {
+    pub async fn agent_reply(
+        &self,
+        ticket: &Ticket,
+        agent: &str,
+        text: &str,
+        attached: Option<&serde_json::Value>,
+    ) -> Result<Message> {
         let now = now_millis();
         let _turn = self.writer(Reach::Conversations).await;
         let mut tx = self.pool.begin().await?;
-        let message = insert_message(&mut tx, &ticket.session_id, Author::Agent, Some(agent), text, None, now).await?;
+        let message = insert_message(
+            &mut tx,
+            &ticket.session_id,
+            Author::Agent,
+            Some(agent),
+            text,
+            attached,
+            now,
+        )
+        .await?;
         sqlx::query("UPDATE tickets SET first_reply_at = COALESCE(first_reply_at, $1), updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(ticket.id)

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::rows::{self, ticket_from, TICKET_COLUMNS};
 use super::standings::Reach;
 use super::{Result, Store};
-use crate::desk::model::{now_millis, Details, Millis, Ticket};
+use crate::desk::model::{now_millis, Details, Millis, Rating, Ticket};
 
 /// An agent's presence as they set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -106,6 +106,37 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Sets the user's own words for what ticket `id` is about.
+    pub async fn set_question(&self, id: i64, question: &str) -> Result<()> {
+        let _turn = self.writer(Reach::Conversations).await;
+        sqlx::query("UPDATE tickets SET question = $1 WHERE id = $2")
+            .bind(question)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records the user's `rating` of the latest ticket of `session` that
+    /// an agent resolved; `None` when there is none. Rating again replaces
+    /// the rating.
+    pub async fn rate(&self, session: &str, rating: Rating, comment: Option<&str>) -> Result<Option<Ticket>> {
+        let _turn = self.writer(Reach::Conversations).await;
+        let row = sqlx::query(&format!(
+            "UPDATE tickets SET rating = $1, rating_comment = $2, rated_at = $3
+             WHERE id = (SELECT id FROM tickets WHERE session_id = $4 AND status = 'resolved' AND agent IS NOT NULL
+                         ORDER BY id DESC LIMIT 1)
+             RETURNING {TICKET_COLUMNS}"
+        ))
+        .bind(i64::from(rating.stars()))
+        .bind(comment)
+        .bind(now_millis())
+        .bind(session)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(ticket_from).transpose()
     }
 
     /// Urgent tickets still pending that entered the queue before `since`.

@@ -4,12 +4,12 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{Result, StoreError};
-use crate::desk::model::{Author, Message, Ticket};
+use crate::desk::model::{Author, Message, Rating, Ticket};
 use crate::handoff::{Priority, TicketStatus};
 
 /// The ticket columns, in the order [`ticket_from`] reads them.
 pub const TICKET_COLUMNS: &str = "id, session_id, status, priority, reason, topic, confidence, channel, agent, \
-     created_at, updated_at, assigned_at, first_reply_at, resolved_at, reopened_at, locale, contact_email, secret_shared, details";
+     created_at, updated_at, assigned_at, first_reply_at, resolved_at, reopened_at, locale, contact_email, secret_shared, details, question, rating, rating_comment, rated_at";
 
 /// Queue order: urgent (0) before normal (1).
 pub fn priority_rank(p: Priority) -> i64 {
@@ -58,6 +58,16 @@ pub fn ticket_from(r: &AnyRow) -> Result<Ticket> {
         // Written only by this program as JSON: what cannot be read is
         // shown as nothing rather than failing the whole queue.
         details: serde_json::from_str(&r.try_get::<String, _>("details")?).unwrap_or_default(),
+        question: r.try_get("question")?,
+        rating: match r.try_get::<Option<i64>, _>("rating")? {
+            Some(stars) => Some(Rating::new(stars).ok_or(StoreError::Corrupt {
+                column: "tickets.rating",
+                value: stars.to_string(),
+            })?),
+            None => None,
+        },
+        rating_comment: r.try_get("rating_comment")?,
+        rated_at: r.try_get("rated_at")?,
     })
 }
 

@@ -21,7 +21,27 @@ pub fn is_chinese(text: &str) -> bool {
     text.chars().any(is_han)
 }
 
-use crate::corpus::{Corpus, CorpusError, Problem};
+/// The language a message is plainly written in, so the reply follows the
+/// message rather than the browser: Chinese when it has a Han character,
+/// English when it has an English word. Coin, network and wallet names
+/// ("usdt", "metamask"), "ok" and "hi" are typed by Chinese users too, and
+/// addresses and numbers are no language at all: a message of only those
+/// is `None`, and the conversation's language applies.
+pub fn written_in(text: &str, entities: &Entities) -> Option<Lang> {
+    if is_chinese(text) {
+        return Some(Lang::Zh);
+    }
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
+        .filter(|w| w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphabetic() || c == '\''))
+        .map(str::to_ascii_lowercase)
+        .filter(|w| !matches!(w.as_str(), "ok" | "okay" | "okk" | "kk" | "hi" | "ha" | "haha" | "lol"))
+        .filter(|w| !entities.names().any(|n| n == w))
+        .collect();
+    (words.len() >= 2 || words.iter().any(|w| w.len() >= 3)).then_some(Lang::En)
+}
+
+use crate::corpus::{Corpus, CorpusError, Entities, Lang, Problem};
 
 /// Everything needed to turn text into search terms for one corpus: the
 /// segmenter with the corpus's domain dictionary and its synonym list.
@@ -124,5 +144,23 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
         );
         assert_eq!(escape_html("提现多久到账"), "提现多久到账");
+    }
+
+    #[test]
+    fn a_message_is_written_in_the_language_of_its_words() {
+        let entities = Entities::default();
+        assert_eq!(written_in("怎么提币 usdt", &entities), Some(Lang::Zh));
+        assert_eq!(written_in("how do I withdraw", &entities), Some(Lang::En));
+        assert_eq!(written_in("thx", &entities), Some(Lang::En));
+        for unsure in [
+            "ok",
+            "hi",
+            "0x52908400098527886E0F7030069857D2E4169EE7",
+            "500",
+            "👍",
+            "",
+        ] {
+            assert_eq!(written_in(unsure, &entities), None, "{unsure}");
+        }
     }
 }

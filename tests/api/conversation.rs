@@ -43,6 +43,15 @@ async fn say(app: &TestApp, s: &UserSession, text: &str) -> Value {
     body
 }
 
+/// Ticket `id` as the queue lists it (`null` when it is not there).
+async fn listed_ticket(app: &TestApp, id: i64) -> Value {
+    let (_, queue) = app.agent(AGENT_TOKEN, Method::GET, "/v1/agent/tickets", None).await;
+    queue["tickets"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["id"] == id).cloned())
+        .unwrap_or_default()
+}
+
 async fn queue_ids(app: &TestApp) -> Vec<i64> {
     let (_, queue) = app.agent(AGENT_TOKEN, Method::GET, "/v1/agent/tickets", None).await;
     queue["tickets"]
@@ -303,11 +312,11 @@ async fn the_ticket_carries_the_case_and_is_found_by_its_txid(db: Db) {
     let ticket = body["ticket"]["id"].as_i64().expect("a ticket");
     // Said while waiting, and to the agent: added.
     say(&app, &s, &format!("txid {tx}")).await;
-    let (_, queue) = app.agent(AGENT_TOKEN, Method::GET, "/v1/agent/tickets", None).await;
-    let listed = queue["tickets"]
-        .as_array()
-        .and_then(|t| t.iter().find(|t| t["id"] == ticket).cloned())
-        .unwrap_or_default();
+    let listed = listed_ticket(&app, ticket).await;
+    // "转人工" says nothing of the case: the ticket carries the question before it.
+    let question = listed["question"].as_str().unwrap_or_default();
+    assert!(question.starts_with("从币安转了500U到"), "{listed}");
+    assert!(listed["title"].is_string(), "{listed}");
     let details = &listed["details"];
     assert_eq!(
         (
@@ -377,11 +386,7 @@ async fn the_ticket_carries_the_case_and_is_found_by_its_txid(db: Db) {
     let s = app.new_session().await;
     let body = say(&app, &s, "我的账号被盗了，币全被转走了").await;
     let hacked = body["ticket"]["id"].as_i64().expect("a ticket");
-    let (_, queue) = app.agent(AGENT_TOKEN, Method::GET, "/v1/agent/tickets", None).await;
-    let listed = queue["tickets"]
-        .as_array()
-        .and_then(|t| t.iter().find(|t| t["id"] == hacked).cloned())
-        .unwrap_or_default();
+    let listed = listed_ticket(&app, hacked).await;
     let title = listed["topic_title"].as_str().unwrap_or_default();
     assert!(
         listed["topic"].is_string() && title.contains("被盗") && title != listed["topic"],

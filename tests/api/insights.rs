@@ -69,6 +69,11 @@ async fn analytics_counts_a_seeded_day(db: Db) {
         ),
         (
             Method::POST,
+            format!("/v1/agent/tickets/{ticket}/messages"),
+            Some(json!({ "text": "先看看这篇，识别常见骗局。", "article_id": "recognize-scams" })),
+        ),
+        (
+            Method::POST,
             format!("/v1/agent/tickets/{ticket}/status"),
             Some(json!({ "status": "resolved" })),
         ),
@@ -76,8 +81,62 @@ async fn analytics_counts_a_seeded_day(db: Db) {
         let (status, body) = app.agent(AGENT_TOKEN, method, &path, body).await;
         assert!(status.is_success(), "{path}: {body}");
     }
+    // The article went with the reply as a card; an unknown one is refused.
+    let (_, detail) = app
+        .agent(AGENT_TOKEN, Method::GET, &format!("/v1/agent/tickets/{ticket}"), None)
+        .await;
+    let sent = detail["messages"]
+        .as_array()
+        .and_then(|m| {
+            m.iter()
+                .find(|m| m["author"] == "agent" && m["reply"]["article"].is_object())
+                .cloned()
+        })
+        .unwrap_or_default();
+    assert_eq!(sent["reply"]["article"]["id"], "recognize-scams", "{detail}");
+    assert!(
+        sent["reply"]["article"]["excerpt"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty()),
+        "{sent}"
+    );
+    let (status, body) = app
+        .agent(
+            AGENT_TOKEN,
+            Method::POST,
+            &format!("/v1/agent/tickets/{ticket}/messages"),
+            Some(json!({ "text": "x", "article_id": "no-such-article" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // The user rates the agent's conversation: nothing to rate before it
+    // is resolved (session c), a rating outside 1–5 is refused, the last
+    // rating counts.
+    let rate_agent = |s: &UserSession, body: Value| {
+        let request = app
+            .client
+            .post(app.url(&format!("/v1/sessions/{}/rating", s.id)))
+            .bearer_auth(&s.secret)
+            .json(&body)
+            .send();
+        async move { status_and_json(request.await.unwrap()).await }
+    };
+    let (status, body) = rate_agent(&b, json!({ "rating": 6 })).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("invalid_rating"))
+    );
+    let (status, _) = rate_agent(&b, json!({ "rating": 2 })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = rate_agent(&b, json!({ "rating": 4, "comment": "很快，谢谢" })).await;
+    assert_eq!((status, &body["ticket_id"]), (StatusCode::OK, &json!(ticket)), "{body}");
     let c = app.new_session().await;
     ask(&app, &c, "转人工", "handoff").await;
+    let (status, body) = rate_agent(&c, json!({ "rating": 5 })).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::CONFLICT, &json!("nothing_to_rate"))
+    );
 
     let (status, r) = status_and_json(admin_get(&app, "/admin/analytics?since=1d&lang=en").await).await;
     assert_eq!(status, StatusCode::OK, "{r}");
@@ -133,6 +192,30 @@ async fn analytics_counts_a_seeded_day(db: Db) {
         (&agents[0]["agent"], &agents[0]["tickets"], &agents[0]["resolved"]),
         (&json!("Alice"), &json!(1), &json!(1))
     );
+    assert_eq!(
+        (&agents[0]["satisfaction"]["rated"], &agents[0]["satisfaction"]["csat"]),
+        (&json!(1), &json!(1.0)),
+        "{r}"
+    );
+    let satisfaction = &r["satisfaction"]["ratings"];
+    assert_eq!(
+        (&satisfaction["rated"], &satisfaction["average"]),
+        (&json!(1), &json!(4.0))
+    );
+    let csv = admin_get(&app, "/admin/analytics?since=1d&format=csv&table=cases").await;
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.lines().next().unwrap().ends_with(",rating,rating_comment"),
+        "{text}"
+    );
+    assert!(
+        text.contains(",4,\"很快，谢谢\"") || text.contains(",4,很快，谢谢"),
+        "{text}"
+    );
+    let csv = admin_get(&app, "/admin/analytics?since=1d&format=csv&table=satisfaction").await;
+    let text = csv.text().await.unwrap();
+    assert_eq!(text.lines().next(), Some("date,rated,average_rating,csat"));
+    assert!(text.lines().any(|l| l.ends_with(",1,4.000,1.000")), "{text}");
 
     // A range that ends before anything happened is empty, not an error.
     let (status, empty) =

@@ -69,6 +69,38 @@ async fn help_center_pages() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("<ol class=\"results\">"), "{page}");
     assert!(page.contains("<mark>"), "matches are highlighted");
+    assert!(page.contains("<h1>“提币地址”的搜索结果</h1>"), "{page}");
+    let snippets: Vec<&str> = page
+        .split("<p>")
+        .skip(1)
+        .filter_map(|p| p.split("</p>").next())
+        .collect();
+    for snippet in &snippets {
+        // Plain text from the articles' Markdown: no list markers, pipes or
+        // bold markers, and no marks on single characters.
+        assert!(
+            !snippet.contains("**") && !snippet.contains(" | ") && !snippet.starts_with("- "),
+            "{snippet}"
+        );
+        for mark in snippet
+            .split("<mark>")
+            .skip(1)
+            .filter_map(|m| m.split("</mark>").next())
+        {
+            assert!(mark.chars().count() > 1, "a stray one-character mark in {snippet}");
+        }
+    }
+
+    // Nonsense that shares a word with the articles (签证) finds nothing, and
+    // the page says so and offers the chat.
+    let (status, page) = get(&app, "/help/search?lang=zh&q=火星移民签证怎么办").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("<ol class=\"results\">"), "{page}");
+    assert!(page.contains("data-testid=\"no-results\""), "{page}");
+    assert!(
+        page.contains("<button type=\"button\" data-kefu-open>问客服</button>"),
+        "{page}"
+    );
 
     let (status, page) = get(&app, "/help/search?lang=zh&q=%3Cscript%3Exyzzy").await;
     assert_eq!(status, StatusCode::OK);
@@ -93,6 +125,10 @@ async fn content_api_for_the_widget() {
     assert!(items.len() >= 3, "{body}");
     let chip = &items[0];
     assert_eq!(chip["article_id"], "deposit-not-arrived");
+    // The team's own words for the chip, else the title up to its detail.
+    assert_eq!(chip["label"], "充值没到账");
+    let scams = items.iter().find(|c| c["article_id"] == "recognize-scams").unwrap();
+    assert_eq!(scams["label"], "如何识别常见诈骗", "{body}");
 
     // Tapping a chip answers with exactly its article.
     let s = app.new_session().await;
@@ -157,6 +193,19 @@ async fn content_api_for_the_widget() {
 
     let (_, body) = status_and_json(app.client.get(app.url("/v1/search?q=zzqqxxjj")).send().await.unwrap()).await;
     assert_eq!(body["results"], json!([]), "nonsense finds nothing: {body}");
+    let (_, body) = status_and_json(
+        app.client
+            .get(app.url("/v1/search?q=火星移民签证&lang=zh"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        body["results"],
+        json!([]),
+        "what the bot would not answer finds nothing: {body}"
+    );
     let long = "提".repeat(201);
     let (status, body) = status_and_json(
         app.client

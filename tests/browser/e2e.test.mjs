@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import path from 'node:path';
-import { AGENTS, api, eventually, launchBrowser, screenshots, startKefu } from './harness.mjs';
+import { AGENTS, accessibilityViolations, api, eventually, launchBrowser, screenshots, startKefu } from './harness.mjs';
 
 const SEED = 'abandon ability able about above absent absorb abstract absurd abuse access accident';
 const SEED_WORDS = SEED.split(' ');
@@ -34,8 +34,12 @@ let browser;
 const policyViolations = [];
 
 /** Records content-policy violations of `page`. */
+// axe-core measures text by styling it inline, which the policy refuses
+// (and must): on a page axe has checked, refused inline styles are axe's.
+const axed = new WeakSet();
 function watchPolicy(page, who) {
   page.on('console', (m) => {
+    if (axed.has(page) && /Applying inline style/.test(m.text())) return;
     if (/Content Security Policy|Refused to/i.test(m.text())) policyViolations.push(`[${who}] ${m.text()}`);
   });
 }
@@ -51,11 +55,28 @@ before(
 );
 
 after(async () => {
+  for (const [name, violations] of axeSeen) {
+    console.log(`axe ${name}: ${violations.length ? violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}: ${v.nodes.slice(0, 3).join(' | ')})`).join(', ') : 'none'}`);
+  }
   if (browser) await browser.close().catch(() => {});
   if (kefu) await kefu.stop();
 });
 
 // ------------------------------------------------------------------ helpers
+
+// Every page the tests visit is checked with axe-core at the moments that
+// matter (an answer on screen, a ticket open, the insights drawn): a serious
+// or critical violation fails the test; all of them are listed per page at
+// the end.
+const axeSeen = new Map();
+async function assertAccessible(page, name) {
+  axed.add(page);
+  const violations = await accessibilityViolations(page);
+  axeSeen.set(name, violations);
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (process.env.AXE_REPORT_ONLY) return;
+  assert.deepEqual(bad, [], `${name}: accessibility violations ${JSON.stringify(bad, null, 1)}`);
+}
 
 async function userPage(options = {}) {
   const { locale = 'zh-CN', device = DESKTOP } = options;
@@ -197,6 +218,14 @@ describe('chat widget and agent console', () => {
     await body.waitFor({ state: 'hidden' });
 
     await page.screenshot({ path: path.join(screenshots, 'widget-desktop.png') });
+    await assertAccessible(page, 'demo page with the widget (an answer)');
+    // Tab from the input goes round the chat's own controls, not off to the
+    // host page.
+    await page.getByTestId('input').focus();
+    for (let i = 0; i < 15; i += 1) {
+      await page.keyboard.press('Tab');
+      assert.ok(await page.evaluate(() => !!document.querySelector('kefu-chat').shadowRoot.activeElement), `Tab ${i + 1} left the chat`);
+    }
     handoff.feedbackPage = { context, page };
   });
 
@@ -268,19 +297,51 @@ describe('chat widget and agent console', () => {
     // The chips were for the first open only.
     assert.equal(await page.locator('.welcome [data-testid=chip]').count(), 0);
 
-    // And back to English: the answer comes in English.
-    await page.getByTestId('lang-switch').click();
-    const en = await ask(page, '怎么充值');
+    // The answer follows the language of the message, whatever the switch
+    // says: English asked with the Chinese interface, Chinese with the English.
+    const en = await ask(page, 'how do I deposit crypto');
     assert.doesNotMatch(await en.getByTestId('article-title').innerText(), /[\u4e00-\u9fff]/);
+    await page.getByTestId('lang-switch').click();
+    const zh = await ask(page, '怎么充值');
+    assert.match(await zh.getByTestId('article-title').innerText(), /[\u4e00-\u9fff]/);
     await context.close();
   });
 
   test('the help center page has the widget, and its "Chat with us" button opens it', T, async () => {
     const { context, page } = await userPage({ locale: 'en-US' });
     await page.goto(kefu.url + '/help/articles/withdraw-crypto?lang=en');
+    await assertAccessible(page, '/help/articles/withdraw-crypto');
     await page.locator('[data-kefu-open]').first().click();
     await page.getByTestId('panel').waitFor({ state: 'visible' });
     assert.equal(await page.evaluate(() => document.querySelector('kefu-chat').shadowRoot.activeElement?.dataset.testid), 'input');
+    await context.close();
+  });
+
+  test('the help center: search as you type, readable snippets, and an honest empty state with the chat', T, async () => {
+    const { context, page } = await userPage({ locale: 'zh-CN' });
+    watchPolicy(page, 'help center');
+    await page.goto(kefu.url + '/help');
+    assert.equal(await page.locator('h1').count(), 1);
+    assert.equal(await page.title(), '帮助中心');
+    await assertAccessible(page, '/help');
+    await page.locator('input[data-live-search]').fill('提币手续费');
+    const live = page.locator('.live-results li');
+    await live.first().waitFor();
+    assert.doesNotMatch(await page.locator('.live-results').innerText(), /\*\*|\| ---|^- /m);
+    // Nonsense that shares a word with the articles finds nothing, and says so.
+    await page.locator('input[data-live-search]').fill('火星移民签证');
+    await page.locator('.live-results .none').waitFor();
+    await page.goto(kefu.url + '/help/search?q=' + encodeURIComponent('火星移民签证'));
+    const empty = page.getByTestId('no-results');
+    await empty.waitFor();
+    assert.match(await empty.innerText(), /没有找到相关文章/);
+    await page.screenshot({ path: path.join(screenshots, 'help-search-empty.png') });
+    await assertAccessible(page, '/help/search (nothing found)');
+    await empty.locator('[data-kefu-open]').click();
+    await page.getByTestId('panel').waitFor({ state: 'visible' });
+    await page.goto(kefu.url + '/help/search?q=' + encodeURIComponent('提币地址'));
+    await page.locator('ol.results li').first().waitFor();
+    await assertAccessible(page, '/help/search (results)');
     await context.close();
   });
 
@@ -350,11 +411,20 @@ describe('chat widget and agent console', () => {
     await page.getByTestId('article-search').fill('提币');
     const result = page.getByTestId('article-result').first();
     await result.waitFor({ timeout: 10_000 });
+    const inserted = await result.getByTestId('article-insert').getAttribute('aria-label');
     await result.getByTestId('article-insert').click();
-    assert.match(await page.getByTestId('reply-input').inputValue(), /http:\/\/127\.0\.0\.1:\d+\/help\/articles\/[\w-]+/);
-    await page.getByTestId('reply-input').fill('');
-    await page.locator('#article-tool summary').click();
+    // The article goes with the reply as a card, not as a bare link; the
+    // search closes so the transcript keeps its room.
+    const attached = await page.getByTestId('attached-title').innerText();
+    assert.ok(inserted.endsWith(attached), `${inserted} / ${attached}`);
+    assert.equal(await page.locator('#article-tool').getAttribute('open'), null);
+    await page.getByTestId('reply-input').fill('这篇文章有提币的步骤。');
+    await page.getByTestId('reply-send').click();
+    await transcript.locator('[data-author=agent] [data-testid=sent-article]', { hasText: attached }).waitFor();
+    assert.equal(await page.getByTestId('reply-attachment').isHidden(), true);
+    handoff.sentArticle = attached;
     await page.screenshot({ path: path.join(screenshots, 'agent-console.png') });
+    await assertAccessible(page, 'console: a claimed ticket');
     const worst = await worstContrast(page, false);
     assert.ok(worst.ratio >= 4.5, `low contrast in the console: ${JSON.stringify(worst)}`);
   });
@@ -368,6 +438,10 @@ describe('chat widget and agent console', () => {
     await reply.waitFor({ timeout: 15_000 });
     assert.match(await reply.locator('.who').innerText(), /alice/);
     assert.equal(await page.locator('[data-testid=message][data-author=system]', { hasText: 'alice' }).count(), 1);
+    // The article alice sent is a card the user can open.
+    const card = page.locator('[data-testid=message][data-author=agent] [data-testid=article-title]', { hasText: handoff.sentArticle });
+    await card.waitFor({ timeout: 15_000 });
+    assert.match(await card.getAttribute('href'), /^http:\/\/127\.0\.0\.1:\d+\/help\/articles\/[\w-]+$/);
 
     // The user answers; the agent sees it live.
     await page.getByTestId('input').fill('好的，谢谢');
@@ -448,6 +522,20 @@ describe('chat widget and agent console', () => {
     assert.doesNotMatch(await page.getByTestId('launcher').getAttribute('aria-label'), /条新消息/);
     await page.getByTestId('agent-joined').waitFor({ state: 'detached', timeout: 15_000 });
     assert.match(await page.getByTestId('status').innerText(), /智能助手/);
+    // The user is asked how it went: four stars, then a comment.
+    const rating = page.getByTestId('rating');
+    await rating.waitFor();
+    assert.match(await rating.innerText(), /满意/);
+    await rating.getByTestId('rate-4').click();
+    await rating.filter({ hasText: '谢谢您的评价' }).waitFor();
+    assert.equal(await rating.getByTestId('rate-4').getAttribute('aria-pressed'), 'true');
+    await rating.getByTestId('rating-comment').fill('回复很快');
+    await rating.getByTestId('rating-send').click();
+    await rating.filter({ hasText: '已收到' }).waitFor();
+    const rated = (await api(kefu, 'GET', `/v1/agent/tickets/${handoff.ticketId}`, { token: AGENTS.alice.token })).json;
+    assert.deepEqual([rated.ticket.rating, rated.ticket.rating_comment], [4, '回复很快']);
+    await page.screenshot({ path: path.join(screenshots, 'widget-rating.png') });
+    await assertAccessible(page, 'widget: rating the agent');
     await handoff.user.context.close();
   });
 
@@ -551,6 +639,14 @@ describe('chat widget and agent console', () => {
     assert.equal(await fact('amount').innerText(), '500U');
     assert.equal(await fact('address').innerText(), 'TR7NHq…Lj6t', 'an agent sees the ends of the address');
     assert.doesNotMatch(await agent.locator('#ticket-title').innerText(), /null/);
+    // Agent assist: the article the bot would answer the user's question
+    // with, beside the transcript, one click from being sent.
+    const assisted = agent.getByTestId('assist-article').first();
+    await assisted.waitFor({ timeout: 10_000 });
+    assert.equal(await assisted.getAttribute('data-article-id'), 'deposit-not-arrived');
+    assert.match(await agent.getByTestId('assist-message').first().innerText(), /从币安转了500U/);
+    await agent.screenshot({ path: path.join(screenshots, 'agent-assist.png') });
+    await assertAccessible(agent, 'console: agent assist and case details');
     // Another ticket's TxID shows nothing; this one's, the ticket.
     await agent.getByTestId('filter-txid').fill('f'.repeat(64));
     await agent.getByTestId('filter-txid').press('Tab');
@@ -565,8 +661,8 @@ describe('chat widget and agent console', () => {
     await row(admin, session).waitFor({ timeout: 15_000 });
     await row(admin, session).getByTestId('open-ticket').click();
     await admin.locator('#facts [data-fact="address"]', { hasText: address }).waitFor();
-    // Signing in set Carol online; later tests count who is.
-    await admin.getByTestId('presence').selectOption('away');
+    // An admin signing in is not taken for an agent taking tickets.
+    assert.equal(await admin.getByTestId('presence').inputValue(), 'away');
     await adminContext.close();
     await context.close();
   });
@@ -595,7 +691,27 @@ describe('chat widget and agent console', () => {
       return scroller.scrollWidth - scroller.clientWidth;
     });
     assert.ok(overflow <= 0, `horizontal overflow ${overflow}px`);
+    // Readable text and controls a thumb can hit (WCAG 2.5.5: 44x44 px).
+    const sizes = await page.evaluate(() => {
+      const root = document.querySelector('kefu-chat').shadowRoot;
+      const font = (sel) => parseFloat(getComputedStyle(root.querySelector(sel)).fontSize);
+      const box = (sel) => {
+        const r = root.querySelector(sel).getBoundingClientRect();
+        return [Math.round(r.width), Math.round(r.height)];
+      };
+      return {
+        body: font('.msg.bot .excerpt'),
+        secondary: font('.msg.bot .who'),
+        targets: Object.fromEntries(
+          ['feedback-up', 'feedback-down', 'close', 'lang-switch', 'send', 'handoff-button'].map((id) => [id, box(`[data-testid=${id}]`)]),
+        ),
+      };
+    });
+    console.log(`phone sizes: ${JSON.stringify(sizes)}`);
+    assert.ok(sizes.body >= 16 && sizes.secondary >= 14, JSON.stringify(sizes));
+    for (const [id, [w, h]] of Object.entries(sizes.targets)) assert.ok(w >= 44 && h >= 44, `${id} is ${w}x${h}`);
     await page.screenshot({ path: path.join(screenshots, 'widget-phone.png') });
+    await assertAccessible(page, 'widget on a phone');
 
     // Esc closes and gives focus back to the launcher.
     await page.getByTestId('input').press('Escape');
@@ -716,6 +832,10 @@ describe('chat widget and agent console', () => {
     assert.ok(report.questions.asked > 0, 'the earlier tests asked questions');
     await page.getByTestId('stat-asked').filter({ hasText: String(report.questions.asked) }).waitFor();
     assert.match(await page.getByTestId('stat-deflection').innerText(), /\d+(\.\d)?%/);
+    // Alice's four stars, in the totals, her row and the day's.
+    assert.match(await page.getByTestId('stat-csat').innerText(), /\d+(\.\d)?% \(\d\.\d\/5, \d+\)/);
+    await page.locator('[data-testid=agents] tbody tr', { hasText: 'alice' }).filter({ hasText: '/5' }).waitFor();
+    assert.ok((await page.locator('[data-testid=satisfaction] tbody tr').count()) >= 1);
     for (const chart of ['chart-daily', 'chart-topics']) {
       await eventually(async () => (await page.getByTestId(chart).evaluate((img) => img.complete && img.naturalWidth)) > 0, {
         message: `${chart} drawn`,
@@ -748,6 +868,7 @@ describe('chat widget and agent console', () => {
     await page.getByTestId('insights-range-text').filter({ hasText: /–/ }).waitFor();
     await page.getByTestId('insights').evaluate((main) => main.scrollTo(0, 0));
     await page.screenshot({ path: path.join(screenshots, 'agent-insights.png') });
+    await assertAccessible(page, 'console: insights');
     const worst = await worstContrast(page, false);
     assert.ok(worst.ratio >= 4.5, `low contrast on the insights page: ${JSON.stringify(worst)}`);
     await page.getByTestId('tab-queue').click();

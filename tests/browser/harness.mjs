@@ -9,7 +9,8 @@
 
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +139,27 @@ export async function launchBrowser() {
 }
 
 /** Calls the kefu API from the test itself. */
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core's violations on `page` as it is now (the widget's open shadow
+ * root included), as `{ id, impact, nodes }`. The script goes in through
+ * the DevTools protocol, which the pages' content policy does not govern.
+ */
+export async function accessibilityViolations(page) {
+  // Colours are judged as they settle, not halfway through a fade-in.
+  await page.evaluate(async () => {
+    const hosts = Array.from(document.querySelectorAll('*')).filter((e) => e.shadowRoot);
+    const animations = [document, ...hosts.map((h) => h.shadowRoot)]
+      .flatMap((r) => r.getAnimations())
+      .filter((a) => a.effect && a.effect.getTiming().iterations !== Infinity);
+    await Promise.all(animations.map((a) => a.finished.catch(() => {})));
+  });
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return results.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+}
+
 export async function api(kefu, method, path, { token, body } = {}) {
   const headers = {};
   if (token) headers.authorization = `Bearer ${token}`;

@@ -30,7 +30,8 @@ pub struct PageQuery {
 pub async fn home(State(app): State<AppState>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
     let lang = page_lang(&q, &headers);
     let engine = app.desk.engine();
-    let mut body = search_form(lang, "");
+    let mut body = format!("<h1>{}</h1>", text(lang, "有什么可以帮您？", "How can we help?"));
+    body.push_str(&search_form(lang, ""));
     body.push_str(r#"<div class="categories">"#);
     for category in &engine.corpus().categories {
         let articles = in_category(&engine, &category.id);
@@ -120,20 +121,19 @@ pub async fn article(
 pub async fn search(State(app): State<AppState>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
     let lang = page_lang(&q, &headers);
     let query: String = q.q.as_deref().unwrap_or("").trim().chars().take(200).collect();
-    let mut body = search_form(lang, &query);
+    let heading = if query.is_empty() {
+        text(lang, "搜索", "Search").to_string()
+    } else {
+        match lang {
+            Lang::Zh => format!("“{}”的搜索结果", escape(&query)),
+            Lang::En => format!("Results for “{}”", escape(&query)),
+        }
+    };
+    let mut body = format!("<h1>{heading}</h1>");
+    body.push_str(&search_form(lang, &query));
     if !query.is_empty() {
         match app.desk.search(&query, lang, 20).await {
-            Ok(hits) if hits.is_empty() => {
-                let _ = write!(
-                    body,
-                    "<p class=\"empty\">{}</p>",
-                    text(
-                        lang,
-                        "没有找到相关文章。换个说法试试，或者直接问客服。",
-                        "No articles match. Try other words, or ask us in the chat."
-                    )
-                );
-            }
+            Ok(hits) if hits.is_empty() => body.push_str(&no_results(lang)),
             Ok(hits) => {
                 body.push_str(r#"<ol class="results">"#);
                 for h in hits {
@@ -256,8 +256,10 @@ fn search_form(lang: Lang, query: &str) -> String {
 <input type="hidden" name="lang" value="{l}">
 <input type="search" name="q" value="{q}" placeholder="{ph}" aria-label="{ph}" autocomplete="off" data-live-search data-lang="{l}">
 <button type="submit">{go}</button>
-<ol class="live-results" aria-live="polite" hidden></ol>
+<ol class="live-results" aria-live="polite" hidden data-empty="{empty}" data-ask="{ask}"></ol>
 </form>"#,
+        empty = text(lang, "没有找到相关文章", "No articles match"),
+        ask = text(lang, "问客服", "Ask us in the chat"),
         l = lang.as_str(),
         q = escape(query),
         ph = text(
@@ -266,6 +268,21 @@ fn search_form(lang: Lang, query: &str) -> String {
             "Search, e.g. withdrawal not received"
         ),
         go = text(lang, "搜索", "Search"),
+    )
+}
+
+/// What a search that matches nothing shows: that nothing matched, what
+/// to try, and the chat, where a person (or the bot) reads the question.
+fn no_results(lang: Lang) -> String {
+    format!(
+        r#"<section class="empty" data-testid="no-results"><h2>{}</h2><p>{}</p><button type="button" data-kefu-open>{}</button></section>"#,
+        text(lang, "没有找到相关文章", "No articles match"),
+        text(
+            lang,
+            "换个说法或更短的关键词试试，例如“提币没到账”；也可以直接问客服。",
+            "Try other or fewer words, e.g. \"withdrawal not received\", or ask us in the chat."
+        ),
+        text(lang, "问客服", "Ask us in the chat"),
     )
 }
 

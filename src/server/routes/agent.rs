@@ -126,18 +126,45 @@ pub async fn ticket(
     }))
 }
 
+/// Agent assist: for each of the conversation's latest user messages the
+/// bot could read, the articles it would offer (best first, the first with
+/// its confidence), to send with one click.
+#[utoipa::path(get, path = "/v1/agent/tickets/{id}/suggestions", tag = "agent", security(("agent_token" = [])),
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses((status = 200, body = AssistResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn suggestions(
+    State(app): State<AppState>,
+    AnyAgent(_agent): AnyAgent,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<AssistResponse>, ApiError> {
+    let messages = app.desk.assist(id).await?;
+    Ok(Json(AssistResponse {
+        messages: messages
+            .into_iter()
+            .map(|a| AssistDto {
+                message_id: a.message_id,
+                confidence: a.confidence,
+                articles: a.articles,
+            })
+            .collect(),
+    }))
+}
+
 /// Reply to the user (delivered to their live stream). You must own the ticket.
 #[utoipa::path(post, path = "/v1/agent/tickets/{id}/messages", tag = "agent", security(("agent_token" = [])),
-    params(("id" = i64, Path, description = "Ticket id")), request_body = AgentText,
+    params(("id" = i64, Path, description = "Ticket id")), request_body = AgentReply,
     responses((status = 201, body = MessageDto), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reply(
     State(app): State<AppState>,
     AnyAgent(agent): AnyAgent,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<AgentText>,
+    ApiJson(body): ApiJson<AgentReply>,
 ) -> Result<(StatusCode, Json<MessageDto>), ApiError> {
-    let message = app.desk.agent_reply(&agent, id, &body.text).await?;
+    let message = app
+        .desk
+        .agent_reply(&agent, id, &body.text, body.article_id.as_deref())
+        .await?;
     Ok((StatusCode::CREATED, Json(message.into())))
 }
 
@@ -227,19 +254,23 @@ pub async fn events(
 /// The ticket as `agent` may see it: the address in full for admins only,
 /// as other personal data.
 fn dto(app: &AppState, agent: &Agent, ticket: &Ticket) -> TicketDto {
-    let lang = match ticket.locale.as_deref() {
-        Some("en") => Lang::En,
-        _ => Lang::Zh,
-    };
+    let lang = ticket.locale.as_deref().and_then(Lang::parse).unwrap_or(Lang::Zh);
     let engine = app.desk.engine();
     let topic_title = ticket
         .topic
         .as_deref()
         .and_then(|id| engine.article(id))
         .map(|a| a.title.text(lang).to_string());
+    let confident = ticket.confidence >= f64::from(engine.answerer().thresholds().answer);
+    let title = match (&topic_title, &ticket.question) {
+        (Some(topic), _) if confident => Some(topic.clone()),
+        (_, Some(question)) => Some(question.clone()),
+        (topic, None) => topic.clone(),
+    };
     TicketDto {
         sla_breached: app.desk.sla_breached(ticket),
         topic_title,
+        title,
         details: match agent.role {
             Role::Admin => ticket.details.clone(),
             Role::Agent => ticket.details.masked(),

@@ -314,6 +314,32 @@ pub async fn leave_contact(
     Ok(Json(app.desk.leave_contact(&session, &body.email).await?))
 }
 
+/// Rate the conversation with the agent who resolved the latest ticket
+/// (customer satisfaction): 1 (bad) to 5 (great), with an optional comment.
+/// Rating again replaces the rating.
+#[utoipa::path(post, path = "/v1/sessions/{id}/rating", tag = "chat",
+    params(("id" = String, Path, description = "Session id")),
+    request_body = RatingRequest,
+    security(("session_secret" = [])),
+    responses((status = 200, body = RatingResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "No agent has resolved a ticket of this conversation", body = ErrorBody),
+        (status = 422, description = "Not 1 to 5, or a comment too long", body = ErrorBody)))]
+pub async fn rate(
+    State(app): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<RatingRequest>,
+) -> Result<Json<RatingResponse>, ApiError> {
+    let session = session(&app, &id, &headers, None).await?;
+    app.limiter.check_session(&session.id)?;
+    let ticket = app.desk.rate(&session, body.rating, body.comment.as_deref()).await?;
+    Ok(Json(RatingResponse {
+        ticket_id: ticket.id,
+        rating: body.rating,
+    }))
+}
+
 /// Rate an answer. "Not helpful" gets a follow-up with the next suggestion
 /// and the offer of a person.
 #[utoipa::path(post, path = "/v1/sessions/{id}/feedback", tag = "chat",

@@ -26,18 +26,24 @@ pub async fn quick_replies(State(app): State<AppState>, ApiQuery(q): ApiQuery<La
         .corpus()
         .quick_replies
         .iter()
-        .filter_map(|id| engine.article(id.as_str()))
-        .map(|a| QuickReply {
+        .filter_map(|chip| Some((chip, engine.article(chip.article.as_str())?)))
+        .map(|(chip, a)| QuickReply {
             article_id: a.id.to_string(),
-            label: a
-                .questions
+            label: chip
+                .label
                 .get(lang)
-                .and_then(|q| q.first().cloned())
-                .or_else(|| a.title.get(lang).cloned())
-                .unwrap_or_else(|| a.id.to_string()),
+                .cloned()
+                .unwrap_or_else(|| short_title(a.title.text(lang))),
         })
         .collect();
     Json(QuickReplies { items })
+}
+
+/// A title as a chip's words: up to its parenthesised detail
+/// ("如何撤销挂单（撤单、全部撤销与撤单失败）" is "如何撤销挂单").
+fn short_title(title: &str) -> String {
+    let short = title.split(['（', '(']).next().unwrap_or(title).trim();
+    if short.is_empty() { title } else { short }.to_string()
 }
 
 /// One article, rendered.
