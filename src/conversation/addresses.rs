@@ -238,7 +238,7 @@ fn family(address: &Sighting, lang: Lang) -> String {
 }
 
 /// An address as shown back: its ends, enough to recognize it.
-fn shorten(address: &str) -> String {
+pub(super) fn shorten(address: &str) -> String {
     let chars: Vec<char> = address.chars().collect();
     if chars.len() <= 14 {
         return address.to_string();

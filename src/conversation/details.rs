@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::chain::{Kind, Validity};
 use crate::corpus::{Entities, EntityKind};
 
+use super::addresses::shorten;
 use super::reading::Reading;
 
 /// What a conversation has said of the funds it is about; each the first
@@ -112,16 +113,8 @@ impl Details {
     /// address shortened to its ends (enough to compare with a record).
     pub fn masked(&self) -> Details {
         Details {
-            address: self.address.as_deref().map(|a| {
-                let chars: Vec<char> = a.chars().collect();
-                if chars.len() <= 10 {
-                    "…".to_string()
-                } else {
-                    let head: String = chars[..6].iter().collect();
-                    let tail: String = chars[chars.len() - 4..].iter().collect();
-                    format!("{head}…{tail}")
-                }
-            }),
+            // As the bot's address check shows it to the user: the same ends.
+            address: self.address.as_deref().map(shorten),
             ..self.clone()
         }
     }

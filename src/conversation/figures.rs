@@ -43,15 +43,13 @@ fn asks_for(kind: FactKind) -> &'static [&'static str] {
 /// The facts of the coin and network `reading` names, of the kinds it asks
 /// for among those the answered article `quotes`, one line each.
 pub fn quote(reading: &Reading, quotes: &[FactKind], facts: &Facts, lang: Lang) -> Option<String> {
-    let mut asked: Vec<FactKind> = quotes
+    let named_kinds: Vec<FactKind> = FactKind::ALL
         .iter()
         .copied()
         .filter(|&kind| asks_for(kind).iter().any(|w| reading.normalized.contains(w)))
         .collect();
-    let asks_other = FactKind::ALL
-        .iter()
-        .any(|&kind| asks_for(kind).iter().any(|w| reading.normalized.contains(w)));
-    if asked.is_empty() && !asks_other && reading.normalized.chars().count() <= SHORT_FOLLOW_UP {
+    let mut asked: Vec<FactKind> = quotes.iter().copied().filter(|k| named_kinds.contains(k)).collect();
+    if named_kinds.is_empty() && reading.normalized.chars().count() <= SHORT_FOLLOW_UP {
         // "那erc20呢" after the fee answer: the same numbers, on ERC20.
         asked = quotes.to_vec();
     }

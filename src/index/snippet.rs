@@ -192,7 +192,10 @@ mod tests {
         let body = "提币前请确认网络。\n\n- **提币手续费**按网络收取，TRC20 最便宜。\n- 到账时间视区块确认而定。";
         let fragment = "手续费**按网络收取，TRC20 最便宜。\n- 到账";
         let at = fragment.find("手续费").unwrap();
-        let marks = [Range { start: at, end: at + "手续费".len() }];
+        let marks = [Range {
+            start: at,
+            end: at + "手续费".len(),
+        }];
         let s = tidy(body, fragment, &marks);
         assert_eq!(marked(&s), "提币[手续费]按网络收取，TRC20 最便宜。");
     }

@@ -738,9 +738,11 @@ impl Store {
             Some(_) => " AND priority = $2",
             None => " AND $2 = $2",
         });
-        // The id as JSON writes it, quotes included: a whole id, not a part.
+        // The id as JSON writes it, quotes included: a whole id, not a part;
+        // in any case on both databases (SQLite's LIKE ignores ASCII case,
+        // PostgreSQL's does not), as explorers show hex ids either way.
         sql.push_str(match filter.txid {
-            Some(_) => " AND details LIKE $4",
+            Some(_) => " AND LOWER(details) LIKE LOWER($4)",
             None => " AND $4 = $4",
         });
         sql.push_str(" ORDER BY priority_rank, created_at, id LIMIT $3");

@@ -369,6 +369,11 @@ async fn the_ticket_carries_the_case_and_is_found_by_its_txid(db: Db) {
             .unwrap_or_default()
     };
     assert_eq!(found(format!("/v1/agent/tickets?txid={tx}")).await, vec![ticket]);
+    assert_eq!(
+        found(format!("/v1/agent/tickets?txid={}", tx.to_uppercase())).await,
+        vec![ticket],
+        "a hex id in capitals is the same id, on both databases"
+    );
     assert!(
         found(format!("/v1/agent/tickets?txid={}", &tx[..40])).await.is_empty(),
         "a part is not the id"

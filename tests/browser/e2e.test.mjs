@@ -876,6 +876,18 @@ describe('chat widget and agent console', () => {
     await context.close();
   });
 
+  test('the console fits a 390 px phone: the header wraps, nothing is cut off', T, async () => {
+    const { context, page } = await agentPage(AGENTS.carol, { viewport: { width: 390, height: 844 } });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the console is ${overflow}px too wide`);
+    for (const id of ['presence', 'sign-out', 'me']) {
+      const box = await page.getByTestId(id).boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${id} is on screen: ${JSON.stringify(box)}`);
+    }
+    await assertAccessible(page, 'console on a phone');
+    await context.close();
+  });
+
   test('the host page cannot restyle the widget, and its text meets contrast 4.5:1', T, async () => {
     const { context, page } = await userPage();
     // The demo page styles every <button> yellow; the launcher stays blue.
