@@ -393,7 +393,7 @@ pub fn draft_article(gap: &Gap, category: &str) -> String {
                 "<!-- Draft from kefu gaps: {}, asked {}, last {}. {note} Write the answer in \
                  each language, set the title and category, and rename the file to the article's id. -->",
                 counted(gap.distinct as u64, "question", "questions"),
-                counted(gap.asked as u64, "time", "times"),
+                counted(gap.asked, "time", "times"),
                 gap.last_asked
             );
         }
