@@ -677,7 +677,15 @@ impl<'a> Policy<'a> {
                 } else {
                     0.0
                 };
-                if joined.reply.confidence + lean > best.reply.confidence || answered && terse {
+                // A neighbouring matter the message alone answers, in the
+                // words of that article's title ("在哪撤" after an unfilled
+                // order is 撤单), is a switch the topic's words must not pull
+                // back. Over the held-out sets: 4 turns right, 3 wrong.
+                let switched = sibling
+                    && best.reply.decision == Decision::Answer
+                    && !terse
+                    && top(&best.reply).is_some_and(|id| self.title_has_words_of(id, asked.normalized));
+                if !switched && (joined.reply.confidence + lean > best.reply.confidence || answered && terse) {
                     best = Ranked {
                         with_topic: true,
                         ..joined
@@ -876,6 +884,24 @@ impl<'a> Policy<'a> {
     }
 
     /// Whether articles `a` and `b` are in the same category.
+    /// Whether article `id`'s title (either language) uses a word of
+    /// `normalized`: a content character of Chinese ("撤" of 撤单) or an
+    /// English word of four letters or more ("cancel").
+    fn title_has_words_of(&self, id: &str, normalized: &str) -> bool {
+        let Some(article) = self.engine.article(id) else {
+            return false;
+        };
+        let titles = format!("{} {}", article.title.text(Lang::Zh), article.title.text(Lang::En)).to_lowercase();
+        let han = normalized
+            .chars()
+            .filter(|&c| crate::text::is_han(c) && !FUNCTION_CHARS.contains(c))
+            .any(|c| titles.contains(c));
+        han || normalized
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| w.len() >= 4)
+            .any(|w| titles.contains(w))
+    }
+
     fn same_category(&self, a: &str, b: &str) -> bool {
         let category = |id| self.engine.article(id).map(|a| a.category.as_str());
         category(a).is_some_and(|c| category(b) == Some(c))
@@ -1280,6 +1306,10 @@ fn topic_to_follow(conversation: &Conversation, reading: &Reading, question: &st
     let another = opens_another_question(question) || opens_another_question(&reading.normalized);
     live_topic(conversation).filter(|_| !another && !reading.triage.unrelated)
 }
+
+/// Chinese characters that carry no matter of their own (particles,
+/// pronouns, question words, common verbs of asking).
+const FUNCTION_CHARS: &str = "的了吗呢吧啊呀嘛是我你他她它们这那在有不没要能会就都也还和与或及把被给让从到对为以之于上下个么什怎哪多少几时候里边样再又很太更最可以得地着过吧如何请问想该";
 
 /// The categories of funds coming in and going out.
 const DEPOSITS: &str = "deposit";
