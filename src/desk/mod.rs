@@ -1120,8 +1120,11 @@ fn asked_of_the_case(messages: &[Message]) -> Vec<&Message> {
         .iter()
         .enumerate()
         .filter(|(i, m)| {
+            // The bot's reply to it, if it had one before the user wrote
+            // again (messages to an agent have none).
             let reply = messages[i + 1..]
                 .iter()
+                .take_while(|r| r.author != Author::User)
                 .find(|r| r.author == Author::Bot)
                 .and_then(|r| r.reply.as_ref());
             let says_nothing = reply.is_some_and(|r| {
@@ -1145,4 +1148,56 @@ fn ticket_lang(ticket: &Ticket) -> Option<Lang> {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(id: i64, author: Author, text: &str, reply: Option<serde_json::Value>) -> Message {
+        Message {
+            id,
+            session_id: "s".into(),
+            author,
+            agent: None,
+            text: text.into(),
+            reply,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_ticket_is_named_by_the_last_thing_the_user_asked() {
+        let bot = |reply: serde_json::Value| Some(reply);
+        let messages = [
+            message(1, Author::User, "你好", None),
+            message(
+                2,
+                Author::Bot,
+                "您好",
+                bot(serde_json::json!({ "small_talk": "greeting" })),
+            ),
+            message(3, Author::User, "提币三天没到", None),
+            message(
+                4,
+                Author::Bot,
+                "…",
+                bot(serde_json::json!({ "decision": "answer", "topic": {"article": "x"} })),
+            ),
+            message(5, Author::User, "转人工", None),
+            message(
+                6,
+                Author::Bot,
+                "…",
+                bot(serde_json::json!({ "handoff_reason": "asked_for_person" })),
+            ),
+        ];
+        assert_eq!(question_of(&messages).as_deref(), Some("提币三天没到"));
+        // Said to the agent (no bot reply follows): that is the case too.
+        let mut later = messages.to_vec();
+        later.push(message(7, Author::User, "TxID 是 abc", None));
+        later.push(message(8, Author::Agent, "收到", None));
+        assert_eq!(question_of(&later).as_deref(), Some("TxID 是 abc"));
+        assert_eq!(question_of(&messages[..2]), None, "small talk asks nothing");
+    }
 }

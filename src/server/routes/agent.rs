@@ -16,6 +16,7 @@ use crate::config::Role;
 use crate::corpus::Lang;
 use crate::desk::model::{QueueFilter, Ticket};
 use crate::desk::{Agent, Change};
+use crate::handoff::privacy::mask_personal_data;
 use crate::server::api::*;
 use crate::server::auth::{Admin, AnyAgent};
 use crate::server::error::{ApiError, ErrorBody};
@@ -262,7 +263,12 @@ fn dto(app: &AppState, agent: &Agent, ticket: &Ticket) -> TicketDto {
         .and_then(|id| engine.article(id))
         .map(|a| a.title.text(lang).to_string());
     let confident = ticket.confidence >= f64::from(engine.answerer().thresholds().answer);
-    let title = match (&topic_title, &ticket.question) {
+    // The user's words, masked for agents as the transcript is.
+    let question = match agent.role {
+        Role::Admin => ticket.question.clone(),
+        Role::Agent => ticket.question.as_deref().map(mask_personal_data),
+    };
+    let title = match (&topic_title, &question) {
         (Some(topic), _) if confident => Some(topic.clone()),
         (_, Some(question)) => Some(question.clone()),
         (topic, None) => topic.clone(),
@@ -271,6 +277,7 @@ fn dto(app: &AppState, agent: &Agent, ticket: &Ticket) -> TicketDto {
         sla_breached: app.desk.sla_breached(ticket),
         topic_title,
         title,
+        question,
         details: match agent.role {
             Role::Admin => ticket.details.clone(),
             Role::Agent => ticket.details.masked(),
