@@ -217,6 +217,12 @@ describe('chat widget and agent console', () => {
     await answer.getByTestId('read-more').click();
     await body.waitFor({ state: 'hidden' });
 
+    // An excerpt ends on content, not on the colon that leads into steps;
+    // asked for a phone number, the answer says there is none.
+    const steps = await ask(page, '提币一直在审核中怎么办');
+    assert.doesNotMatch((await steps.locator('.excerpt').innerText()).trim(), /[:：]$/);
+    const phone = await ask(page, '你们客服电话多少');
+    assert.match(await phone.locator('.excerpt').innerText(), /没有客服电话/);
     await page.screenshot({ path: path.join(screenshots, 'widget-desktop.png') });
     await assertAccessible(page, 'demo page with the widget (an answer)');
     // Tab from the input goes round the chat's own controls, not off to the
@@ -407,7 +413,9 @@ describe('chat widget and agent console', () => {
     await page.getByTestId('note-input').fill('用户问的是线下咖啡店，与平台无关。');
     await page.getByTestId('note-add').click();
     await page.getByTestId('notes').filter({ hasText: '线下咖啡店' }).waitFor();
+    const before = (await transcript.boundingBox()).height;
     await page.locator('#article-tool summary').click();
+    assert.equal((await transcript.boundingBox()).height, before, 'the article search opens over, not into, the transcript');
     await page.getByTestId('article-search').fill('提币');
     const result = page.getByTestId('article-result').first();
     await result.waitFor({ timeout: 10_000 });
@@ -436,6 +444,8 @@ describe('chat widget and agent console', () => {
     assert.match(await banner.innerText(), /alice/);
     const reply = page.locator('[data-testid=message][data-author=agent]', { hasText: '很高兴为您服务' });
     await reply.waitFor({ timeout: 15_000 });
+    // With a person in the chat, there is no "talk to a person" button.
+    assert.equal(await page.getByTestId('handoff-button').isVisible(), false);
     assert.match(await reply.locator('.who').innerText(), /alice/);
     assert.equal(await page.locator('[data-testid=message][data-author=system]', { hasText: 'alice' }).count(), 1);
     // The article alice sent is a card the user can open.
