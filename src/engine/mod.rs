@@ -260,13 +260,13 @@ pub fn excerpt(markdown: &str, limit: usize) -> String {
         return String::new();
     };
     let opening = plain(&first.lines().collect::<Vec<_>>().join(" "));
-    let mut lines = vec![opening];
-    if leads_on(&lines[0]) {
-        let mut length = lines[0].chars().count();
+    let mut lines = vec![(opening, false)];
+    if leads_on(&lines[0].0) {
+        let mut length = lines[0].0.chars().count();
         'blocks: for block in blocks {
             for line in block.lines() {
                 let Some(item) = item_of(line) else { continue };
-                length += item.chars().count() + 1;
+                length += item.0.chars().count() + 1;
                 lines.push(item);
                 if length > limit {
                     break 'blocks;
@@ -284,12 +284,18 @@ fn leads_on(paragraph: &str) -> bool {
 
 /// One line of Markdown as an excerpt line: list markers kept as "1." or
 /// "•", table rows as "cell: cell, cell", table rules and blank lines
-/// dropped.
-fn item_of(line: &str) -> Option<String> {
+/// dropped; and whether it is a heading (a line all in bold), which says
+/// nothing without what follows it.
+fn item_of(line: &str) -> Option<(String, bool)> {
     let line = line.trim();
     if line.is_empty() {
         return None;
     }
+    let heading = line.len() > 4 && line.starts_with("**") && line.ends_with("**");
+    item_text(line).map(|text| (text, heading))
+}
+
+fn item_text(line: &str) -> Option<String> {
     if line.starts_with('|') {
         let cells: Vec<String> = line
             .trim_matches('|')
@@ -349,29 +355,30 @@ fn plain(markdown: &str) -> String {
 /// it is cut at its last sentence end (or the limit, marked "…"); when a
 /// later one does not, it is cut at a sentence end if that keeps half of it,
 /// else left out.
-fn fit(lines: &[String], limit: usize) -> String {
-    let mut out = String::new();
-    for line in lines {
-        let used = out.chars().count() + usize::from(!out.is_empty());
-        let room = limit.saturating_sub(used);
+/// A heading left last (its content did not fit) is dropped.
+fn fit(lines: &[(String, bool)], limit: usize) -> String {
+    let mut kept: Vec<(String, bool)> = Vec::new();
+    let mut used = 0;
+    for (line, heading) in lines {
+        let room = limit.saturating_sub(used + usize::from(!kept.is_empty()));
         if line.chars().count() <= room {
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            out.push_str(line);
+            used += line.chars().count() + usize::from(!kept.is_empty());
+            kept.push((line.clone(), *heading));
             continue;
         }
-        if out.is_empty() {
+        if kept.is_empty() {
             return cut_at_sentence(line, limit)
                 .unwrap_or_else(|| format!("{}…", line.chars().take(limit).collect::<String>()));
         }
         if let Some(cut) = cut_at_sentence(line, room) {
-            out.push('\n');
-            out.push_str(&cut);
+            kept.push((cut, false));
         }
         break;
     }
-    out
+    while kept.len() > 1 && kept.last().is_some_and(|(_, heading)| *heading) {
+        kept.pop();
+    }
+    kept.into_iter().map(|(line, _)| line).collect::<Vec<_>>().join("\n")
 }
 
 /// `text` up to its last sentence end within `limit` characters, when that
@@ -417,6 +424,12 @@ mod tests {
         assert_eq!(
             excerpt(table, 280),
             "Typical review times:\nLevel: Review, Usual time\nLv1: automatic, 10 minutes"
+        );
+        let headed = "Three ways:\n\n**1. Chat**\n- open it\n\n**2. Tickets**\n- file one, with a long explanation";
+        assert_eq!(
+            excerpt(headed, 40),
+            "Three ways:\n1. Chat\n• open it",
+            "no heading left last"
         );
         let bullets = "Two kinds:\n\n- **Flexible**: any time.\n- **Locked**: fixed term.";
         assert_eq!(
