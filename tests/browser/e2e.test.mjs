@@ -285,6 +285,10 @@ describe('chat widget and agent console', () => {
     const chips = page.locator('.welcome [data-testid=chip]');
     await chips.first().waitFor();
     assert.ok((await chips.count()) >= 3, 'at least three quick replies');
+    // The team's words for the chips, as written (not a lower-cased question).
+    for (const label of await chips.allInnerTexts()) assert.match(label, /^[A-Z]/, label);
+    // The English placeholder stays on one line.
+    assert.equal(await page.getByTestId('input').evaluate((n) => getComputedStyle(n, '::placeholder').whiteSpace), 'nowrap');
 
     // Switch to Chinese: the chips are fetched again in Chinese.
     await page.getByTestId('lang-switch').click();
@@ -310,6 +314,21 @@ describe('chat widget and agent console', () => {
     await page.getByTestId('lang-switch').click();
     const zh = await ask(page, '怎么充值');
     assert.match(await zh.getByTestId('article-title').innerText(), /[\u4e00-\u9fff]/);
+    await context.close();
+  });
+
+  test('a clarification asks once which question is meant, with the choices as chips', T, async () => {
+    const { context, page } = await userPage();
+    await openWidget(page);
+    const reply = await ask(page, '取消');
+    const chips = reply.locator('.chips.suggest [data-testid=chip]');
+    await chips.first().waitFor();
+    assert.ok((await chips.count()) >= 2);
+    // The bot's question is the one on screen; the group's label is for
+    // screen readers only.
+    const label = await reply.locator('.chips.suggest .chips-label').boundingBox();
+    assert.ok(label.width <= 1 && label.height <= 1, `the chips' label takes no room: ${JSON.stringify(label)}`);
+    assert.match(await reply.locator('.chips.suggest').getAttribute('aria-labelledby'), /^kefu-chips-/);
     await context.close();
   });
 
@@ -649,6 +668,8 @@ describe('chat widget and agent console', () => {
     assert.equal(await fact('amount').innerText(), '500U');
     assert.equal(await fact('address').innerText(), 'TR7NHq…Lj6t', 'an agent sees the ends of the address');
     assert.doesNotMatch(await agent.locator('#ticket-title').innerText(), /null/);
+    // "转人工" says nothing of the case: the queue names the ticket by what was asked.
+    assert.match(await r.getByTestId('row-title').innerText(), /从币安转了500U/);
     // Agent assist: the article the bot would answer the user's question
     // with, beside the transcript, one click from being sent.
     const assisted = agent.getByTestId('assist-article').first();
@@ -855,6 +876,9 @@ describe('chat widget and agent console', () => {
     assert.equal(await unanswered.count(), Math.max(1, report.unanswered.length));
     if (report.unanswered.length) {
       assert.equal(await unanswered.first().locator('td').first().innerText(), report.unanswered[0].question);
+      // The nearest article by its title, as in the gaps table.
+      const nearest = report.unanswered[0].nearest_title;
+      if (nearest) assert.equal(await unanswered.first().locator('td').nth(3).innerText(), nearest);
     }
     const byStatus = report.tickets.by_status.length;
     assert.ok(byStatus > 0, 'the earlier tests made tickets');
