@@ -424,20 +424,29 @@
                   i === 0 ? el('span', { class: 'confidence', text: ` ${Math.round(a.confidence * 100)}%` }) : null,
                   el('p', { class: 'excerpt', text: article.excerpt }),
                 ),
-                el('button', {
-                  type: 'button',
-                  class: 'btn small',
-                  'data-testid': 'assist-insert',
-                  'aria-label': `插入 · Insert: ${article.title}`,
-                  text: '插入 · Insert',
-                  onclick: () => attach(article),
-                }),
+                insertButton(article, 'assist-insert'),
               ),
             ),
           ),
         ),
       ),
     );
+  }
+
+  // "Insert" beside an article (agent assist, article search): the next
+  // reply carries it.
+  function insertButton(article, testid) {
+    return el('button', {
+      type: 'button',
+      class: 'btn small',
+      'data-testid': testid,
+      'aria-label': `插入 · Insert: ${article.title}`,
+      text: '插入 · Insert',
+      onclick: () => {
+        attach(article);
+        $('article-tool').open = false;
+      },
+    });
   }
 
   // The article a reply will carry, shown under the reply box: the user
@@ -738,24 +747,14 @@
       const items = (r && r.results) || [];
       results.replaceChildren(
         ...(items.length
-          ? items.slice(0, 8).map((a) => {
-              return el(
+          ? items.slice(0, 8).map((a) =>
+              el(
                 'li',
                 { 'data-testid': 'article-result', 'data-article-id': a.id },
-                el('button', {
-                  type: 'button',
-                  class: 'btn small',
-                  'data-testid': 'article-insert',
-                  'aria-label': `插入 · Insert: ${a.title}`,
-                  text: '插入 · Insert',
-                  onclick: () => {
-                    attach(a);
-                    $('article-tool').open = false;
-                  },
-                }),
+                insertButton(a, 'article-insert'),
                 el('div', { class: 'result-text' }, el('strong', { text: a.title }), safeSnippet(a.snippet_html)),
-              );
-            })
+              ),
+            )
           : [el('li', { class: 'muted', text: '没有找到文章 · No articles found' })]),
       );
     } catch (e) {

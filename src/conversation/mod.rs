@@ -883,7 +883,6 @@ impl<'a> Policy<'a> {
             || self.engine.lexicon().mentions_domain(&reading.normalized)
     }
 
-    /// Whether articles `a` and `b` are in the same category.
     /// Whether article `id`'s title (either language) uses a word of
     /// `normalized`: a content character of Chinese ("撤" of 撤单) or an
     /// English word of four letters or more ("cancel").
@@ -902,6 +901,7 @@ impl<'a> Policy<'a> {
             .any(|w| titles.contains(w))
     }
 
+    /// Whether articles `a` and `b` are in the same category.
     fn same_category(&self, a: &str, b: &str) -> bool {
         let category = |id| self.engine.article(id).map(|a| a.category.as_str());
         category(a).is_some_and(|c| category(b) == Some(c))
@@ -1309,7 +1309,7 @@ fn topic_to_follow(conversation: &Conversation, reading: &Reading, question: &st
 
 /// Chinese characters that carry no matter of their own (particles,
 /// pronouns, question words, common verbs of asking).
-const FUNCTION_CHARS: &str = "的了吗呢吧啊呀嘛是我你他她它们这那在有不没要能会就都也还和与或及把被给让从到对为以之于上下个么什怎哪多少几时候里边样再又很太更最可以得地着过吧如何请问想该";
+const FUNCTION_CHARS: &str = "的了吗呢吧啊呀嘛是我你他她它们这那在有不没要能会就都也还和与或及把被给让从到对为以之于上下个么什怎哪多少几时候里边样再又很太更最可以得地着过如何请问想该";
 
 /// The categories of funds coming in and going out.
 const DEPOSITS: &str = "deposit";

@@ -192,13 +192,14 @@ pub struct EngineTime {
 }
 
 /// What the bot would offer for one of the user's messages, for the agent.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Assist {
-    /// The message.
+    /// The user's message (`MessageDto.id`).
     pub message_id: i64,
-    /// The bot's confidence in the first article.
+    /// The bot's confidence in the first article (0–1).
     pub confidence: f32,
-    /// The articles, best first.
+    /// Up to 3 articles, best first: `id`, `title`, `excerpt`, `url`.
+    #[schema(value_type = Vec<Object>)]
     pub articles: Vec<ArticleSummary>,
 }
 

@@ -16,7 +16,7 @@ use crate::corpus::{Article, Corpus, CorpusError, Intent, Lang};
 use crate::embed::{EmbedError, Embedder, Role};
 use crate::index::{ArticleIndex, IndexError, Snippet};
 use crate::rank::{ArticleVectors, PhraseVectors, RankError, Ranker, VectorCache, VectorError};
-use crate::text::{is_chinese, Lexicon};
+use crate::text::{is_chinese, Lexicon, SENTENCE_ENDS};
 
 /// Why the engine could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -385,7 +385,7 @@ fn fit(lines: &[(String, bool)], limit: usize) -> String {
 /// keeps more than half of them.
 fn cut_at_sentence(text: &str, limit: usize) -> Option<String> {
     let cut: String = text.chars().take(limit).collect();
-    let end = cut.rfind(['。', '！', '？', '；', '.', '!', '?', ';'])?;
+    let end = cut.rfind(SENTENCE_ENDS)?;
     (end > cut.len() / 2).then(|| {
         let close = cut[end..].chars().next().map_or(1, char::len_utf8);
         cut[..end + close].to_string()

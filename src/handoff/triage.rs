@@ -334,12 +334,9 @@ const ADVICE_ZH: &[&str] = &[
     "平仓还是补仓",
     "补仓还是",
     "要不要补仓",
-    "做多还是做空",
-    "做空还是做多",
     "年底能到",
     "明年能到",
     "下个月能到",
-    "该不该买",
     "该不该囤",
     "多囤",
     "帮我分析",
@@ -356,7 +353,6 @@ const ADVICE_EN: &[&str] = &[
     "should i buy",
     "should i sell",
     "worth buying",
-    "investment advice",
     "good investment",
     "all in",
     "will it go up",
@@ -365,9 +361,6 @@ const ADVICE_EN: &[&str] = &[
     "good time to buy",
     "should i long",
     "should i short",
-    "long or short",
-    "buy or sell",
-    "which coin should",
     "which one should i buy",
     "price target",
     "will it bounce",
@@ -381,8 +374,8 @@ const ADVICE_EN: &[&str] = &[
     "best trader",
 ];
 
-/// Advice asked for outright ("开多还是开空好", "is sol a good buy"):
-/// however sure the engine is of an article on the words (futures, grid
+/// Advice asked for outright ("开多还是开空好", "is sol a good buy"), on
+/// top of the words above: however sure the engine is of an article on the words (futures, grid
 /// bots), the question is which way to bet, which no article answers.
 const ADVICE_ASKED_ZH: &[&str] = &[
     "开多还是开空",

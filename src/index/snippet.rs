@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::{merge_overlapping, Snippet};
-use crate::text::is_han;
+use crate::text::{is_han, SENTENCE_ENDS};
 
 /// How far a passage may reach back for its sentence's start, and forward
 /// for its end, in bytes (about 30 Chinese or 100 Latin characters).
@@ -31,7 +31,7 @@ pub(crate) fn tidy(body: &str, fragment: &str, highlights: &[Range<usize>]) -> S
         .collect();
     let (mut text, mut marks) = plain(&body[start..end], &marks);
     marks.retain(|m| !stray(&text[m.clone()]));
-    if end < body.len() && !text.ends_with(['。', '！', '？', '.', '!', '?', '；', ';']) {
+    if end < body.len() && !text.ends_with(SENTENCE_ENDS) {
         text.push('…');
     }
     if start > 0 && !after_boundary(body, start) {

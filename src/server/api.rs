@@ -12,7 +12,7 @@ use crate::answer::Decision;
 use crate::config::Role;
 use crate::corpus::Lang;
 use crate::desk::model::{now_millis, AuditEntry, Author, Details, Message, Millis, Note, Ticket, TicketEvent};
-use crate::desk::{BotReply, QueueStatus, Turn, Warning};
+use crate::desk::{Assist, BotReply, QueueStatus, Turn, Warning};
 use crate::engine::ArticleSummary;
 use crate::handoff::{Priority, TicketStatus};
 use crate::insights::export::Table;
@@ -490,19 +490,7 @@ pub struct TicketDetail {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssistResponse {
     /// The user's latest messages the bot could read, oldest first.
-    pub messages: Vec<AssistDto>,
-}
-
-/// What the bot would offer for one user message.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AssistDto {
-    /// The user's message (`MessageDto.id`).
-    pub message_id: i64,
-    /// The bot's confidence in the first article (0–1).
-    pub confidence: f32,
-    /// Up to 3 articles, best first: `id`, `title`, `excerpt`, `url`.
-    #[schema(value_type = Vec<Object>)]
-    pub articles: Vec<ArticleSummary>,
+    pub messages: Vec<Assist>,
 }
 
 /// Text from an agent: a reply or a note.

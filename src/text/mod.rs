@@ -21,6 +21,10 @@ pub fn is_chinese(text: &str) -> bool {
     text.chars().any(is_han)
 }
 
+/// The characters that end a sentence, in Chinese and in English, for
+/// cutting text where a reader expects a stop.
+pub const SENTENCE_ENDS: [char; 8] = ['。', '！', '？', '；', '.', '!', '?', ';'];
+
 /// The language a message is plainly written in, so the reply follows the
 /// message rather than the browser: Chinese when it has a Han character,
 /// English when it has an English word. Coin, network and wallet names

@@ -43,6 +43,12 @@ async fn say(app: &TestApp, s: &UserSession, text: &str) -> Value {
     body
 }
 
+/// The reply to `text`, the first message of a new conversation.
+async fn say_in_a_new_chat(app: &TestApp, text: &str) -> Value {
+    let s = app.new_session().await;
+    say(app, &s, text).await
+}
+
 /// Ticket `id` as the queue lists it (`null` when it is not there).
 async fn listed_ticket(app: &TestApp, id: i64) -> Value {
     let (_, queue) = app.agent(AGENT_TOKEN, Method::GET, "/v1/agent/tickets", None).await;
@@ -175,17 +181,14 @@ async fn the_way_funds_moved_and_written_cantonese_are_understood(db: Db) {
     }
     // Funds moved by someone else go to a person at once, however unsure
     // the ranking is: no asking to rephrase first.
-    let s = app.new_session().await;
-    let body = say(
+    let body = say_in_a_new_chat(
         &app,
-        &s,
         "my bnb went out to some unknown address right after it arrived, i didnt do that",
     )
     .await;
     assert_eq!(body["decision"], "handoff", "{body}");
     // 收唔到 is 收不到 and 点算 is 怎么办, not 算了.
-    let s = app.new_session().await;
-    let body = say(&app, &s, "收唔到驗證碼點算").await;
+    let body = say_in_a_new_chat(&app, "收唔到驗證碼點算").await;
     assert_eq!(body["answer"]["id"], "sms-code-not-received", "{body}");
 }
 
@@ -193,37 +196,25 @@ async fn a_pasted_address_is_checked_before_the_answer(db: Db) {
     let app = spawn_app(db).await;
     let text_of = |body: &Value| body["text"].as_str().unwrap_or_default().to_string();
     // An Ethereum-format address cannot receive BTC, in either language.
-    let s = app.new_session().await;
-    let body = say(&app, &s, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed 这个地址能收BTC吗").await;
+    let body = say_in_a_new_chat(&app, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed 这个地址能收BTC吗").await;
     assert!(
         text_of(&body).starts_with("注意：0x5aAe…eAed") && text_of(&body).contains("不能接收 BTC"),
         "{body}"
     );
-    let s = app.new_session().await;
-    let body = say(
-        &app,
-        &s,
-        "is 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed a bitcoin address?",
-    )
-    .await;
+    let body = say_in_a_new_chat(&app, "is 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed a bitcoin address?").await;
     assert!(text_of(&body).contains("cannot receive BTC"), "{body}");
     // One letter in the wrong case breaks EIP-55: a typo, never to be used.
-    let s = app.new_session().await;
-    let body = say(&app, &s, "提币地址 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD 对吗").await;
+    let body = say_in_a_new_chat(&app, "提币地址 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD 对吗").await;
     assert!(text_of(&body).contains("校验未通过"), "{body}");
-    let s = app.new_session().await;
-    let body = say(
+    let body = say_in_a_new_chat(
         &app,
-        &s,
         "is 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD the right withdrawal address?",
     )
     .await;
     assert!(text_of(&body).contains("fails its checksum"), "{body}");
     // A TRON address with ERC20 named: the mismatch, then the article.
-    let s = app.new_session().await;
-    let body = say(
+    let body = say_in_a_new_chat(
         &app,
-        &s,
         "用ERC20网络给TRC20地址TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t转了USDT 没到账",
     )
     .await;
@@ -232,10 +223,8 @@ async fn a_pasted_address_is_checked_before_the_answer(db: Db) {
         "{body}"
     );
     assert_eq!(body["answer"]["id"], "deposit-wrong-network", "{body}");
-    let s = app.new_session().await;
-    let body = say(
+    let body = say_in_a_new_chat(
         &app,
-        &s,
         "sent usdt over erc20 to my trc20 address TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t and it never arrived",
     )
     .await;
@@ -245,8 +234,7 @@ async fn a_pasted_address_is_checked_before_the_answer(db: Db) {
     );
     assert_eq!(body["answer"]["id"], "deposit-wrong-network", "{body}");
     // No address, no note.
-    let s = app.new_session().await;
-    let body = say(&app, &s, "提币要多久到账").await;
+    let body = say_in_a_new_chat(&app, "提币要多久到账").await;
     assert!(!text_of(&body).starts_with("注意"), "{body}");
 }
 
@@ -255,8 +243,7 @@ async fn a_transaction_id_and_a_fee_question_get_their_facts(db: Db) {
     let text_of = |body: &Value| body["text"].as_str().unwrap_or_default().to_string();
     let tx = "7e467331322b30e6b270860e803d18fa7184915bc0930ae7dafbcd6289eeeec5";
     // A TxID with its network: that network's explorer, then the article.
-    let s = app.new_session().await;
-    let body = say(&app, &s, &format!("TRC20充值 txid {tx} 一个小时了还没到账")).await;
+    let body = say_in_a_new_chat(&app, &format!("TRC20充值 txid {tx} 一个小时了还没到账")).await;
     assert!(
         text_of(&body).contains(&format!("https://tronscan.org/#/transaction/{tx}")),
         "{body}"
@@ -264,8 +251,7 @@ async fn a_transaction_id_and_a_fee_question_get_their_facts(db: Db) {
     assert!(!text_of(&body).contains("mempool.space"), "{body}");
     assert_eq!(body["answer"]["id"], "deposit-not-arrived", "{body}");
     // A TxID alone asks where the transaction stands.
-    let s = app.new_session().await;
-    let body = say(&app, &s, &format!("txid: 0x{tx}")).await;
+    let body = say_in_a_new_chat(&app, &format!("txid: 0x{tx}")).await;
     assert_eq!(body["decision"], "answer", "{body}");
     let status = body["answer"]["id"].as_str().unwrap_or_default().to_string();
     assert!(
@@ -285,8 +271,7 @@ async fn a_transaction_id_and_a_fee_question_get_their_facts(db: Db) {
     assert!(text_of(&body).starts_with("USDT（TRC20）：提币手续费 1 USDT"), "{body}");
     let body = say(&app, &s, "那bep20呢").await;
     assert!(text_of(&body).contains("USDT（BEP20）：提币手续费 0.3 USDT"), "{body}");
-    let s = app.new_session().await;
-    let body = say(&app, &s, "what is the minimum ETH withdrawal on ERC20").await;
+    let body = say_in_a_new_chat(&app, "what is the minimum ETH withdrawal on ERC20").await;
     assert!(
         text_of(&body).starts_with("ETH on ERC20: minimum withdrawal 0.01 ETH"),
         "{body}"
@@ -388,8 +373,7 @@ async fn the_ticket_carries_the_case_and_is_found_by_its_txid(db: Db) {
         "{body}"
     );
     // The queue names a ticket's topic by its article's title.
-    let s = app.new_session().await;
-    let body = say(&app, &s, "我的账号被盗了，币全被转走了").await;
+    let body = say_in_a_new_chat(&app, "我的账号被盗了，币全被转走了").await;
     let hacked = body["ticket"]["id"].as_i64().expect("a ticket");
     let listed = listed_ticket(&app, hacked).await;
     let title = listed["topic_title"].as_str().unwrap_or_default();

@@ -15,6 +15,10 @@ async fn get(app: &TestApp, path: &str) -> (StatusCode, String) {
     (r.status(), r.text().await.unwrap())
 }
 
+async fn get_json(app: &TestApp, path: &str) -> (StatusCode, Value) {
+    status_and_json(app.client.get(app.url(path)).send().await.unwrap()).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn help_center_pages() {
     let app = spawn_app(Db::Sqlite).await;
@@ -112,14 +116,7 @@ async fn help_center_pages() {
 async fn content_api_for_the_widget() {
     let app = spawn_app(Db::Sqlite).await;
 
-    let (status, body) = status_and_json(
-        app.client
-            .get(app.url("/v1/quick-replies?lang=zh"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = get_json(&app, "/v1/quick-replies?lang=zh").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let items = body["items"].as_array().unwrap();
     assert!(items.len() >= 3, "{body}");
@@ -157,29 +154,15 @@ async fn content_api_for_the_widget() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["code"], "unknown_article");
 
-    let (status, body) = status_and_json(
-        app.client
-            .get(app.url("/v1/articles/withdraw-crypto?lang=en"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = get_json(&app, "/v1/articles/withdraw-crypto?lang=en").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["html"].as_str().unwrap().contains("<p>"), "{body}");
     assert_eq!(body["category"], "withdrawal");
-    let (status, body) = status_and_json(app.client.get(app.url("/v1/articles/nope")).send().await.unwrap()).await;
+    let (status, body) = get_json(&app, "/v1/articles/nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "article_not_found");
 
-    let (status, body) = status_and_json(
-        app.client
-            .get(app.url("/v1/search?q=谷歌验证器&lang=zh"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = get_json(&app, "/v1/search?q=谷歌验证器&lang=zh").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let results = body["results"].as_array().unwrap();
     assert!(
@@ -191,33 +174,19 @@ async fn content_api_for_the_widget() {
         "{body}"
     );
 
-    let (_, body) = status_and_json(app.client.get(app.url("/v1/search?q=zzqqxxjj")).send().await.unwrap()).await;
+    let (_, body) = get_json(&app, "/v1/search?q=zzqqxxjj").await;
     assert_eq!(body["results"], json!([]), "nonsense finds nothing: {body}");
-    let (_, body) = status_and_json(
-        app.client
-            .get(app.url("/v1/search?q=火星移民签证&lang=zh"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, body) = get_json(&app, "/v1/search?q=火星移民签证&lang=zh").await;
     assert_eq!(
         body["results"],
         json!([]),
         "what the bot would not answer finds nothing: {body}"
     );
     let long = "提".repeat(201);
-    let (status, body) = status_and_json(
-        app.client
-            .get(app.url(&format!("/v1/search?q={long}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = get_json(&app, &format!("/v1/search?q={long}")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["code"], "query_too_long");
-    let (status, body) = status_and_json(app.client.get(app.url("/v1/search?lang=fr&q=x")).send().await.unwrap()).await;
+    let (status, body) = get_json(&app, "/v1/search?lang=fr&q=x").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 
     let r = app.client.get(app.url("/openapi.json")).send().await.unwrap();
@@ -259,9 +228,9 @@ async fn static_files_and_cors() {
             .unwrap();
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
     }
-    let (status, body) = status_and_json(app.client.get(app.url("/static/../Cargo.toml")).send().await.unwrap()).await;
+    let (status, body) = get_json(&app, "/static/../Cargo.toml").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let (status, _) = status_and_json(app.client.get(app.url("/static/nope.js")).send().await.unwrap()).await;
+    let (status, _) = get_json(&app, "/static/nope.js").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // A host site on another origin may embed the widget.

@@ -258,8 +258,8 @@ fn search_form(lang: Lang, query: &str) -> String {
 <button type="submit">{go}</button>
 <ol class="live-results" aria-live="polite" hidden data-empty="{empty}" data-ask="{ask}"></ol>
 </form>"#,
-        empty = text(lang, "没有找到相关文章", "No articles match"),
-        ask = text(lang, "问客服", "Ask us in the chat"),
+        empty = text(lang, NO_ARTICLES.0, NO_ARTICLES.1),
+        ask = text(lang, ASK_US.0, ASK_US.1),
         l = lang.as_str(),
         q = escape(query),
         ph = text(
@@ -271,18 +271,24 @@ fn search_form(lang: Lang, query: &str) -> String {
     )
 }
 
+/// What a search that matches nothing says, on the results page and (from
+/// the form's data attributes) under the box as the reader types.
+const NO_ARTICLES: (&str, &str) = ("没有找到相关文章", "No articles match");
+/// The button that opens the chat instead.
+const ASK_US: (&str, &str) = ("问客服", "Ask us in the chat");
+
 /// What a search that matches nothing shows: that nothing matched, what
 /// to try, and the chat, where a person (or the bot) reads the question.
 fn no_results(lang: Lang) -> String {
     format!(
         r#"<section class="empty" data-testid="no-results"><h2>{}</h2><p>{}</p><button type="button" data-kefu-open>{}</button></section>"#,
-        text(lang, "没有找到相关文章", "No articles match"),
+        text(lang, NO_ARTICLES.0, NO_ARTICLES.1),
         text(
             lang,
             "换个说法或更短的关键词试试，例如“提币没到账”；也可以直接问客服。",
             "Try other or fewer words, e.g. \"withdrawal not received\", or ask us in the chat."
         ),
-        text(lang, "问客服", "Ask us in the chat"),
+        text(lang, ASK_US.0, ASK_US.1),
     )
 }
 

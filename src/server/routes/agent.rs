@@ -138,16 +138,8 @@ pub async fn suggestions(
     AnyAgent(_agent): AnyAgent,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<AssistResponse>, ApiError> {
-    let messages = app.desk.assist(id).await?;
     Ok(Json(AssistResponse {
-        messages: messages
-            .into_iter()
-            .map(|a| AssistDto {
-                message_id: a.message_id,
-                confidence: a.confidence,
-                articles: a.articles,
-            })
-            .collect(),
+        messages: app.desk.assist(id).await?,
     }))
 }
 
