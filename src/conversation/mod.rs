@@ -652,20 +652,34 @@ impl<'a> Policy<'a> {
                 // "多久"), only names a coin or network ("trc20的话呢",
                 // "用的bep20") or only tells a circumstance ("我是海外手机号")
                 // says too little to leave the topic.
-                let qualifier = only_a_qualifier(asked.normalized, entities);
+                let qualifier = only_a_qualifier(asked.normalized, entities) || only_adds_a_code(asked.normalized);
                 let terse = only_an_aspect(asked.normalized) || qualifier;
                 let telling = !asks(asked.normalized);
                 let mut joined = rank(&format!("{} {question}", topic.question))?;
                 // An article the bot answered with stays the topic unless the
-                // two together clearly read as another.
-                let answered = conversation.last.as_ref().is_some_and(|r| {
-                    r.decision == Decision::Answer && r.article.as_ref().is_some_and(|a| a.id == topic.article)
-                });
-                if answered {
-                    // Only another coin or network ("trc20的话呢") asks the
-                    // answered question again for it: the topic stands.
-                    let margin = if qualifier { f32::INFINITY } else { STAY_MARGIN };
-                    stay_on(&mut joined.reply, &topic.article, margin);
+                // two together clearly read as another. Only another coin or
+                // network ("trc20的话呢") or a pasted code asks the question
+                // again for it: the topic stands, also when its article came
+                // with a hand-off ("the address i sent to is 0x…" after a
+                // deposit on the wrong network).
+                let shown = conversation
+                    .last
+                    .as_ref()
+                    .is_some_and(|r| r.article.as_ref().is_some_and(|a| a.id == topic.article));
+                let answered = shown
+                    && (qualifier
+                        || conversation
+                            .last
+                            .as_ref()
+                            .is_some_and(|r| r.decision == Decision::Answer));
+                if answered && qualifier {
+                    let always = self
+                        .engine
+                        .article(&topic.article)
+                        .is_some_and(|a| a.handoff == HandoffPolicy::Always);
+                    keep_topic(&mut joined.reply, &topic.article, always);
+                } else if answered {
+                    stay_on(&mut joined.reply, &topic.article, STAY_MARGIN);
                 }
                 let sibling = top(&best.reply).is_some_and(|id| self.same_category(id, &topic.article));
                 let lean = if sibling {
@@ -1347,6 +1361,41 @@ fn stay_on(reply: &mut Reply, article: &str, margin: f32) {
     reply.handoff_reason = None;
 }
 
+/// Answers with `article` first, ranked or not: the message only qualifies
+/// the topic, so the ranking of the two together says nothing against it.
+/// Left among the top candidates it keeps its scores; brought in from below
+/// them it takes the first's, the reading it now stands on. An article a
+/// person must always take goes to a person again.
+fn keep_topic(reply: &mut Reply, article: &str, always_handoff: bool) {
+    let kept = match reply.candidates.iter().position(|c| c.article_id == article) {
+        Some(at) => reply.candidates.remove(at),
+        None => match reply.candidates.first() {
+            Some(first) => crate::rank::Scores {
+                article_id: article.to_string(),
+                ..first.clone()
+            },
+            None => return,
+        },
+    };
+    reply.candidates.insert(0, kept);
+    reply.candidates.truncate(SUGGESTIONS);
+    if always_handoff {
+        reply.decision = Decision::Handoff;
+        reply.handoff_reason = Some(HandoffReason::AlwaysHandoff);
+    } else {
+        reply.decision = Decision::Answer;
+        reply.handoff_reason = None;
+    }
+}
+
+/// Whether a message only adds a pasted address or transaction id to the
+/// topic ("the address i sent to is 0x57FF…", "txid: 0x99b8…"): what is left
+/// without the code is a short remark.
+fn only_adds_a_code(normalized: &str) -> bool {
+    let rest = without_codes(normalized);
+    rest.len() < normalized.len() && length(&rest) <= 12
+}
+
 /// Whether a message asks something, rather than only tells ("我是海外手机号",
 /// "试了好几次了"): a question word, or a wish ("我想", "i want").
 fn asks(normalized: &str) -> bool {
@@ -1981,6 +2030,24 @@ mod tests {
             "提币到错误地址",
         ] {
             assert!(!reports_resolution(&crate::text::normalize(rest)), "{rest}");
+        }
+    }
+
+    #[test]
+    fn a_pasted_code_with_a_short_remark_only_adds_to_the_topic() {
+        for text in [
+            "the address i sent to is 0x57ff88f6eeba4b0fb5a109e1d8eecf08d7cb18a4",
+            "txid: 0x99b8510fd70f68597358ae7fde2a2484afece279c7ac68c91b464418216c206c",
+            "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7",
+        ] {
+            assert!(only_adds_a_code(&text.to_lowercase()), "{text}");
+        }
+        for text in [
+            "提币多久到账",
+            "txid",
+            "i sent usdt to 0x57ff88f6eeba4b0fb5a109e1d8eecf08d7cb18a4 three hours ago and the exchange says completed but nothing arrived",
+        ] {
+            assert!(!only_adds_a_code(text), "{text}");
         }
     }
 

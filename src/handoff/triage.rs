@@ -438,14 +438,29 @@ fn asks_a_price_move(norm: &str) -> bool {
     if REACHES_A_PRICE.is_match(norm) {
         return true;
     }
-    let words: Vec<&str> = norm
+    // "gonna" and "going to" forecast as "will" does.
+    let forecast = format!(" {norm} ")
+        .replace(" going to ", " will ")
+        .replace(" gonna ", " will ");
+    let words: Vec<&str> = forecast
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    words
-        .iter()
-        .enumerate()
-        .any(|(i, w)| *w == "will" && words[i + 1..].iter().take(3).any(|m| MOVES_EN.contains(m)))
+    // A level right after the forecast ("going to 100k") or after a verb
+    // of reaching it ("will btc hit 100k"); "going to deposit 100k" is a plan.
+    let level_at =
+        |j: usize| is_price_level(words[j]) && (words[j - 1] == "will" || REACHING_EN.contains(&words[j - 1]));
+    words.iter().enumerate().any(|(i, w)| {
+        *w == "will" && (i + 1..words.len().min(i + 4)).any(|j| MOVES_EN.contains(&words[j]) || level_at(j))
+    })
+}
+
+const REACHING_EN: &[&str] = &["hit", "reach", "touch", "break", "be", "at"];
+
+/// "100k", "5k": how people write a price they expect.
+fn is_price_level(word: &str) -> bool {
+    word.strip_suffix('k')
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Subjects of everyday life that users bring to any chat box.
@@ -474,6 +489,10 @@ const UNRELATED_ZH: &[&str] = &[
     "招聘",
     "简历",
     "应聘",
+    "帮我写",
+    "写代码",
+    "写个代码",
+    "写段代码",
 ];
 const UNRELATED_EN: &[&str] = &[
     "weather",
@@ -495,6 +514,10 @@ const UNRELATED_EN: &[&str] = &[
     "job opening",
     "my cv",
     "internship",
+    "write code",
+    "write me a",
+    "write a script",
+    "write a program",
 ];
 
 const PROFANITY_ZH: &[&str] = &[
@@ -763,6 +786,8 @@ mod tests {
             "顺便帮我写个请假条",
             "whats the weather in singapore tomorrow",
             "tell me a joke",
+            "顺便帮我写个网格策略的python代码呗",
+            "can you write me a trading bot in python",
         ] {
             assert!(Triage::of(text).unrelated, "{text}");
         }
@@ -797,6 +822,8 @@ mod tests {
             "这周大饼肯定跌吧 我现在开空能赚吗",
             "which lead trader is the best? just tell me who to follow",
             "can you tell me if btc will bounce this week",
+            "is btc gonna pump this week lol",
+            "is BTC going to 100k this month?",
         ] {
             assert!(Triage::of(text).investment_advice, "{text}");
         }
@@ -810,6 +837,8 @@ mod tests {
             "will my withdrawal arrive this week",
             "提币能到10个吗",
             "多久能到 3天了",
+            "is my withdrawal going to arrive today",
+            "im going to deposit 100k usdt",
         ] {
             assert!(!Triage::of(text).investment_advice, "{text}");
         }
