@@ -11,6 +11,8 @@
 //! [`cli`] is the command line. [`chain`] finds and checks the blockchain
 //! addresses and transaction ids in a message.
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod answer;
 pub mod chain;

@@ -17,7 +17,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::format::{dequantize_q4_row, DType, Header, ModelFile, Q4_BLOCK, Q4_BLOCK_BYTES};
-use super::q4::{exp_negative, Activation, Q4Linear, Threads};
+use super::kernels::attend;
+use super::q4::{Activation, Q4Linear, Threads};
 use super::EmbedError;
 
 fn linear(file: &ModelFile, name: &str, out: usize, inp: usize) -> Result<Q4Linear, EmbedError> {
@@ -274,125 +275,9 @@ fn add_into(x: &mut [f32], y: &[f32]) {
     }
 }
 
-/// Scaled dot-product attention of every head. `qkv` holds each token's
-/// query, key and value rows side by side (`3h` wide); the context of token
-/// `i` goes to `context[i·h..]`, heads side by side, as BERT concatenates them.
-fn attend(qkv: &[f32], len: usize, h: usize, heads: usize, scores: &mut [f32], context: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has AVX2 and FMA.
-        unsafe { attend_avx2(qkv, len, h, heads, scores, context) };
-        return;
-    }
-    attend_portable(qkv, len, h, heads, scores, context)
-}
-
-/// [`attend_portable`] compiled for AVX2: its 32-wide head rows are four
-/// registers, not eight (9.7% of a question's time as plain x86-64).
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn attend_avx2(qkv: &[f32], len: usize, h: usize, heads: usize, scores: &mut [f32], context: &mut [f32]) {
-    attend_portable(qkv, len, h, heads, scores, context)
-}
-
-#[inline(always)]
-fn attend_portable(qkv: &[f32], len: usize, h: usize, heads: usize, scores: &mut [f32], context: &mut [f32]) {
-    let head_dim = h / heads;
-    let scale = 1.0 / (head_dim as f32).sqrt();
-    let row = |t: usize, part: usize, head: usize| {
-        let start = t * 3 * h + part * h + head * head_dim;
-        &qkv[start..start + head_dim]
-    };
-    for head in 0..heads {
-        for i in 0..len {
-            let q = row(i, 0, head);
-            let mut max = f32::NEG_INFINITY;
-            for (j, s) in scores.iter_mut().enumerate() {
-                *s = super::dot(q, row(j, 1, head)) * scale;
-                max = max.max(*s);
-            }
-            for s in scores.iter_mut() {
-                *s = exp_negative(*s - max);
-            }
-            let inverse = 1.0 / super::sum(scores);
-            let out = &mut context[i * h + head * head_dim..i * h + (head + 1) * head_dim];
-            let values = |j: usize| row(j, 2, head);
-            // e5-small's heads are 32 wide: a sum of that fixed width stays
-            // in registers, where a slice's went through memory per token.
-            match head_dim {
-                32 => weighted_sum::<32>(scores, values, out),
-                _ => weighted_sum_any(scores, values, out),
-            }
-            for o in out.iter_mut() {
-                *o *= inverse;
-            }
-        }
-    }
-}
-
-/// `out = Σ_j weights[j] · values(j)`, each `D` wide.
-#[inline(always)]
-fn weighted_sum<'a, const D: usize>(weights: &[f32], values: impl Fn(usize) -> &'a [f32], out: &mut [f32]) {
-    let mut acc = [0f32; D];
-    for (j, &p) in weights.iter().enumerate() {
-        let v = &values(j)[..D];
-        for d in 0..D {
-            acc[d] += p * v[d];
-        }
-    }
-    out.copy_from_slice(&acc);
-}
-
-/// [`weighted_sum`] for any width.
-#[inline(always)]
-fn weighted_sum_any<'a>(weights: &[f32], values: impl Fn(usize) -> &'a [f32], out: &mut [f32]) {
-    out.fill(0.0);
-    for (j, &p) in weights.iter().enumerate() {
-        for (o, v) in out.iter_mut().zip(values(j)) {
-            *o += p * v;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn attention_matches_a_plain_softmax_for_any_head_width() {
-        let (len, h) = (5, 64);
-        let qkv: Vec<f32> = (0..len * 3 * h)
-            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 20.0)
-            .collect();
-        // 2 heads of 32 (e5-small's width, summed in registers) and 8 of 8.
-        for heads in [2, 8] {
-            let d = h / heads;
-            let mut context = vec![f32::NAN; len * h];
-            attend(&qkv, len, h, heads, &mut vec![0.0; len], &mut context);
-            for head in 0..heads {
-                let at = |t: usize, part: usize, k: usize| f64::from(qkv[t * 3 * h + part * h + head * d + k]);
-                for i in 0..len {
-                    let scores: Vec<f64> = (0..len)
-                        .map(|j| (0..d).map(|k| at(i, 0, k) * at(j, 1, k)).sum::<f64>() / (d as f64).sqrt())
-                        .collect();
-                    let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                    let weights: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
-                    let total: f64 = weights.iter().sum();
-                    for k in 0..d {
-                        let want = (0..len).map(|j| weights[j] * at(j, 2, k)).sum::<f64>() / total;
-                        let got = f64::from(context[i * h + head * d + k]);
-                        assert!(
-                            (got - want).abs() < 1e-5,
-                            "{heads} heads, token {i}, head {head}: {got} vs {want}"
-                        );
-                    }
-                }
-            }
-        }
-    }
 
     #[test]
     fn a_lone_text_shares_cores_until_another_arrives() {

@@ -10,6 +10,7 @@
 
 pub mod encoder;
 pub mod format;
+pub mod kernels;
 pub mod q4;
 pub mod tokenizer;
 
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 pub use encoder::Encoder;
+pub use kernels::portable::{dot, sum};
 pub use tokenizer::Tokenizer;
 
 /// Why the model could not be loaded or run.
@@ -115,53 +117,5 @@ impl Embedder {
     /// SHA-256 of the model file and [`q4::arithmetic`], for cache keys.
     pub fn model_hash(&self) -> &str {
         &self.model_hash
-    }
-}
-
-/// Dot product (the cosine similarity of unit vectors), with eight
-/// independent accumulators that the compiler turns into SIMD lanes; a single
-/// running sum could not be reordered. Inlined, so that it runs as wide
-/// as its caller is compiled for.
-#[inline]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
-/// Sum of `a`, in eight lanes as [`dot`].
-pub fn sum(a: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let chunks = a.chunks_exact(8);
-    let tail: f32 = chunks.remainder().iter().sum();
-    for x in chunks {
-        for i in 0..8 {
-            acc[i] += x[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn simd_sum_matches_the_plain_sum() {
-        let a: Vec<f32> = (0..389).map(|i| (i as f32 * 0.37).sin()).collect();
-        let plain: f32 = a.iter().sum();
-        assert!((super::sum(&a) - plain).abs() < 1e-3);
-    }
-
-    #[test]
-    fn simd_dot_matches_the_plain_sum() {
-        let a: Vec<f32> = (0..389).map(|i| (i as f32 * 0.37).sin()).collect();
-        let b: Vec<f32> = (0..389).map(|i| (i as f32 * 0.11).cos()).collect();
-        let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-        assert!((super::dot(&a, &b) - plain).abs() < 1e-3);
     }
 }
