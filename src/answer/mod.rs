@@ -10,6 +10,7 @@
 
 mod cache;
 mod confidence;
+pub mod quality;
 
 use std::collections::HashSet;
 

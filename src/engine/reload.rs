@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::{version_of, Engine, EngineError};
+use crate::answer::quality::{load_queries, top_one, QualityError};
 use crate::config::{ReloadGate, Settings};
 use crate::corpus::{Corpus, CorpusError};
-use crate::eval::{judge, load_queries, metrics, EvalError};
 
 /// Why a new corpus was not put live. The old engine keeps serving.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +31,7 @@ pub enum ReloadError {
     /// The dev set no longer fits the corpus (it names an article the new
     /// corpus lacks) or could not be read.
     #[error("the dev-set gate could not run: {0}")]
-    GateUnusable(EvalError),
+    GateUnusable(QualityError),
     /// The new corpus answers the dev set worse than the gate allows.
     #[error(
         "the new corpus fails the dev-set gate: top-1 {:.1}% on {} questions in {} is below the required {:.1}%",
@@ -46,7 +46,7 @@ impl ReloadError {
     pub fn problems(&self) -> Vec<String> {
         match self {
             ReloadError::Corpus(CorpusError::Invalid(problems)) => problems.iter().map(ToString::to_string).collect(),
-            ReloadError::GateUnusable(EvalError::Invalid(problems)) => problems.clone(),
+            ReloadError::GateUnusable(QualityError::Invalid(problems)) => problems.clone(),
             ReloadError::GateFailed(gate) => gate.misses.clone(),
             _ => Vec::new(),
         }
@@ -125,28 +125,14 @@ fn run_gate(engine: &Engine, gate: &ReloadGate) -> Result<Option<GateResult>, Re
         return Ok(None);
     }
     let queries = load_queries(&gate.queries, engine.corpus()).map_err(ReloadError::GateUnusable)?;
-    let judgements =
-        judge(engine.answerer(), engine.corpus(), &queries, |_, _| {}).map_err(ReloadError::GateUnusable)?;
-    let retrieval = metrics::retrieval(&judgements);
-    let misses = judgements
-        .iter()
-        .filter(|j| j.in_scope() && !j.top_is_right())
-        .take(MISSES_LISTED)
-        .map(|j| {
-            format!(
-                "{} → {}, expected {}",
-                j.query,
-                j.top().unwrap_or("nothing"),
-                j.expected
-            )
-        })
-        .collect();
+    let checked = top_one(engine.answerer(), &queries, MISSES_LISTED)
+        .map_err(|e| ReloadError::GateUnusable(QualityError::Rank(e)))?;
     let result = GateResult {
         queries: gate.queries.clone(),
-        questions: retrieval.questions,
-        top1: retrieval.top1,
+        questions: checked.questions,
+        top1: checked.share(),
         min_top1: gate.min_top1,
-        misses,
+        misses: checked.misses,
     };
     if result.top1 < gate.min_top1 {
         return Err(ReloadError::GateFailed(result));
