@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::config::{new_token, token_hash, AgentAccount, Role, Settings};
 use crate::conversation::{BotReply, Conversation, Policy, TicketChange, TicketState, UserMessage};
 use crate::corpus::Corpus;
+use crate::domain::HandoffReason;
 use crate::engine::Engine;
 use crate::index::{ArticleIndex, Freshness};
 use crate::rank::Ranked;
@@ -267,7 +268,7 @@ fn print_turn(bot: Option<&BotReply>, text: &str, ranked: &[Ranked]) {
     };
     let why = bot
         .handoff_reason
-        .as_deref()
+        .map(HandoffReason::as_str)
         .or(bot.small_talk.map(|i| i.as_str()))
         .map(|r| format!(" ({r})"))
         .unwrap_or_default();

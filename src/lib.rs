@@ -21,6 +21,7 @@ pub mod config;
 pub mod conversation;
 pub mod corpus;
 pub mod desk;
+pub mod domain;
 pub mod embed;
 pub mod engine;
 pub mod eval;

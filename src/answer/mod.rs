@@ -17,6 +17,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::Corpus;
+use crate::domain::HandoffReason;
 use crate::rank::{RankError, Ranker, Scores};
 
 pub use cache::AnswerCache;
@@ -59,18 +60,6 @@ impl Decision {
         .into_iter()
         .find(|d| d.as_str() == s)
     }
-}
-
-/// Why a question was handed off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HandoffReason {
-    /// Confidence below the clarify threshold.
-    LowConfidence,
-    /// The matched article's topic always needs a person.
-    AlwaysHandoff,
-    /// Nothing could be matched at all.
-    NoMatch,
 }
 
 /// Decision thresholds on the confidence.

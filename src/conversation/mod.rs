@@ -35,8 +35,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::answer::{Decision, HandoffReason, Reply, SUGGESTIONS};
+use crate::answer::{Decision, Reply, SUGGESTIONS};
 use crate::corpus::{EntityKind, HandoffPolicy, Intent, Lang, Priority};
+use crate::domain::HandoffReason;
 use crate::engine::{ArticleSummary, Engine};
 use crate::rank::RankError;
 pub use details::Details;
@@ -124,7 +125,7 @@ pub struct BotReply {
     /// A safety warning to show prominently.
     pub warning: Option<Warning>,
     /// Why it was handed off.
-    pub handoff_reason: Option<String>,
+    pub handoff_reason: Option<HandoffReason>,
     /// The ranking behind it.
     pub candidates: Vec<CandidateNote>,
     /// The kind of small talk answered.
@@ -167,9 +168,9 @@ impl BotReply {
     }
 
     /// A hand-off for `reason`, with an article to read meanwhile.
-    pub fn handoff(reason: &str, confidence: f32, article: Option<ArticleSummary>) -> BotReply {
+    pub fn handoff(reason: HandoffReason, confidence: f32, article: Option<ArticleSummary>) -> BotReply {
         BotReply {
-            handoff_reason: Some(reason.to_string()),
+            handoff_reason: Some(reason),
             article,
             ..BotReply::new(Decision::Handoff, confidence)
         }
@@ -369,7 +370,7 @@ impl<'a> Policy<'a> {
             return Ok(self.small_talk(intent, lang, conversation, message.picked.is_none()));
         }
         if triage.scam_by_staff {
-            let mut reply = BotReply::handoff("scam_by_staff", 0.0, self.summary(SCAM_ARTICLE, lang));
+            let mut reply = BotReply::handoff(HandoffReason::ScamByStaff, 0.0, self.summary(SCAM_ARTICLE, lang));
             reply.warning = Some(Warning::Scam);
             let open = TicketChange::Open {
                 priority: Priority::Urgent,
@@ -377,13 +378,13 @@ impl<'a> Policy<'a> {
             return Ok(self.finish(reply, lang, conversation, open, Some(reading.text.clone())));
         }
         if waiting && asks_about_the_wait(&reading.normalized) {
-            let reply = BotReply::handoff("asked_for_person", 0.0, None);
+            let reply = BotReply::handoff(HandoffReason::AskedForPerson, 0.0, None);
             let text = replies::already_waiting(lang, conversation.staffed).to_string();
             return Ok(self.outcome(reply, text, lang, TicketChange::None, None, None));
         }
         if triage.asks_for_person {
             if waiting {
-                let reply = BotReply::handoff("asked_for_person", 0.0, None);
+                let reply = BotReply::handoff(HandoffReason::AskedForPerson, 0.0, None);
                 let text = replies::already_waiting(lang, conversation.staffed).to_string();
                 return Ok(self.outcome(reply, text, lang, TicketChange::None, None, None));
             }
@@ -392,7 +393,7 @@ impl<'a> Policy<'a> {
             } else {
                 Priority::Normal
             };
-            let reply = BotReply::handoff("asked_for_person", 0.0, None);
+            let reply = BotReply::handoff(HandoffReason::AskedForPerson, 0.0, None);
             let open = TicketChange::Open { priority };
             return Ok(self.finish(reply, lang, conversation, open, Some(reading.text.clone())));
         }
@@ -433,7 +434,7 @@ impl<'a> Policy<'a> {
         if triage.unrelated && reply.decision != Decision::Handoff && !self.in_domain(reading) {
             // "今天上海天气怎么样": whatever an article's words matched.
             reply.decision = Decision::Handoff;
-            reply.handoff_reason = Some("no_match".into());
+            reply.handoff_reason = Some(HandoffReason::NoMatch);
             reply.article = None;
             reply.suggestions.clear();
         }
@@ -455,24 +456,23 @@ impl<'a> Policy<'a> {
             },
             _ => TicketChange::None,
         };
-        let unsure = matches!(reply.handoff_reason.as_deref(), Some("low_confidence" | "no_match"));
+        let unsure = reply.handoff_reason.is_some_and(HandoffReason::unsure);
         // A follow-up is about the topic, whatever words it uses ("how long").
         let follows = ranked.with_topic
             || topic_to_follow(conversation, reading, &normalized).is_some() && leans_on_context(reading, &normalized);
         if unsure && !follows && !reading.names(EntityKind::Exchange) && !self.in_domain(reading) {
-            reply.handoff_reason = Some(
-                if triage.investment_advice {
-                    "investment_advice"
-                } else {
-                    "out_of_scope"
-                }
-                .into(),
-            );
+            reply.handoff_reason = Some(if triage.investment_advice {
+                HandoffReason::InvestmentAdvice
+            } else {
+                HandoffReason::OutOfScope
+            });
             reply.article = None;
         } else if unsure && triage.investment_advice {
-            reply.handoff_reason = Some("investment_advice".into());
+            reply.handoff_reason = Some(HandoffReason::InvestmentAdvice);
             reply.article = None;
-        } else if waiting && reply.decision != Decision::Answer && reply.handoff_reason.as_deref() != Some("lost_funds")
+        } else if waiting
+            && reply.decision != Decision::Answer
+            && reply.handoff_reason != Some(HandoffReason::LostFunds)
         {
             // Already in the queue: what the bot cannot answer with
             // confidence waits for the agent too, and the user is told so.
@@ -498,7 +498,7 @@ impl<'a> Policy<'a> {
         }
         if waiting
             && matches!(change, TicketChange::Open { .. })
-            && reply.handoff_reason.as_deref() != Some("lost_funds")
+            && reply.handoff_reason != Some(HandoffReason::LostFunds)
         {
             // The ticket is open already; an urgent matter still raises it.
             if self.priority(&reply, reading) == Priority::Normal {
@@ -828,26 +828,22 @@ impl<'a> Policy<'a> {
         let summaries = self.summaries(reply, lang, 0);
         let top = summaries.first().cloned();
         let mut decision = reply.decision;
-        let mut reason = reply.handoff_reason.map(|r| match r {
-            HandoffReason::LowConfidence => "low_confidence",
-            HandoffReason::AlwaysHandoff => "always_handoff",
-            HandoffReason::NoMatch => "no_match",
-        });
+        let mut reason = reply.handoff_reason;
         // Lost funds go to a person at once, also when the engine was only
         // unsure (no asking to rephrase first); an always-hand-off topic
         // keeps its own reason. A loss the words only seem to report counts
         // when the bot would otherwise clarify.
-        let lost = reading.triage.lost_funds && reason != Some("always_handoff")
+        let lost = reading.triage.lost_funds && reason != Some(HandoffReason::AlwaysHandoff)
             || reading.triage.lost_funds_weak && decision == Decision::Clarify;
         if lost {
             decision = Decision::Handoff;
-            reason = Some("lost_funds");
+            reason = Some(HandoffReason::LostFunds);
         } else if reading.triage.investment_advice
             && decision != Decision::Handoff
             && (reading.triage.advice_asked || reply.confidence < ADVICE_SURE)
         {
             decision = Decision::Handoff;
-            reason = Some("investment_advice");
+            reason = Some(HandoffReason::InvestmentAdvice);
         }
         let mut bot = BotReply::new(decision, reply.confidence);
         bot.candidates = candidates;
@@ -858,12 +854,12 @@ impl<'a> Policy<'a> {
             }
             Decision::Clarify => bot.suggestions = summaries,
             Decision::Handoff | Decision::SmallTalk => {
-                bot.handoff_reason = reason.map(str::to_string);
+                bot.handoff_reason = reason;
                 // An article to read while waiting, when the bot knows the
                 // topic (urgent topics, lost funds) and not when it guessed.
-                if reason == Some("lost_funds") {
+                if reason == Some(HandoffReason::LostFunds) {
                     bot.article = self.urgent_near_top(reply, lang).or(top);
-                } else if reason == Some("always_handoff") {
+                } else if reason == Some(HandoffReason::AlwaysHandoff) {
                     bot.article = top;
                 }
             }
@@ -1003,7 +999,7 @@ impl<'a> Policy<'a> {
             .is_some_and(|a| a.handoff == HandoffPolicy::Always);
         if always {
             let urgent = self.engine.article(id).is_some_and(|a| a.priority == Priority::Urgent);
-            let mut reply = BotReply::handoff("always_handoff", 1.0, Some(article));
+            let mut reply = BotReply::handoff(HandoffReason::AlwaysHandoff, 1.0, Some(article));
             reply.topic = topic;
             let priority = if urgent { Priority::Urgent } else { Priority::Normal };
             return Some((reply, TicketChange::Open { priority }));
@@ -1071,14 +1067,14 @@ pub fn reply_text(lang: Lang, reply: &BotReply, staffed: Option<bool>) -> String
     }
     match reply.decision {
         Decision::Answer => reply.article.as_ref().map_or_else(
-            || replies::handoff(lang, "low_confidence", staffed, None),
+            || replies::handoff(lang, HandoffReason::LowConfidence, staffed, None),
             |a| replies::answer(lang, a),
         ),
         Decision::Clarify if reply.asked_to_rephrase => replies::rephrase(lang, &reply.suggestions),
         Decision::Clarify => replies::clarify(lang, &reply.suggestions),
         Decision::Handoff => replies::handoff(
             lang,
-            reply.handoff_reason.as_deref().unwrap_or("low_confidence"),
+            reply.handoff_reason.unwrap_or(HandoffReason::LowConfidence),
             staffed,
             reply.article.as_ref(),
         ),
@@ -1553,8 +1549,7 @@ fn only_reacts(
         && length(rest) <= REACTION_LENGTH;
     let same_topic = ranked.with_topic || reply.article.as_ref().is_some_and(|a| a.id == topic.article);
     // "thanks, blocked him": a remark no article matches brings up nothing.
-    let nothing_else = reply.decision == Decision::Handoff
-        && matches!(reply.handoff_reason.as_deref(), Some("low_confidence" | "no_match"));
+    let nothing_else = reply.decision == Decision::Handoff && reply.handoff_reason.is_some_and(HandoffReason::unsure);
     closing && !troubled && remark && (same_topic || nothing_else)
 }
 

@@ -3,6 +3,7 @@
 //! talk's replies are the corpus's (`smalltalk.yaml`).
 
 use crate::corpus::Lang;
+use crate::domain::HandoffReason;
 use crate::engine::ArticleSummary;
 use crate::text::normalize;
 
@@ -33,20 +34,20 @@ pub fn clarify(lang: Lang, suggestions: &[ArticleSummary]) -> String {
 /// far as the desk knows (`staffed`: agents online within service hours;
 /// `None` when unknown), and optionally an article to read meanwhile. The
 /// first paragraph says it all; the widget shows only that and the article.
-pub fn handoff(lang: Lang, reason: &str, staffed: Option<bool>, meanwhile: Option<&ArticleSummary>) -> String {
+pub fn handoff(lang: Lang, reason: HandoffReason, staffed: Option<bool>, meanwhile: Option<&ArticleSummary>) -> String {
     let why = match (lang, reason) {
-        (Lang::Zh, "out_of_scope") => "这个问题不在我能回答的范围内，我只能回答本平台账户、充提币、交易和安全方面的问题。",
-        (Lang::En, "out_of_scope") => {
+        (Lang::Zh, HandoffReason::OutOfScope) => "这个问题不在我能回答的范围内，我只能回答本平台账户、充提币、交易和安全方面的问题。",
+        (Lang::En, HandoffReason::OutOfScope) => {
             "That's outside what I can answer: I can only help with this platform's accounts, deposits and withdrawals, trading and security. "
         }
-        (Lang::Zh, "investment_advice") => "我们不提供价格预测或投资建议。",
-        (Lang::En, "investment_advice") => "We don't give price predictions or investment advice. ",
-        (Lang::Zh, "low_confidence" | "no_match") => "抱歉，我没能找到能回答这个问题的文章。",
-        (Lang::En, "low_confidence" | "no_match") => "Sorry, I couldn't find an article that answers this. ",
-        (Lang::Zh, "lost_funds") => "涉及资金安全的问题需要人工客服核实处理。",
-        (Lang::En, "lost_funds") => "Anything involving the safety of your funds needs a person to check. ",
-        (Lang::Zh, "always_handoff") => "这类问题需要人工客服为您处理。",
-        (Lang::En, "always_handoff") => "This needs a person from our team. ",
+        (Lang::Zh, HandoffReason::InvestmentAdvice) => "我们不提供价格预测或投资建议。",
+        (Lang::En, HandoffReason::InvestmentAdvice) => "We don't give price predictions or investment advice. ",
+        (Lang::Zh, HandoffReason::LowConfidence | HandoffReason::NoMatch) => "抱歉，我没能找到能回答这个问题的文章。",
+        (Lang::En, HandoffReason::LowConfidence | HandoffReason::NoMatch) => "Sorry, I couldn't find an article that answers this. ",
+        (Lang::Zh, HandoffReason::LostFunds) => "涉及资金安全的问题需要人工客服核实处理。",
+        (Lang::En, HandoffReason::LostFunds) => "Anything involving the safety of your funds needs a person to check. ",
+        (Lang::Zh, HandoffReason::AlwaysHandoff) => "这类问题需要人工客服为您处理。",
+        (Lang::En, HandoffReason::AlwaysHandoff) => "This needs a person from our team. ",
         _ => "",
     };
     let next = match (lang, staffed) {

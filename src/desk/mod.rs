@@ -24,6 +24,7 @@ use crate::conversation::{
 };
 pub use crate::conversation::{BotReply, CandidateNote, Warning};
 use crate::corpus::{Lang, Priority};
+use crate::domain::HandoffReason;
 use crate::engine::reload::{self, ReloadError};
 use crate::engine::{reply_lang, ArticleSummary, Engine, SearchHit};
 use crate::handoff::privacy::{mask_personal_data, redact_secrets, Redacted};
@@ -492,10 +493,10 @@ impl Desk {
             // hash:"): the bot answers it when it can, and does not open a
             // ticket because it could not; a person, an urgent matter or a
             // topic that always goes to one still does.
-            let unsure = matches!(
-                reply.handoff_reason.as_deref(),
-                Some("low_confidence" | "no_match" | "out_of_scope")
-            ) || reply.asked_to_rephrase;
+            let unsure = reply
+                .handoff_reason
+                .is_some_and(|r| r.unsure() || r == HandoffReason::OutOfScope)
+                || reply.asked_to_rephrase;
             if unsure || reply.decision == Decision::SmallTalk {
                 return self
                     .secret_shared(&engine, session, &redacted, lang, ticket_state)
@@ -516,7 +517,7 @@ impl Desk {
                 }
                 Some(TicketUpdate::Open(NewTicket {
                     priority: if secret { Priority::Urgent } else { priority },
-                    reason: reply.handoff_reason.clone().unwrap_or_else(|| "low_confidence".into()),
+                    reason: reply.handoff_reason.unwrap_or(HandoffReason::LowConfidence),
                     topic: reply_topic(&reply).map(str::to_string),
                     confidence: f64::from(reply.confidence),
                     locale: lang.as_str(),
@@ -605,11 +606,11 @@ impl Desk {
             });
         }
         let lang = locale.or_else(|| session_lang(session)).unwrap_or(Lang::Zh);
-        let reply = BotReply::handoff("asked_for_person", 0.0, None);
+        let reply = BotReply::handoff(HandoffReason::AskedForPerson, 0.0, None);
         let text = reply_text(lang, &reply, Some(self.staffed().await?));
         let ticket = TicketUpdate::Open(NewTicket {
             priority: Priority::Normal,
-            reason: "asked_for_person".into(),
+            reason: HandoffReason::AskedForPerson,
             topic: None,
             confidence: 0.0,
             locale: lang.as_str(),
@@ -664,7 +665,7 @@ impl Desk {
             suggestions: rest.clone(),
             candidates: previous.candidates,
             topic: previous.topic,
-            ..BotReply::handoff("low_confidence", 0.0, None)
+            ..BotReply::handoff(HandoffReason::LowConfidence, 0.0, None)
         };
         let reply = BotReply {
             handoff_reason: None,
@@ -692,7 +693,11 @@ impl Desk {
             decision: Decision::Answer,
             confidence: 1.0,
             warning: Some(Warning::SecretShared),
-            ..BotReply::handoff("secret_shared", 1.0, self.summary(engine, SCAM_ARTICLE, lang))
+            ..BotReply::handoff(
+                HandoffReason::SecretShared,
+                1.0,
+                self.summary(engine, SCAM_ARTICLE, lang),
+            )
         };
         let reply = BotReply {
             handoff_reason: None,
@@ -701,7 +706,7 @@ impl Desk {
         let flag = (ticket != TicketState::None).then(|| {
             TicketUpdate::Open(NewTicket {
                 priority: Priority::Urgent,
-                reason: "secret_shared".to_string(),
+                reason: HandoffReason::SecretShared,
                 topic: None,
                 confidence: 0.0,
                 locale: lang.as_str(),
@@ -794,7 +799,7 @@ impl Desk {
         let question = user.and_then(|u| u.question).map(|q| NewQuestion {
             question: q.to_string(),
             decision: reply.decision,
-            reason: reply.handoff_reason.clone(),
+            reason: reply.handoff_reason,
             topic: reply_topic(&reply).map(str::to_string),
             confidence: f64::from(reply.confidence),
             locale: lang.as_str(),

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::answer::Decision;
 pub use crate::conversation::Details;
+use crate::domain::HandoffReason;
 use crate::handoff::{Priority, TicketStatus};
 
 /// Unix time in milliseconds, the one time representation in storage.
@@ -104,8 +105,8 @@ pub struct Ticket {
     pub status: TicketStatus,
     /// Urgent tickets are served first.
     pub priority: Priority,
-    /// Why it was handed off (`low_confidence`, `asked_for_person`, …).
-    pub reason: String,
+    /// Why it was handed off.
+    pub reason: HandoffReason,
     /// The article the bot thought it was about.
     pub topic: Option<String>,
     /// The bot's confidence in that article.
@@ -214,7 +215,7 @@ pub struct NewTicket {
     /// Urgent or normal.
     pub priority: Priority,
     /// Why it was handed off.
-    pub reason: String,
+    pub reason: HandoffReason,
     /// The article the bot thought it was about.
     pub topic: Option<String>,
     /// The bot's confidence.
@@ -248,7 +249,7 @@ pub struct NewQuestion {
     /// What the bot did.
     pub decision: Decision,
     /// Why it handed off, when it did.
-    pub reason: Option<String>,
+    pub reason: Option<HandoffReason>,
     /// The article answered with, else the best candidate.
     pub topic: Option<String>,
     /// The bot's confidence in that article.
@@ -342,7 +343,7 @@ pub struct AskedQuestion {
     /// What the bot did.
     pub decision: Decision,
     /// Why it handed off, when it did.
-    pub reason: Option<String>,
+    pub reason: Option<HandoffReason>,
     /// The article answered with, else the best candidate.
     pub topic: Option<String>,
     /// The bot's confidence in that article.

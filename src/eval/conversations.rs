@@ -282,7 +282,7 @@ pub fn replay(
                         .article
                         .as_ref()
                         .map(|a| a.id.clone())
-                        .or_else(|| r.handoff_reason.clone())
+                        .or_else(|| r.handoff_reason.map(|h| h.to_string()))
                         .or_else(|| r.small_talk.map(|i| i.as_str().to_string()))
                         .or_else(|| r.suggestions.first().map(|s| format!("1st: {}", s.id)));
                     let cancel = if outcome.ticket == TicketChange::Cancel {

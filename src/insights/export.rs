@@ -128,7 +128,7 @@ pub fn csv(report: &Report, table: Table) -> String {
                     c.created_at.clone(),
                     c.status.clone(),
                     c.priority.clone(),
-                    c.reason.clone(),
+                    c.reason.to_string(),
                     c.topic.clone().unwrap_or_default(),
                     c.agent.clone().unwrap_or_default(),
                     d.coin.clone().unwrap_or_default(),

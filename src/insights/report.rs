@@ -10,16 +10,13 @@ use utoipa::ToSchema;
 use super::{date, iso, percentile, Period, DAY};
 use crate::answer::Decision;
 use crate::desk::model::{AskedQuestion, Millis, Rating, Ticket};
+use crate::domain::HandoffReason;
 use crate::handoff::TicketStatus;
 use crate::store::{ArticleVerdicts, QuestionStats};
 use crate::text::normalize;
 
 /// How many topics and unanswered questions a report lists.
 pub const TOP: usize = 15;
-
-/// Handoffs that say nothing about the corpus: the user wanted a person, or
-/// the topic always goes to one.
-const NOT_A_GAP: [&str; 4] = ["asked_for_person", "always_handoff", "scam_by_staff", "lost_funds"];
 
 /// An article's title and category, looked up in the live corpus.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +72,8 @@ pub struct Case {
     /// Urgent or normal.
     pub priority: String,
     /// Why it was handed off.
-    pub reason: String,
+    #[schema(value_type = String)]
+    pub reason: HandoffReason,
     /// The article the bot thought it was about.
     pub topic: Option<String>,
     /// The agent who owns it.
@@ -326,7 +324,7 @@ impl Report {
                     created_at: iso(t.created_at),
                     status: t.status.as_str().to_string(),
                     priority: t.priority.as_str().to_string(),
-                    reason: t.reason.clone(),
+                    reason: t.reason,
                     topic: t.topic.clone(),
                     agent: t.agent.clone(),
                     details: t.details.clone(),
@@ -342,7 +340,7 @@ impl Report {
 /// answer, or answered and rated unhelpful.
 pub fn is_gap(q: &AskedQuestion) -> bool {
     match q.decision {
-        Decision::Handoff => !q.reason.as_deref().is_some_and(|r| NOT_A_GAP.contains(&r)),
+        Decision::Handoff => q.reason.is_none_or(HandoffReason::may_show_a_gap),
         Decision::Answer | Decision::Clarify => q.helpful == Some(false),
         Decision::SmallTalk => false,
     }
@@ -598,12 +596,12 @@ mod tests {
 
     const D0: Millis = 1_764_547_200_000; // 2025-12-01T00:00:00Z
 
-    fn q(at: Millis, text: &str, decision: Decision, reason: Option<&str>, topic: &str) -> AskedQuestion {
+    fn q(at: Millis, text: &str, decision: Decision, reason: Option<HandoffReason>, topic: &str) -> AskedQuestion {
         AskedQuestion {
             message_id: at,
             question: text.into(),
             decision,
-            reason: reason.map(str::to_string),
+            reason,
             topic: Some(topic.to_string()),
             confidence: 0.5,
             locale: "zh".into(),
@@ -618,7 +616,7 @@ mod tests {
             session_id: "s".into(),
             status,
             priority: Priority::Normal,
-            reason: "low_confidence".into(),
+            reason: HandoffReason::LowConfidence,
             topic: None,
             confidence: 0.1,
             channel: "widget".into(),
@@ -698,21 +696,21 @@ mod tests {
                 D0 + DAY + 1,
                 "NFT 能退款吗",
                 Decision::Handoff,
-                Some("low_confidence"),
+                Some(HandoffReason::LowConfidence),
                 "refund",
             ),
             q(
                 D0 + DAY + 2,
                 "nft 能退款吗",
                 Decision::Handoff,
-                Some("no_match"),
+                Some(HandoffReason::NoMatch),
                 "refund",
             ),
             q(
                 D0 + DAY + 3,
                 "转人工",
                 Decision::Handoff,
-                Some("asked_for_person"),
+                Some(HandoffReason::AskedForPerson),
                 "refund",
             ),
         ];

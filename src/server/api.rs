@@ -13,6 +13,7 @@ use crate::config::Role;
 use crate::corpus::Lang;
 use crate::desk::model::{now_millis, AuditEntry, Author, Details, Message, Millis, Note, Ticket, TicketEvent};
 use crate::desk::{Assist, BotReply, QueueStatus, Turn, Warning};
+use crate::domain::HandoffReason;
 use crate::engine::ArticleSummary;
 use crate::handoff::{Priority, TicketStatus};
 use crate::insights::export::Table;
@@ -188,7 +189,7 @@ impl From<Turn> for TurnResponse {
         let forwarded = turn.reply.is_none() && turn.ticket.is_some();
         let reply = turn.reply.unwrap_or_else(|| BotReply {
             handoff_reason: None,
-            ..BotReply::handoff("", 0.0, None)
+            ..BotReply::handoff(HandoffReason::LowConfidence, 0.0, None)
         });
         TurnResponse {
             decision: reply.decision,
@@ -308,8 +309,9 @@ pub struct TicketDto {
     /// `urgent` or `normal`.
     #[schema(value_type = String)]
     pub priority: Priority,
-    /// Why the bot handed off.
-    pub reason: String,
+    /// Why the bot handed off (`low_confidence`, `asked_for_person`, …).
+    #[schema(value_type = String)]
+    pub reason: HandoffReason,
     /// The article the bot thought it was about.
     pub topic: Option<String>,
     /// That article's title, in the conversation's language: what an agent
@@ -373,7 +375,7 @@ impl From<&Ticket> for TicketDto {
             session_id: t.session_id.clone(),
             status: t.status,
             priority: t.priority,
-            reason: t.reason.clone(),
+            reason: t.reason,
             topic: t.topic.clone(),
             topic_title: None,
             question: t.question.clone(),

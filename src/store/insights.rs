@@ -3,10 +3,11 @@
 
 use sqlx::Row;
 
-use super::rows::{ticket_from, TICKET_COLUMNS};
+use super::rows::{reason, ticket_from, TICKET_COLUMNS};
 use super::{placeholders, Conn, Result, Store, StoreError};
 use crate::answer::Decision;
 use crate::desk::model::{AskedQuestion, Millis, NewQuestion, Ticket};
+use crate::domain::HandoffReason;
 
 /// The latest verdict (1 helpful, 0 not, NULL none) on question `q`'s reply.
 const LATEST_VERDICT: &str =
@@ -90,7 +91,7 @@ pub(super) async fn insert_questions(
             .bind(*reply)
             .bind(&q.question)
             .bind(q.decision.as_str())
-            .bind(q.reason.clone())
+            .bind(q.reason.map(HandoffReason::as_str))
             .bind(q.topic.clone())
             .bind(q.confidence)
             .bind(q.locale)
@@ -212,7 +213,7 @@ impl Store {
                     message_id: r.try_get("message_id")?,
                     question: r.try_get("question")?,
                     decision: decision(r)?,
-                    reason: r.try_get("reason")?,
+                    reason: reason(r, "reason")?,
                     topic: r.try_get("topic")?,
                     confidence: r.try_get("confidence")?,
                     locale: r.try_get("locale")?,

@@ -5,6 +5,7 @@ use sqlx::Row;
 
 use super::{Result, StoreError};
 use crate::desk::model::{Author, Message, Rating, Ticket};
+use crate::domain::HandoffReason;
 use crate::handoff::{Priority, TicketStatus};
 
 /// The ticket columns, in the order [`ticket_from`] reads them.
@@ -33,6 +34,16 @@ pub fn status(s: &str) -> Result<TicketStatus> {
     })
 }
 
+/// The hand-off reason in column `column` of `r`, if any.
+pub fn reason(r: &AnyRow, column: &'static str) -> Result<Option<HandoffReason>> {
+    let Some(name) = r.try_get::<Option<String>, _>(column)? else {
+        return Ok(None);
+    };
+    HandoffReason::parse(&name)
+        .map(Some)
+        .ok_or(StoreError::Corrupt { column, value: name })
+}
+
 pub fn ticket_from(r: &AnyRow) -> Result<Ticket> {
     let s: String = r.try_get("status")?;
     let p: String = r.try_get("priority")?;
@@ -41,7 +52,10 @@ pub fn ticket_from(r: &AnyRow) -> Result<Ticket> {
         session_id: r.try_get("session_id")?,
         status: status(&s)?,
         priority: priority(&p)?,
-        reason: r.try_get("reason")?,
+        reason: reason(r, "reason")?.ok_or(StoreError::Corrupt {
+            column: "reason",
+            value: String::new(),
+        })?,
         topic: r.try_get("topic")?,
         confidence: r.try_get("confidence")?,
         channel: r.try_get("channel")?,

@@ -6,6 +6,7 @@
 
 use kefu::answer::Decision;
 use kefu::desk::model::{now_millis, AskedQuestion};
+use kefu::domain::HandoffReason;
 use kefu::insights::gaps::{find_gaps, GapOptions, Suggestion};
 use kefu::insights::Period;
 use reqwest::{Method, StatusCode};
@@ -45,7 +46,7 @@ fn three_new_topics_come_out_of_the_noise() {
                 message_id: i as i64,
                 question: text.clone(),
                 decision: Decision::Handoff,
-                reason: Some("low_confidence".into()),
+                reason: Some(HandoffReason::LowConfidence),
                 topic: reply.candidates.first().map(|c| c.article_id.clone()),
                 confidence: f64::from(reply.confidence),
                 locale: "zh".into(),
