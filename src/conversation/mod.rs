@@ -727,6 +727,7 @@ impl<'a> Policy<'a> {
         if let Some(direction) = direction {
             self.follow_the_direction(&mut best.reply, direction);
         }
+        self.follow_the_need(&mut best.reply, &reading.normalized);
         if !best.with_topic && best.reply.decision != Decision::Answer {
             // Unsure of a long message as a whole: maybe of one of its
             // questions. A sure whole is not second-guessed ("我已经充了USDT，
@@ -739,6 +740,50 @@ impl<'a> Policy<'a> {
             }
         }
         Ok((best, embedding, all_cached))
+    }
+
+    /// Answers with the article for what the user needs when the first is
+    /// its neighbour of the other kind: a problem told ("google authenticator
+    /// is empty, cant log in", "助记词也没抄") is the troubleshooting article
+    /// of the category, not the how-to that shares its words; a plain "how
+    /// do I" ("怎么deposit eth") is the how-to, not the problem article.
+    /// Only within [`NEED_MARGIN`] of the first, in the same category.
+    fn follow_the_need(&self, reply: &mut Reply, normalized: &str) {
+        let wanted = if tells_a_problem(normalized) {
+            ArticleKind::Problem
+        } else if asks_how(normalized) {
+            ArticleKind::HowTo
+        } else {
+            return;
+        };
+        let Some(first) = top(reply).map(str::to_string) else {
+            return;
+        };
+        if reply.decision != Decision::Answer || self.article_kind(&first) == Some(wanted) {
+            return;
+        }
+        if let Some(id) = reply
+            .candidates
+            .iter()
+            .skip(1)
+            .find(|c| self.article_kind(&c.article_id) == Some(wanted) && self.same_category(&c.article_id, &first))
+            .map(|c| c.article_id.clone())
+        {
+            stay_on(reply, &id, NEED_MARGIN);
+        }
+    }
+
+    /// What kind of article `id` is, by its Chinese title: a how-to opens
+    /// with 如何; a troubleshooting article names what went wrong.
+    fn article_kind(&self, id: &str) -> Option<ArticleKind> {
+        let title = self.engine.article(id)?.title.text(Lang::Zh).to_string();
+        if title.starts_with("如何") {
+            Some(ArticleKind::HowTo)
+        } else if PROBLEM_TITLES.iter().any(|w| title.contains(w)) {
+            Some(ArticleKind::Problem)
+        } else {
+            None
+        }
     }
 
     /// Answers with the article of the way the funds moved when the words
@@ -1331,6 +1376,82 @@ const WITHDRAWALS: &str = "withdrawal";
 /// 还没到") kept the withdrawal article first; at 2.0 the held-out sets gain
 /// turns and lose none.
 const DIRECTION_MARGIN: f32 = 2.0;
+
+/// A help article's kind, for [`Policy::follow_the_need`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArticleKind {
+    /// How to do something.
+    HowTo,
+    /// What to do when something went wrong.
+    Problem,
+}
+
+/// Words of a troubleshooting article's title.
+const PROBLEM_TITLES: &[&str] = &[
+    "怎么办",
+    "丢失",
+    "无法",
+    "未到账",
+    "未通过",
+    "收不到",
+    "卡住",
+    "选错",
+    "填错",
+    "被盗",
+    "被删除",
+    "不显示",
+];
+
+/// How far below the first, in fused score, the article of the kind the
+/// message needs may rank and still be the answer.
+const NEED_MARGIN: f32 = 0.5;
+
+/// Words that tell of something lost or missing: errors and delays are
+/// covered by how-to articles too ("验证码一直提示错误" is binding the
+/// authenticator right), a loss is not.
+const PROBLEM_WORDS: &[&str] = &[
+    "没到",
+    "未到",
+    "不到账",
+    "没收到",
+    "收不到",
+    "丢",
+    "掉了",
+    "没了",
+    "不见",
+    "没抄",
+    "没有备份",
+    "没备份",
+    "空的",
+    "是空",
+    "找不到",
+    "lost",
+    "missing",
+    "empty",
+    "gone",
+    "cant find",
+    "can't find",
+    "cannot find",
+    "never arrived",
+    "not arrived",
+    "hasnt arrived",
+    "hasn't arrived",
+];
+
+/// Whether a message tells of a problem.
+fn tells_a_problem(normalized: &str) -> bool {
+    PROBLEM_WORDS.iter().any(|w| normalized.contains(w))
+}
+
+/// Whether a message asks how to do something ("怎么充值", "how do i deposit").
+fn asks_how(normalized: &str) -> bool {
+    ["怎么", "如何", "怎样", "how do i", "how to", "how can i", "how do you"]
+        .iter()
+        .any(|w| normalized.contains(w))
+        && !["怎么办", "怎么回事", "怎么还", "该怎么做", "现在怎么做"]
+            .iter()
+            .any(|w| normalized.contains(w))
+}
 
 /// How far below the best article, in fused score, the topic's article of
 /// a follow-up may rank and still be the answer: a detail added to the
@@ -2025,6 +2146,25 @@ mod tests {
             "提币到错误地址",
         ] {
             assert!(!reports_resolution(&crate::text::normalize(rest)), "{rest}");
+        }
+    }
+
+    #[test]
+    fn a_loss_told_and_a_plain_how_to_are_told_apart() {
+        for text in [
+            "got a new phone and google authenticator is empty, cant log in anymore",
+            "我手机掉了 web3钱包的助记词也没抄 还找得回来吗",
+            "充了500u 现在还没到账 也找不到记录",
+        ] {
+            assert!(tells_a_problem(text), "{text}");
+        }
+        for text in ["谷歌验证码一直提示错误", "怎么充值", "how do i deposit eth"] {
+            assert!(!tells_a_problem(text), "{text}");
+        }
+        assert!(asks_how("怎么deposit eth 从小狐狸转过来"));
+        assert!(asks_how("how can i lower my fees"));
+        for text in ["充值没到账怎么办", "那我现在该怎么做", "怎么还没到"] {
+            assert!(!asks_how(text), "{text}");
         }
     }
 
