@@ -787,3 +787,36 @@ pub struct GapsResponse {
     /// The groups.
     pub gaps: Vec<Gap>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::UserMessageRequest;
+
+    proptest::proptest! {
+        /// The chat request decoder and what the desk does to the text before
+        /// the engine runs: any body is decoded or refused, never a panic,
+        /// and a found secret always changes the stored text.
+        #[test]
+        fn any_chat_body_decodes_or_is_refused(text in "\\PC{0,120}", extra in proptest::prelude::any::<bool>()) {
+            let body = if extra {
+                serde_json::json!({ "text": text, "locale": "en", "article_id": text })
+            } else {
+                serde_json::json!({ "text": text })
+            };
+            let bytes = serde_json::to_vec(&body).unwrap_or_default();
+            if let Ok(request) = serde_json::from_slice::<UserMessageRequest>(&bytes) {
+                let redacted = crate::handoff::privacy::redact_secrets(&request.text);
+                if !redacted.secrets.is_empty() {
+                    proptest::prop_assert_ne!(&redacted.text, &request.text);
+                }
+                let _ = crate::handoff::Triage::of(&request.text);
+                let _ = crate::handoff::privacy::mask_personal_data(&redacted.text);
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_the_decoder(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let _ = serde_json::from_slice::<UserMessageRequest>(&bytes);
+        }
+    }
+}
