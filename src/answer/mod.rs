@@ -17,50 +17,12 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::Corpus;
+pub use crate::domain::Decision;
 use crate::domain::HandoffReason;
 use crate::rank::{RankError, Ranker, Scores};
 
 pub use cache::AnswerCache;
 pub use confidence::{Confidence, Features};
-
-/// What the engine does with a question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// Reply with the top article.
-    Answer,
-    /// Offer the top suggestions and let the user pick.
-    Clarify,
-    /// Hand the conversation to a person.
-    Handoff,
-    /// Reply to small talk (a greeting, thanks, a goodbye): the
-    /// conversation's decision, never the engine's.
-    SmallTalk,
-}
-
-impl Decision {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Answer => "answer",
-            Decision::Clarify => "clarify",
-            Decision::Handoff => "handoff",
-            Decision::SmallTalk => "small_talk",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Decision> {
-        [
-            Decision::Answer,
-            Decision::Clarify,
-            Decision::Handoff,
-            Decision::SmallTalk,
-        ]
-        .into_iter()
-        .find(|d| d.as_str() == s)
-    }
-}
 
 /// Decision thresholds on the confidence.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::config::Settings;
-use crate::desk::model::now_millis;
+use crate::domain::now_millis;
 use crate::insights::gaps::{draft_article, draft_category, find_gaps, Gap, GapOptions, Suggestion};
 use crate::insights::Period;
 use crate::store::Store;

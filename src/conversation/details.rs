@@ -6,34 +6,13 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
 use crate::chain::{Kind, Validity};
 use crate::corpus::{Entities, EntityKind};
+use crate::domain::Details;
 
 use super::addresses::shorten;
 use super::reading::Reading;
-
-/// What a conversation has said of the funds it is about; each the first
-/// the user gave.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Details {
-    /// The coin named (`USDT`), by its id in `entities.yaml`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub coin: Option<String>,
-    /// The network named (`TRC20`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub network: Option<String>,
-    /// An address pasted in full.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
-    /// A transaction id pasted in full.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub txid: Option<String>,
-    /// An amount with its unit as written ("500U", "0.5 BTC").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-}
 
 /// An amount and its unit: "500U", "1,000 USDT", "0.5btc", "200 刀".
 static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {

@@ -37,10 +37,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::answer::{Decision, Reply, SUGGESTIONS};
 use crate::corpus::{EntityKind, HandoffPolicy, Intent, Lang, Priority};
+pub use crate::domain::Details;
 use crate::domain::HandoffReason;
 use crate::engine::{ArticleSummary, Engine};
 use crate::rank::RankError;
-pub use details::Details;
 use reading::{Direction, Reading};
 
 /// The article every safety warning links to.

@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::error::Problem;
+use crate::domain::Priority;
 
 /// A stable article id: lower-case ASCII letters, digits and single dashes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -99,36 +100,6 @@ impl Localized<String> {
     /// The text in `lang`, falling back to the other language, else empty.
     pub fn text(&self, lang: Lang) -> &str {
         self.get(lang).map_or("", String::as_str)
-    }
-}
-
-/// How urgent a topic is for the human queue.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Priority {
-    /// Ordinary questions.
-    #[default]
-    Normal,
-    /// Money or account at risk: agents take these first.
-    Urgent,
-}
-
-impl Priority {
-    /// The name used in front matter, the database and the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::Normal => "normal",
-            Priority::Urgent => "urgent",
-        }
-    }
-
-    /// Parses a name written by [`Priority::as_str`].
-    pub fn parse(s: &str) -> Option<Priority> {
-        match s {
-            "normal" => Some(Priority::Normal),
-            "urgent" => Some(Priority::Urgent),
-            _ => None,
-        }
     }
 }
 

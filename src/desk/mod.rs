@@ -7,7 +7,6 @@
 //! and personal data away from agents who may not see it. It knows nothing
 //! of HTTP: the server maps its results and [`DeskError`]s onto the API.
 
-pub mod model;
 mod waiting;
 
 use std::sync::Arc;
@@ -37,7 +36,7 @@ use crate::store::{Claim, Store, StoreError};
 use crate::text::written_in;
 pub use waiting::{estimated_wait, QueueStatus};
 
-use model::{
+use crate::domain::{
     now_millis, AuditEntry, Author, Message, NewMessage, NewQuestion, NewTicket, NewTurn, Note, QueueFilter, Session,
     Ticket, TicketEvent,
 };

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::model::{now_millis, Millis, Rating, Session, Ticket};
 use super::{Agent, Change, Desk, DeskError, Result};
+use crate::domain::{now_millis, Millis, Rating, Session, Ticket};
 use crate::handoff::privacy::redact_secrets;
 use crate::handoff::{Priority, TicketStatus};
 use crate::store::Presence;

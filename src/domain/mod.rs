@@ -2,12 +2,148 @@
 //! (the decision, the conversation policy, the desk, the store, insights and
 //! the API) names the same way. Nothing here imports anything of the crate.
 //!
-//! It holds the reasons for a hand-off so far; sessions, messages and
-//! tickets still live with the desk (`desk::model`) and move here next.
+//! [`model`] holds the desk's records (sessions, messages, tickets, notes,
+//! audit entries); this file the closed sets they are made of.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+mod model;
+
+pub use model::*;
+
+/// What the engine does with a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Reply with the top article.
+    Answer,
+    /// Offer the top suggestions and let the user pick.
+    Clarify,
+    /// Hand the conversation to a person.
+    Handoff,
+    /// Reply to small talk (a greeting, thanks, a goodbye): the
+    /// conversation's decision, never the engine's.
+    SmallTalk,
+}
+
+impl Decision {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Answer => "answer",
+            Decision::Clarify => "clarify",
+            Decision::Handoff => "handoff",
+            Decision::SmallTalk => "small_talk",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Decision> {
+        [
+            Decision::Answer,
+            Decision::Clarify,
+            Decision::Handoff,
+            Decision::SmallTalk,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
+}
+
+/// How urgent a topic is for the human queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    /// Ordinary questions.
+    #[default]
+    Normal,
+    /// Money or account at risk: agents take these first.
+    Urgent,
+}
+
+impl Priority {
+    /// The name used in front matter, the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Normal => "normal",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    /// Parses a name written by [`Priority::as_str`].
+    pub fn parse(s: &str) -> Option<Priority> {
+        match s {
+            "normal" => Some(Priority::Normal),
+            "urgent" => Some(Priority::Urgent),
+            _ => None,
+        }
+    }
+}
+
+/// Where a ticket is in its life.
+///
+/// `pending` → `assigned` → `waiting_on_user` ⇄ `assigned` → `resolved`; a
+/// resolved ticket is reopened (back to `pending`) when the same user needs a
+/// person again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// In the queue, nobody has it yet.
+    Pending,
+    /// An agent owns it.
+    Assigned,
+    /// The agent asked the user something and waits for the answer.
+    WaitingOnUser,
+    /// Done; the bot answers the user again.
+    Resolved,
+}
+
+impl TicketStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [TicketStatus; 4] = [
+        TicketStatus::Pending,
+        TicketStatus::Assigned,
+        TicketStatus::WaitingOnUser,
+        TicketStatus::Resolved,
+    ];
+
+    /// The name stored in the database and used in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Pending => "pending",
+            TicketStatus::Assigned => "assigned",
+            TicketStatus::WaitingOnUser => "waiting_on_user",
+            TicketStatus::Resolved => "resolved",
+        }
+    }
+
+    /// Parses a stored or requested name.
+    pub fn parse(s: &str) -> Option<TicketStatus> {
+        TicketStatus::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Whether a ticket may move from `self` to `next`.
+    pub fn can_become(self, next: TicketStatus) -> bool {
+        use TicketStatus::*;
+        matches!(
+            (self, next),
+            (Pending, Assigned)
+                | (Assigned, WaitingOnUser)
+                | (WaitingOnUser, Assigned)
+                | (Assigned, Resolved)
+                | (WaitingOnUser, Resolved)
+                | (Resolved, Pending)
+        )
+    }
+
+    /// Whether a person (or the queue) owns the conversation, so the bot
+    /// stays silent and forwards what the user writes.
+    pub fn is_open(self) -> bool {
+        self != TicketStatus::Resolved
+    }
+}
 
 /// Why the bot handed a question to a person. A closed set: the policy
 /// decides it, the store keeps it (as [`HandoffReason::as_str`]), insights

@@ -11,73 +11,8 @@ pub mod hours;
 pub mod privacy;
 mod triage;
 
-use serde::{Deserialize, Serialize};
-
-pub use crate::corpus::Priority;
+pub use crate::domain::{Priority, TicketStatus};
 pub use triage::{strip_abuse, Triage, UrgentReason};
-
-/// Where a ticket is in its life.
-///
-/// `pending` → `assigned` → `waiting_on_user` ⇄ `assigned` → `resolved`; a
-/// resolved ticket is reopened (back to `pending`) when the same user needs a
-/// person again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketStatus {
-    /// In the queue, nobody has it yet.
-    Pending,
-    /// An agent owns it.
-    Assigned,
-    /// The agent asked the user something and waits for the answer.
-    WaitingOnUser,
-    /// Done; the bot answers the user again.
-    Resolved,
-}
-
-impl TicketStatus {
-    /// Every status, in lifecycle order.
-    pub const ALL: [TicketStatus; 4] = [
-        TicketStatus::Pending,
-        TicketStatus::Assigned,
-        TicketStatus::WaitingOnUser,
-        TicketStatus::Resolved,
-    ];
-
-    /// The name stored in the database and used in the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketStatus::Pending => "pending",
-            TicketStatus::Assigned => "assigned",
-            TicketStatus::WaitingOnUser => "waiting_on_user",
-            TicketStatus::Resolved => "resolved",
-        }
-    }
-
-    /// Parses a stored or requested name.
-    pub fn parse(s: &str) -> Option<TicketStatus> {
-        TicketStatus::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
-    /// Whether a ticket may move from `self` to `next`.
-    pub fn can_become(self, next: TicketStatus) -> bool {
-        use TicketStatus::*;
-        matches!(
-            (self, next),
-            (Pending, Assigned)
-                | (Assigned, WaitingOnUser)
-                | (WaitingOnUser, Assigned)
-                | (Assigned, Resolved)
-                | (WaitingOnUser, Resolved)
-                | (Resolved, Pending)
-        )
-    }
-
-    /// Whether a person (or the queue) owns the conversation, so the bot
-    /// stays silent and forwards what the user writes.
-    pub fn is_open(self) -> bool {
-        self != TicketStatus::Resolved
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use super::report::{distinct_gaps, DistinctQuestion};
 use super::{iso, Period, DAY};
-use crate::desk::model::{AskedQuestion, Millis};
+use crate::domain::{AskedQuestion, Millis};
 use crate::embed::{dot, Role};
 use crate::engine::Engine;
 use crate::rank::RankError;

@@ -15,7 +15,7 @@ pub mod report;
 
 use std::fmt;
 
-use crate::desk::model::{rfc3339 as iso, Millis};
+use crate::domain::{rfc3339 as iso, Millis};
 
 pub use report::{Report, TopicTitles};
 

@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 
 use super::{date, iso, percentile, Period, DAY};
 use crate::answer::Decision;
-use crate::desk::model::{AskedQuestion, Millis, Rating, Ticket};
 use crate::domain::HandoffReason;
+use crate::domain::{AskedQuestion, Millis, Rating, Ticket};
 use crate::handoff::TicketStatus;
 use crate::store::{ArticleVerdicts, QuestionStats};
 use crate::text::normalize;
@@ -80,7 +80,7 @@ pub struct Case {
     pub agent: Option<String>,
     /// Coin, network, address, TxID and amount.
     #[schema(value_type = Object)]
-    pub details: crate::conversation::Details,
+    pub details: crate::domain::Details,
     /// How the user rated the conversation with the agent (1–5).
     pub rating: Option<u8>,
     /// What they added to the rating.

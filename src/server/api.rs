@@ -11,9 +11,9 @@ use super::error::ApiError;
 use crate::answer::Decision;
 use crate::config::Role;
 use crate::corpus::Lang;
-use crate::desk::model::{now_millis, AuditEntry, Author, Details, Message, Millis, Note, Ticket, TicketEvent};
 use crate::desk::{Assist, BotReply, QueueStatus, Turn, Warning};
 use crate::domain::HandoffReason;
+use crate::domain::{now_millis, AuditEntry, Author, Details, Message, Millis, Note, Ticket, TicketEvent};
 use crate::engine::ArticleSummary;
 use crate::handoff::{Priority, TicketStatus};
 use crate::insights::export::Table;
@@ -82,7 +82,7 @@ pub struct ApiPath<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
 
-pub use crate::desk::model::rfc3339 as timestamp;
+pub use crate::domain::rfc3339 as timestamp;
 
 /// `POST /v1/sessions`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -392,7 +392,7 @@ impl From<&Ticket> for TicketDto {
             resolved_at: opt(t.resolved_at),
             reopened_at: opt(t.reopened_at),
             first_reply_seconds: t.first_reply_at.map(|r| (r - t.created_at) as f64 / 1000.0),
-            age_seconds: (crate::desk::model::now_millis() - t.created_at) as f64 / 1000.0,
+            age_seconds: (crate::domain::now_millis() - t.created_at) as f64 / 1000.0,
             locale: t.locale.clone(),
             contact_email: t.contact_email.clone(),
             sla_breached: false,

@@ -14,7 +14,7 @@
 use tokio::sync::{mpsc, oneshot};
 
 use super::{only, RecordedTurn, Result, Store, StoreError};
-use crate::desk::model::NewTurn;
+use crate::domain::NewTurn;
 
 /// The most turns one commit writes: bounds how long the writer holds
 /// SQLite's lock, which claims and agent replies wait for.

@@ -6,8 +6,8 @@ use sqlx::Row;
 use super::rows::{reason, ticket_from, TICKET_COLUMNS};
 use super::{placeholders, Conn, Result, Store, StoreError};
 use crate::answer::Decision;
-use crate::desk::model::{AskedQuestion, Millis, NewQuestion, Ticket};
 use crate::domain::HandoffReason;
+use crate::domain::{AskedQuestion, Millis, NewQuestion, Ticket};
 
 /// The latest verdict (1 helpful, 0 not, NULL none) on question `q`'s reply.
 const LATEST_VERDICT: &str =

@@ -27,7 +27,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Connection, Row};
 
-use crate::desk::model::{
+use crate::domain::{
     now_millis, AuditEntry, Author, Message, Millis, NewTicket, NewTurn, Note, QueueFilter, Session, Standing, Ticket,
     TicketEvent,
 };

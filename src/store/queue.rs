@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::rows::{self, ticket_from, TICKET_COLUMNS};
 use super::standings::Reach;
 use super::{Result, Store};
-use crate::desk::model::{now_millis, Details, Millis, Rating, Ticket};
+use crate::domain::{now_millis, Details, Millis, Rating, Ticket};
 
 /// An agent's presence as they set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]

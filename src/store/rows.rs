@@ -4,8 +4,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{Result, StoreError};
-use crate::desk::model::{Author, Message, Rating, Ticket};
 use crate::domain::HandoffReason;
+use crate::domain::{Author, Message, Rating, Ticket};
 use crate::handoff::{Priority, TicketStatus};
 
 /// The ticket columns, in the order [`ticket_from`] reads them.

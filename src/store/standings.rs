@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use lru::LruCache;
 
 use super::RecordedTurn;
-use crate::desk::model::{Author, NewTurn, Standing};
+use crate::domain::{Author, NewTurn, Standing};
 
 /// How many sessions' standing is remembered: a bot reply is a few
 /// kilobytes as parsed JSON, so about 30 MB when full.
@@ -157,7 +157,7 @@ impl Drop for Writing<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desk::model::{Message, NewMessage, Session};
+    use crate::domain::{Message, NewMessage, Session};
 
     fn session(id: &str) -> Session {
         Session {

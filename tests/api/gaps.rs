@@ -5,8 +5,8 @@
 //! through the admin API, the draft export and `kefu gaps`.
 
 use kefu::answer::Decision;
-use kefu::desk::model::{now_millis, AskedQuestion};
 use kefu::domain::HandoffReason;
+use kefu::domain::{now_millis, AskedQuestion};
 use kefu::insights::gaps::{find_gaps, GapOptions, Suggestion};
 use kefu::insights::Period;
 use reqwest::{Method, StatusCode};

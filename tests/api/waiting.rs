@@ -119,7 +119,7 @@ async fn place_in_line_and_estimate(db: Db) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_hours_the_user_leaves_an_email() {
     // Service hours that are closed now: an hour-long window two hours ahead.
-    let hour = (kefu::desk::model::now_millis() / 3_600_000) % 24;
+    let hour = (kefu::domain::now_millis() / 3_600_000) % 24;
     let hours: kefu::handoff::hours::ServiceHours = serde_yaml_ng::from_str(&format!(
         "{{utc_offset: Z, open: '{:02}:00', close: '{:02}:00'}}",
         (hour + 2) % 24,

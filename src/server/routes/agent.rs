@@ -14,8 +14,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::config::Role;
 use crate::corpus::Lang;
-use crate::desk::model::{QueueFilter, Ticket};
 use crate::desk::{Agent, Change};
+use crate::domain::{QueueFilter, Ticket};
 use crate::handoff::privacy::mask_personal_data;
 use crate::server::api::*;
 use crate::server::auth::{Admin, AnyAgent};

@@ -12,8 +12,8 @@ use axum::Json;
 use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::desk::model::Session;
 use crate::desk::{Change, QueueStatus, Turn};
+use crate::domain::Session;
 use crate::handoff::TicketStatus;
 use crate::server::api::*;
 use crate::server::auth::bearer;

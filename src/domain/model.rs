@@ -3,10 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::answer::Decision;
-pub use crate::conversation::Details;
-use crate::domain::HandoffReason;
-use crate::handoff::{Priority, TicketStatus};
+use super::{Decision, HandoffReason, Priority, TicketStatus};
 
 /// Unix time in milliseconds, the one time representation in storage.
 pub type Millis = i64;
@@ -354,4 +351,25 @@ pub struct AskedQuestion {
     pub helpful: Option<bool>,
     /// When it was asked.
     pub created_at: Millis,
+}
+
+/// What a conversation has said of the funds it is about; each the first
+/// the user gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Details {
+    /// The coin named (`USDT`), by its id in `entities.yaml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coin: Option<String>,
+    /// The network named (`TRC20`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// An address pasted in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// A transaction id pasted in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub txid: Option<String>,
+    /// An amount with its unit as written ("500U", "0.5 BTC").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
 }
