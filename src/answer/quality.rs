@@ -15,7 +15,8 @@ use super::{Answerer, SUGGESTIONS};
 use crate::corpus::{Corpus, Lang};
 use crate::rank::RankError;
 
-/// Why a labelled query set could not be judged.
+/// Why a labelled query set could not be judged. `kefu eval`'s other
+/// labelled files (conversations, addresses) fail the same ways.
 #[derive(Debug, thiserror::Error)]
 pub enum QualityError {
     /// The query file could not be read.
@@ -132,7 +133,7 @@ impl TopOne {
 
 /// Asks every in-scope question through `answerer`'s ranking and counts
 /// the right first articles, listing up to `misses_listed` wrong ones.
-pub fn top_one(answerer: &Answerer, queries: &[LabeledQuery], misses_listed: usize) -> Result<TopOne, RankError> {
+pub fn top_one(answerer: &Answerer, queries: &[LabeledQuery], misses_listed: usize) -> Result<TopOne, QualityError> {
     let mut result = TopOne {
         questions: 0,
         right: 0,

@@ -662,22 +662,12 @@ impl<'a> Policy<'a> {
                 // again for it: the topic stands, also when its article came
                 // with a hand-off ("the address i sent to is 0x…" after a
                 // deposit on the wrong network).
-                let shown = conversation
-                    .last
-                    .as_ref()
-                    .is_some_and(|r| r.article.as_ref().is_some_and(|a| a.id == topic.article));
-                let answered = shown
-                    && (qualifier
-                        || conversation
-                            .last
-                            .as_ref()
-                            .is_some_and(|r| r.decision == Decision::Answer));
+                let answered = conversation.last.as_ref().is_some_and(|r| {
+                    r.article.as_ref().is_some_and(|a| a.id == topic.article)
+                        && (qualifier || r.decision == Decision::Answer)
+                });
                 if answered && qualifier {
-                    let always = self
-                        .engine
-                        .article(&topic.article)
-                        .is_some_and(|a| a.handoff == HandoffPolicy::Always);
-                    keep_topic(&mut joined.reply, &topic.article, always);
+                    keep_topic(&mut joined.reply, &topic.article, self.always_hands_off(&topic.article));
                 } else if answered {
                     stay_on(&mut joined.reply, &topic.article, STAY_MARGIN);
                 }
@@ -776,7 +766,7 @@ impl<'a> Policy<'a> {
     /// What kind of article `id` is, by its Chinese title: a how-to opens
     /// with 如何; a troubleshooting article names what went wrong.
     fn article_kind(&self, id: &str) -> Option<ArticleKind> {
-        let title = self.engine.article(id)?.title.text(Lang::Zh).to_string();
+        let title = self.engine.article(id)?.title.text(Lang::Zh);
         if title.starts_with("如何") {
             Some(ArticleKind::HowTo)
         } else if PROBLEM_TITLES.iter().any(|w| title.contains(w)) {
@@ -922,11 +912,7 @@ impl<'a> Policy<'a> {
             .candidates
             .iter()
             .take_while(|c| first - c.fused <= URGENT_MARGIN)
-            .find(|c| {
-                self.engine
-                    .article(&c.article_id)
-                    .is_some_and(|a| a.handoff == HandoffPolicy::Always)
-            })
+            .find(|c| self.always_hands_off(&c.article_id))
             .and_then(|c| self.summary(&c.article_id, lang))
     }
 
@@ -954,6 +940,13 @@ impl<'a> Policy<'a> {
             .split(|c: char| !c.is_ascii_alphabetic())
             .filter(|w| w.len() >= 4)
             .any(|w| titles.contains(w))
+    }
+
+    /// Whether article `id` always goes to a person (`handoff: always`).
+    fn always_hands_off(&self, id: &str) -> bool {
+        self.engine
+            .article(id)
+            .is_some_and(|a| a.handoff == HandoffPolicy::Always)
     }
 
     /// Whether articles `a` and `b` are in the same category.
@@ -1038,11 +1031,7 @@ impl<'a> Policy<'a> {
             question: topic_question(normalized),
             age: 0,
         });
-        let always = self
-            .engine
-            .article(id)
-            .is_some_and(|a| a.handoff == HandoffPolicy::Always);
-        if always {
+        if self.always_hands_off(id) {
             let urgent = self.engine.article(id).is_some_and(|a| a.priority == Priority::Urgent);
             let mut reply = BotReply::handoff(HandoffReason::AlwaysHandoff, 1.0, Some(article));
             reply.topic = topic;
@@ -1472,10 +1461,7 @@ fn stay_on(reply: &mut Reply, article: &str, margin: f32) {
     if at == 0 || reply.candidates[at].fused + margin < first || reply.decision == Decision::Handoff {
         return;
     }
-    let kept = reply.candidates.remove(at);
-    reply.candidates.insert(0, kept);
-    reply.decision = Decision::Answer;
-    reply.handoff_reason = None;
+    keep_topic(reply, article, false);
 }
 
 /// Answers with `article` first, ranked or not: the message only qualifies

@@ -125,8 +125,7 @@ fn run_gate(engine: &Engine, gate: &ReloadGate) -> Result<Option<GateResult>, Re
         return Ok(None);
     }
     let queries = load_queries(&gate.queries, engine.corpus()).map_err(ReloadError::GateUnusable)?;
-    let checked = top_one(engine.answerer(), &queries, MISSES_LISTED)
-        .map_err(|e| ReloadError::GateUnusable(QualityError::Rank(e)))?;
+    let checked = top_one(engine.answerer(), &queries, MISSES_LISTED).map_err(ReloadError::GateUnusable)?;
     let result = GateResult {
         queries: gate.queries.clone(),
         questions: checked.questions,

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::chain::{sightings, Kind, Validity};
 
 use super::EvalError;
+use crate::answer::quality::QualityError;
 
 /// One labelled message.
 #[derive(Debug, Clone, Deserialize)]
@@ -129,7 +130,7 @@ fn ratio(part: usize, whole: usize) -> f64 {
 
 /// Reads a labelled file; bad lines are an error, each with its number.
 pub fn load_labelled(path: &Path) -> Result<Vec<LabelledMessage>, EvalError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
+    let text = std::fs::read_to_string(path).map_err(|source| QualityError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -155,7 +156,7 @@ pub fn load_labelled(path: &Path) -> Result<Vec<LabelledMessage>, EvalError> {
     if problems.is_empty() {
         Ok(messages)
     } else {
-        Err(EvalError::Invalid(problems))
+        Err(QualityError::Invalid(problems).into())
     }
 }
 

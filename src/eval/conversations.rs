@@ -25,6 +25,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::EvalError;
+use crate::answer::quality::QualityError;
 use crate::answer::Decision;
 use crate::conversation::{Conversation, Policy, TicketChange, TicketState, UserMessage};
 use crate::corpus::Corpus;
@@ -99,7 +100,7 @@ struct RawTurn {
 
 /// Reads a conversation file, checking every line, kind and article id.
 pub fn load_conversations(path: &Path, corpus: &Corpus) -> Result<Vec<LabeledConversation>, EvalError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
+    let text = std::fs::read_to_string(path).map_err(|source| QualityError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -158,7 +159,7 @@ pub fn load_conversations(path: &Path, corpus: &Corpus) -> Result<Vec<LabeledCon
     if problems.is_empty() {
         Ok(conversations)
     } else {
-        Err(EvalError::Invalid(problems))
+        Err(QualityError::Invalid(problems).into())
     }
 }
 

@@ -16,7 +16,6 @@ pub mod intent;
 pub mod metrics;
 pub mod report;
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::answer::quality::QualityError;
@@ -30,17 +29,6 @@ use metrics::{Judgement, OUT_OF_SCOPE};
 /// Why an evaluation could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
-    /// The query file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The query file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// Lines of the query file are invalid; each is listed as `file:line: problem`.
-    #[error("the query file has {} problem(s):\n{}", .0.len(), .0.join("\n"))]
-    Invalid(Vec<String>),
     /// Retrieval failed.
     #[error(transparent)]
     Index(#[from] IndexError),
@@ -50,7 +38,8 @@ pub enum EvalError {
     /// A conversation turn failed.
     #[error(transparent)]
     Turn(#[from] crate::conversation::TurnError),
-    /// The labelled query file could not be used.
+    /// A labelled file (queries, conversations, addresses) could not be
+    /// read, or lines of it are invalid.
     #[error(transparent)]
     Queries(#[from] QualityError),
 }

@@ -61,6 +61,7 @@ impl ByteRows {
     }
 
     /// Weight `k` of row `n`, stored (plus 128).
+    #[cfg(test)]
     pub fn weight(&self, n: usize, k: usize, inp: usize) -> u8 {
         let (p, c) = (n / BYTE_COLUMNS, n % BYTE_COLUMNS);
         self.panel(p, inp)[(k / 4 * BYTE_COLUMNS + c) * 4 + k % 4]
