@@ -1,7 +1,10 @@
 //! The chat widget, the demo page and the agent console: static files from
 //! `web/`, compiled into the binary so a deployment is one file with no web
 //! server or CDN beside it. Debug builds read them from disk on each request,
-//! so front-end work needs no rebuild.
+//! so front-end work needs no rebuild. The pages are ES modules in folders
+//! (`web/lib/`, `web/widget/`, `web/agent/`), served as `text/javascript`
+//! under `/static/` with their paths; `/widget.js` is the classic-script
+//! loader host pages embed.
 
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -30,7 +33,9 @@ pub async fn widget(headers: HeaderMap) -> Response {
     file("widget.js", &headers)
 }
 
-/// `GET /static/{file}`.
+/// `GET /static/{*file}`: any file under `web/`, in its folders too. A path
+/// that leads out of `web/` is not found (rust-embed knows only the files
+/// it holds, and in debug builds checks the path it reads from disk).
 pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
     file(&name, &headers)
 }

@@ -210,14 +210,19 @@ pub fn router(app: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(assets::demo))
         .route("/agent", get(assets::console))
-        .route("/widget.js", get(assets::widget))
-        .route("/static/{file}", get(assets::asset))
         .route("/help", get(help::home))
         .route("/help/search", get(help::search))
         .route("/help/categories/{id}", get(help::category))
         .route("/help/articles/{id}", get(help::article))
         .layer(middleware::from_fn_with_state(app.clone(), limits::per_ip));
+    // Outside the per-IP limit: a page view loads some twenty script and
+    // style modules, compiled in and mostly answered 304 by their ETag, and
+    // the people behind one office address share that limit.
+    let assets = Router::new()
+        .route("/widget.js", get(assets::widget))
+        .route("/static/{*file}", get(assets::asset));
     api.merge(pages)
+        .merge(assets)
         .route(
             "/openapi.json",
             get(move || async move { Json(openapi.as_ref().clone()) }),
@@ -259,8 +264,10 @@ pub fn router(app: AppState) -> Router {
 }
 
 /// Cross-origin access for the public chat and content API (`/v1/sessions`,
-/// quick replies, articles, search): the widget runs on the host site's
-/// origin. The agent and admin API answers no other origin, so a page
+/// quick replies, articles, search) and for the widget's ES modules
+/// (`/static/widget/…` and the `/static/lib/…` they import, which a host
+/// page loads as module scripts, fetched in CORS mode): the widget runs on the host
+/// site's origin. The agent and admin API answers no other origin, so a page
 /// elsewhere cannot drive an agent's browser. Sessions authenticate with
 /// bearer secrets, never cookies, so credentials are not allowed.
 fn embedding_cors(cors: &crate::config::Cors) -> CorsLayer {
@@ -276,9 +283,16 @@ fn embedding_cors(cors: &crate::config::Cors) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(move |origin, request| {
             let path = request.uri.path();
-            let public = ["/v1/sessions", "/v1/quick-replies", "/v1/articles", "/v1/search"]
-                .iter()
-                .any(|p| path == *p || path.starts_with(&format!("{p}/")));
+            let public = [
+                "/v1/sessions",
+                "/v1/quick-replies",
+                "/v1/articles",
+                "/v1/search",
+                "/static/widget",
+                "/static/lib",
+            ]
+            .iter()
+            .any(|p| path == *p || path.starts_with(&format!("{p}/")));
             public
                 && (any
                     || origin

@@ -213,6 +213,10 @@ async fn static_files_and_cors() {
         ("/widget.js", "text/javascript"),
         ("/static/widget.css", "text/css"),
         ("/static/help.js", "text/javascript"),
+        ("/static/tokens.css", "text/css"),
+        ("/static/widget/main.js", "text/javascript"),
+        ("/static/lib/dom.js", "text/javascript"),
+        ("/static/agent/main.js", "text/javascript"),
     ] {
         let r = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{path}");
@@ -232,6 +236,20 @@ async fn static_files_and_cors() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let (status, _) = get_json(&app, "/static/nope.js").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // An encoded slash survives URL normalization and is decoded by the router.
+    let (status, _) = get_json(&app, "/static/lib%2F..%2F..%2FCargo.toml").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The widget's modules are imported by host pages on other origins.
+    let r = app
+        .client
+        .get(app.url("/static/widget/main.js"))
+        .header(header::ORIGIN, "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "https://shop.example");
 
     // A host site on another origin may embed the widget.
     let r = app
