@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use kefu::chain::sightings;
 use kefu::conversation::reading::Reading;
-use kefu::conversation::Details;
 use kefu::corpus::Corpus;
+use kefu::domain::Details;
 use kefu::text::Lexicon;
 
 /// Each message is timed this many times; its time is the fastest.

@@ -73,7 +73,7 @@ impl AnswerCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::answer::Decision;
+    use crate::domain::Decision;
 
     fn reply(confidence: f32) -> Reply {
         Reply {

@@ -17,8 +17,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::Corpus;
-pub use crate::domain::Decision;
-use crate::domain::HandoffReason;
+use crate::domain::{Decision, HandoffReason};
 use crate::rank::{RankError, Ranker, Scores};
 
 pub use cache::AnswerCache;

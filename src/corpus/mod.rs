@@ -30,7 +30,6 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-pub use crate::domain::Priority;
 pub use article::{parse_article, Article, ArticleId, HandoffPolicy, Lang, Localized};
 pub use entities::{Entities, Entity, EntityKind};
 pub use error::{CorpusError, Problem, Result};

@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 
 use super::{Agent, Change, Desk, DeskError, Result};
 use crate::domain::{now_millis, Millis, Rating, Session, Ticket};
+use crate::domain::{Priority, TicketStatus};
 use crate::handoff::privacy::redact_secrets;
-use crate::handoff::{Priority, TicketStatus};
 use crate::store::Presence;
 
 /// The longest e-mail address accepted (RFC 5321's path limit).

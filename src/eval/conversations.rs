@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use super::EvalError;
 use crate::answer::quality::QualityError;
-use crate::answer::Decision;
 use crate::conversation::{Conversation, Policy, TicketChange, TicketState, UserMessage};
 use crate::corpus::Corpus;
+use crate::domain::Decision;
 use crate::engine::Engine;
 use crate::text::escape_html;
 

@@ -13,8 +13,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::Expected;
-use crate::answer::{decide, Confidence, Decision, Features, Thresholds, SUGGESTIONS};
+use crate::answer::{decide, Confidence, Features, Thresholds, SUGGESTIONS};
 use crate::corpus::Lang;
+use crate::domain::Decision;
 use crate::rank::Scores;
 
 /// How deep the ranking is searched for the expected article: below this the

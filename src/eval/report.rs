@@ -12,8 +12,9 @@ use super::metrics::{
     Judgement, Latency, Retrieval, SweepPoint,
 };
 use super::Expected;
-use crate::answer::{Confidence, Decision, Thresholds};
+use crate::answer::{Confidence, Thresholds};
 use crate::config::Settings;
+use crate::domain::Decision;
 
 /// How questions are decided: the confidence model, its thresholds and the
 /// topics that always go to a person.

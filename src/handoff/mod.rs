@@ -11,12 +11,11 @@ pub mod hours;
 pub mod privacy;
 mod triage;
 
-pub use crate::domain::{Priority, TicketStatus};
 pub use triage::{strip_abuse, Triage, UrgentReason};
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::domain::{Priority, TicketStatus};
 
     #[test]
     fn lifecycle_allows_only_the_documented_moves() {

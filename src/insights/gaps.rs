@@ -117,6 +117,13 @@ impl Default for GapOptions {
     }
 }
 
+/// The gap `id` among `gaps` as a draft article file, named by its id.
+pub fn draft(engine: &Engine, gaps: Vec<Gap>, id: &str) -> Option<(String, String)> {
+    let gap = gaps.into_iter().find(|g| g.id == id)?;
+    let category = draft_category(engine, &gap);
+    Some((format!("draft-{}.md", gap.id), draft_article(&gap, &category)))
+}
+
 /// The knowledge gaps in `questions` (the period's recorded questions),
 /// biggest and most recent first. Embeds each distinct gap question once.
 pub fn find_gaps(

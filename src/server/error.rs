@@ -193,14 +193,7 @@ impl From<PeriodError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
-        let unavailable = matches!(
-            &e,
-            StoreError::WriterStopped
-                | StoreError::Database(
-                    sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_)
-                )
-        );
-        if unavailable {
+        if e.is_unavailable() {
             tracing::error!(error = %e, "database unavailable");
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::rows::{reason, ticket_from, TICKET_COLUMNS};
 use super::{placeholders, Conn, Result, Store, StoreError};
-use crate::answer::Decision;
+use crate::domain::Decision;
 use crate::domain::HandoffReason;
 use crate::domain::{AskedQuestion, Millis, NewQuestion, Ticket};
 

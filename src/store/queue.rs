@@ -5,7 +5,7 @@
 use sqlx::Row;
 
 use super::rows::{self, ticket_from, TICKET_COLUMNS};
-use super::standings::Reach;
+use super::sqlite::Reach;
 use super::{Result, Store};
 use crate::domain::{now_millis, Details, Millis, Rating, Ticket};
 

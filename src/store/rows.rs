@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::{Result, StoreError};
 use crate::domain::HandoffReason;
 use crate::domain::{Author, Message, Rating, Ticket};
-use crate::handoff::{Priority, TicketStatus};
+use crate::domain::{Priority, TicketStatus};
 
 /// The ticket columns, in the order [`ticket_from`] reads them.
 pub const TICKET_COLUMNS: &str = "id, session_id, status, priority, reason, topic, confidence, channel, agent, \

@@ -1,6 +1,7 @@
 //! The bundled corpus: every required topic is there, complete and bilingual.
 
-use kefu::corpus::{HandoffPolicy, Priority};
+use kefu::corpus::HandoffPolicy;
+use kefu::domain::Priority;
 
 use crate::helpers::bundled_corpus;
 

@@ -4,7 +4,7 @@
 //! topic each, the three topics the biggest; and the same
 //! through the admin API, the draft export and `kefu gaps`.
 
-use kefu::answer::Decision;
+use kefu::domain::Decision;
 use kefu::domain::HandoffReason;
 use kefu::domain::{now_millis, AskedQuestion};
 use kefu::insights::gaps::{find_gaps, GapOptions, Suggestion};

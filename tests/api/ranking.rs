@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use kefu::answer::{Answerer, Confidence, Decision, Thresholds, SUGGESTIONS};
+use kefu::answer::{Answerer, Confidence, Thresholds, SUGGESTIONS};
 use kefu::corpus::Corpus;
+use kefu::domain::Decision;
 use kefu::domain::HandoffReason;
 use kefu::embed::Embedder;
 use kefu::eval::folds::{judge_folds, FoldSetup};

@@ -1,15 +1,19 @@
 //! Administration: putting a changed corpus live without a restart, and
 //! the analytics behind the console's insights page.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use crate::corpus::Lang;
-use crate::desk::Reload;
+use crate::desk::{DeskError, Reload};
+use crate::engine::Engine;
 use crate::insights::chart::{self, Chart};
 use crate::insights::export::{self, Table};
+use crate::insights::gaps::{self, find_gaps, Gap};
 use crate::insights::Report;
 use crate::server::api::{AnalyticsQuery, ApiPath, ApiQuery, GapsQuery, GapsResponse, ReportFormat};
 use crate::server::auth::Admin;
@@ -46,7 +50,13 @@ pub async fn analytics(
     _admin: Admin,
     ApiQuery(q): ApiQuery<AnalyticsQuery>,
 ) -> Result<Response, ApiError> {
-    let report = app.desk.analytics(q.period()?, q.lang.unwrap_or(Lang::Zh)).await?;
+    let report = Report::load(
+        app.desk.store(),
+        &app.desk.engine(),
+        q.period()?,
+        q.lang.unwrap_or(Lang::Zh),
+    )
+    .await?;
     Ok(match q.format.unwrap_or_default() {
         ReportFormat::Json => Json(report).into_response(),
         ReportFormat::Csv => {
@@ -81,7 +91,13 @@ pub async fn analytics_chart(
     ApiPath(which): ApiPath<Chart>,
     ApiQuery(q): ApiQuery<AnalyticsQuery>,
 ) -> Result<Response, ApiError> {
-    let report = app.desk.analytics(q.period()?, q.lang.unwrap_or(Lang::Zh)).await?;
+    let report = Report::load(
+        app.desk.store(),
+        &app.desk.engine(),
+        q.period()?,
+        q.lang.unwrap_or(Lang::Zh),
+    )
+    .await?;
     let svg = match which {
         Chart::Daily => chart::daily(&report.daily),
         Chart::Topics => chart::topics(&report.topics),
@@ -101,7 +117,7 @@ pub async fn gaps(
     _admin: Admin,
     ApiQuery(q): ApiQuery<GapsQuery>,
 ) -> Result<Json<GapsResponse>, ApiError> {
-    let gaps = app.desk.gaps(q.period()?, q.options()).await?;
+    let (_, gaps) = gaps_in(&app, &q).await?;
     Ok(Json(GapsResponse { gaps }))
 }
 
@@ -119,7 +135,8 @@ pub async fn gap_draft(
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<GapsQuery>,
 ) -> Result<Response, ApiError> {
-    let Some((name, text)) = app.desk.gap_draft(q.period()?, q.options(), &id).await? else {
+    let (engine, gaps) = gaps_in(&app, &q).await?;
+    let Some((name, text)) = gaps::draft(&engine, gaps, &id) else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "gap_not_found",
@@ -134,4 +151,20 @@ pub async fn gap_draft(
         text,
     )
         .into_response())
+}
+
+/// The knowledge gaps in the query's range, found on the engine's workers
+/// (each distinct question is embedded), and the engine they were found on.
+async fn gaps_in(app: &AppState, q: &GapsQuery) -> Result<(Arc<Engine>, Vec<Gap>), ApiError> {
+    let (period, options) = (q.period()?, q.options());
+    let questions = app.desk.store().gap_questions(period.from, period.to).await?;
+    let engine = app.desk.engine();
+    let gaps = app
+        .desk
+        .on_engine(engine.clone(), move |engine| {
+            find_gaps(engine, period, &questions, options)
+        })
+        .await?
+        .map_err(DeskError::from)?;
+    Ok((engine, gaps))
 }

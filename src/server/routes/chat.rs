@@ -14,7 +14,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::desk::{Change, QueueStatus, Turn};
 use crate::domain::Session;
-use crate::handoff::TicketStatus;
+use crate::domain::TicketStatus;
 use crate::server::api::*;
 use crate::server::auth::bearer;
 use crate::server::error::{ApiError, ErrorBody};

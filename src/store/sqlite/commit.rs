@@ -13,8 +13,8 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{only, RecordedTurn, Result, Store, StoreError};
 use crate::domain::NewTurn;
+use crate::store::{only, RecordedTurn, Result, Store, StoreError};
 
 /// The most turns one commit writes: bounds how long the writer holds
 /// SQLite's lock, which claims and agent replies wait for.
@@ -26,7 +26,7 @@ const QUEUE: usize = 1024;
 
 /// Where [`Store::record_turn`] leaves a turn and waits for its commit.
 #[derive(Clone)]
-pub(super) struct Queue {
+pub(in crate::store) struct Queue {
     sender: mpsc::Sender<Waiting>,
 }
 
@@ -39,14 +39,14 @@ impl Queue {
     /// Starts the committing task on `store`, which must write directly
     /// (have no queue of its own). The task ends when the last `Queue` is
     /// dropped.
-    pub(super) fn start(store: Store) -> Queue {
+    pub(in crate::store) fn start(store: Store) -> Queue {
         let (sender, receiver) = mpsc::channel(QUEUE);
         tokio::spawn(commit_all(store, receiver));
         Queue { sender }
     }
 
     /// Queues `turn` and waits until it is committed.
-    pub(super) async fn record(&self, turn: NewTurn) -> Result<RecordedTurn> {
+    pub(in crate::store) async fn record(&self, turn: NewTurn) -> Result<RecordedTurn> {
         let (done, committed) = oneshot::channel();
         self.sender
             .send(Waiting { turn, done })

@@ -24,8 +24,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use lru::LruCache;
 
-use super::RecordedTurn;
 use crate::domain::{Author, NewTurn, Standing};
+use crate::store::RecordedTurn;
 
 /// How many sessions' standing is remembered: a bot reply is a few
 /// kilobytes as parsed JSON, so about 30 MB when full.
@@ -33,7 +33,7 @@ const REMEMBERED: NonZeroUsize = NonZeroUsize::new(10_000).unwrap();
 
 /// Remembered standings, shared by a store's clones.
 #[derive(Clone)]
-pub(super) struct Standings(Arc<Mutex<Known>>);
+pub(in crate::store) struct Standings(Arc<Mutex<Known>>);
 
 struct Known {
     /// Advances on every committed write, so a read that started before it
@@ -44,11 +44,11 @@ struct Known {
 
 /// When a read of the database began, in writes committed.
 #[derive(Clone, Copy)]
-pub(super) struct Generation(u64);
+pub(in crate::store) struct Generation(u64);
 
 /// Whether a write may change where conversations stand.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Reach {
+pub(in crate::store) enum Reach {
     /// It may change a ticket or add a bot message.
     Conversations,
     /// It changes neither (sessions, presence, feedback, audit entries).
@@ -56,7 +56,7 @@ pub(super) enum Reach {
 }
 
 impl Standings {
-    pub(super) fn new() -> Standings {
+    pub(in crate::store) fn new() -> Standings {
         Standings(Arc::new(Mutex::new(Known {
             generation: 0,
             standings: LruCache::new(REMEMBERED),
@@ -70,7 +70,7 @@ impl Standings {
     /// The session's standing, current; or, when it is not remembered,
     /// the generation to read it from the database at and
     /// [`fill`](Standings::fill) it with.
-    pub(super) fn recall(&self, session: &str) -> Result<Standing, Generation> {
+    pub(in crate::store) fn recall(&self, session: &str) -> Result<Standing, Generation> {
         let mut known = self.lock();
         match known.standings.get(session) {
             Some(standing) => Ok(standing.clone()),
@@ -80,7 +80,7 @@ impl Standings {
 
     /// Remembers `standing`, read from the database since `read_from`,
     /// unless a write has committed meanwhile.
-    pub(super) fn fill(&self, session: &str, read_from: Generation, standing: &Standing) {
+    pub(in crate::store) fn fill(&self, session: &str, read_from: Generation, standing: &Standing) {
         let mut known = self.lock();
         if known.generation == read_from.0 {
             known.standings.put(session.to_string(), standing.clone());
@@ -119,7 +119,7 @@ impl Standings {
 /// This process's turn to write to SQLite (see
 /// [`Store::writer`](super::Store::writer)); when it ends, remembered
 /// standings are brought up to date with what it wrote.
-pub(super) struct Writing<'a> {
+pub(in crate::store) struct Writing<'a> {
     _turn: tokio::sync::MutexGuard<'a, ()>,
     standings: &'a Standings,
     reach: Reach,
@@ -128,7 +128,11 @@ pub(super) struct Writing<'a> {
 }
 
 impl<'a> Writing<'a> {
-    pub(super) fn new(turn: tokio::sync::MutexGuard<'a, ()>, standings: &'a Standings, reach: Reach) -> Writing<'a> {
+    pub(in crate::store) fn new(
+        turn: tokio::sync::MutexGuard<'a, ()>,
+        standings: &'a Standings,
+        reach: Reach,
+    ) -> Writing<'a> {
         Writing {
             _turn: turn,
             standings,
@@ -138,7 +142,7 @@ impl<'a> Writing<'a> {
     }
 
     /// The write committed `turns` as `written` and nothing else.
-    pub(super) fn committed_turns(&mut self, turns: &[NewTurn], written: &[RecordedTurn]) {
+    pub(in crate::store) fn committed_turns(&mut self, turns: &[NewTurn], written: &[RecordedTurn]) {
         self.standings.record(turns, written);
         self.recorded = true;
     }
