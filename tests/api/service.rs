@@ -666,11 +666,22 @@ async fn rate_limits_answer_429(db: Db) {
     );
     // The address is spent, yet the static files a page loads still come:
     // they are not counted against it.
-    for path in ["/widget.js", "/static/widget/main.js", "/static/lib/dom.js", "/static/tokens.css"] {
+    for path in [
+        "/widget.js",
+        "/static/widget/main.js",
+        "/static/lib/dom.js",
+        "/static/tokens.css",
+    ] {
         let r = per_ip.client.get(per_ip.url(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{path}");
     }
-    let r = per_ip.client.post(per_ip.url("/v1/sessions")).json(&json!({})).send().await.unwrap();
+    let r = per_ip
+        .client
+        .post(per_ip.url("/v1/sessions"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "the API still is");
 }
 

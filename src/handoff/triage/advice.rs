@@ -22,7 +22,14 @@ pub(super) fn read(norm: &str) -> Advice {
         || asks_a_price_move(norm)
         || ADVICE_ZH.iter().any(|p| norm.contains(p))
         || ADVICE_EN.iter().any(|p| contains_words(norm, p));
-    Advice { asked, any }
+    // The bot's own opinion asked of a bet ("你说现在姨太开网格能赚钱吗",
+    // "你觉得哪个带单员最会赚"): asked outright, whatever article shares the
+    // words.
+    let opinion = OPINION_ZH.iter().any(|p| norm.contains(p)) || OPINION_EN.iter().any(|p| contains_words(norm, p));
+    Advice {
+        asked: asked || any && opinion,
+        any,
+    }
 }
 
 const ADVICE_ZH: &[&str] = &[
@@ -144,7 +151,13 @@ const ADVICE_ASKED_EN: &[&str] = &[
     "which coin should",
     "best coin to",
     "investment advice",
+    "should i invest",
+    "or just hold",
 ];
+
+/// Words that ask for the bot's own opinion or choice.
+const OPINION_ZH: &[&str] = &["你觉得", "你认为", "你说", "你看", "推荐", "建议"];
+const OPINION_EN: &[&str] = &["do you think", "do u think", "you think", "recommend", "would you"];
 
 /// A trade and a judgement of it in one message ("现在做空姨太合适吗",
 /// "你觉得大饼会涨"): advice, where each word alone is not.

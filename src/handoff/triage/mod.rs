@@ -237,6 +237,7 @@ mod tests {
             "btw which coin do u think will 10x this year",
             "你帮我分析分析 现在trx该不该多囤点 感觉要涨",
             "你们内部应该有消息吧 eth下个月能到5000不",
+            "你觉得哪个带单员最靠谱 推荐一个呗",
             "大饼今天会不会破十万？？",
             "大饼今年能到20万吗",
             "这周大饼肯定跌吧 我现在开空能赚吗",
@@ -267,6 +268,9 @@ mod tests {
             "你觉得eth现在开多还是开空好",
             "is sol a good buy right now",
             "推荐个最赚钱的币跑网格呗",
+            "你说现在姨太开网格能赚钱吗",
+            "你觉得哪个带单员最靠谱 推荐一个呗",
+            "should i put my savings into sol staking or just hold btc?",
         ] {
             assert!(Triage::of(text).advice_asked, "{text}");
         }
