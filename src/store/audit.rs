@@ -1,8 +1,7 @@
 //! The audit log: who did what to which ticket, written in the same
 //! transaction as the action, and read back newest first.
 
-use sqlx::Row;
-
+use super::rows::AuditRow;
 use super::sqlite::Reach;
 use super::{Conn, Result, Store};
 use crate::domain::{now_millis, AuditEntry, Millis};
@@ -17,21 +16,13 @@ impl Store {
 
     /// The newest audit entries, newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query("SELECT actor, action, ticket_id, detail, at FROM audit_log ORDER BY id DESC LIMIT $1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    ticket_id: r.try_get("ticket_id")?,
-                    detail: r.try_get("detail")?,
-                    at: r.try_get("at")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query_as::<_, AuditRow>(
+            "SELECT actor, action, ticket_id, detail, at FROM audit_log ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
 }
 

@@ -1,13 +1,9 @@
 //! What analytics and knowledge-gap mining read: the recorded questions,
 //! feedback per article and tickets over a time range.
 
-use sqlx::Row;
-
-use super::rows::{reason, ticket_from, TICKET_COLUMNS};
-use super::{placeholders, Conn, Result, Store, StoreError};
-use crate::domain::Decision;
-use crate::domain::HandoffReason;
-use crate::domain::{AskedQuestion, Millis, NewQuestion, Ticket};
+use super::rows::{decision, ticket_from, QuestionRow, TICKET_COLUMNS};
+use super::{placeholders, Conn, Result, Store};
+use crate::domain::{AskedQuestion, Decision, HandoffReason, Millis, NewQuestion, Ticket};
 
 /// The latest verdict (1 helpful, 0 not, NULL none) on question `q`'s reply.
 const LATEST_VERDICT: &str =
@@ -49,14 +45,6 @@ pub struct TopicTally {
     pub asked: i64,
     /// Of those, handed off.
     pub handed_off: i64,
-}
-
-fn decision(r: &sqlx::any::AnyRow) -> Result<Decision> {
-    let d: String = r.try_get("decision")?;
-    Decision::parse(&d).ok_or(StoreError::Corrupt {
-        column: "questions.decision",
-        value: d,
-    })
 }
 
 /// Helpful and not-helpful verdicts on one article's answers.
@@ -123,7 +111,7 @@ impl Store {
     /// long range of a busy desk is not read row by row: per UTC day and
     /// decision, the `top` most asked-about articles, and the verdicts.
     pub async fn question_stats(&self, from: Millis, to: Millis, top: i64) -> Result<QuestionStats> {
-        let by_day = sqlx::query(
+        let by_day = sqlx::query_as::<_, (i64, String, i64)>(
             "SELECT created_at / 86400000 AS day, decision, COUNT(*) AS n FROM questions
              WHERE created_at >= $1 AND created_at < $2 GROUP BY created_at / 86400000, decision",
         )
@@ -131,7 +119,7 @@ impl Store {
         .bind(to)
         .fetch_all(&self.pool)
         .await?;
-        let topics = sqlx::query(
+        let topics = sqlx::query_as::<_, (String, i64, Option<i64>)>(
             "SELECT topic, COUNT(*) AS n, CAST(SUM(CASE WHEN decision = 'handoff' THEN 1 ELSE 0 END) AS BIGINT) AS h
              FROM questions WHERE created_at >= $1 AND created_at < $2 AND topic IS NOT NULL
              GROUP BY topic ORDER BY n DESC, topic LIMIT $3",
@@ -143,7 +131,7 @@ impl Store {
         .await?;
         // The latest verdict on each answer counts, as a user may change
         // their mind.
-        let verdicts = sqlx::query(&format!(
+        let (rated, helpful) = sqlx::query_as::<_, (i64, Option<i64>)>(&format!(
             "SELECT COUNT(helpful) AS rated, CAST(SUM(helpful) AS BIGINT) AS helpful
              FROM (SELECT {LATEST_VERDICT} AS helpful FROM questions q WHERE q.created_at >= $1 AND q.created_at < $2) v"
         ))
@@ -151,7 +139,7 @@ impl Store {
         .bind(to)
         .fetch_one(&self.pool)
         .await?;
-        let small_talk = sqlx::query(
+        let small_talk = sqlx::query_as::<_, (String, i64)>(
             "SELECT intent, COUNT(*) AS n FROM small_talk WHERE created_at >= $1 AND created_at < $2
              GROUP BY intent ORDER BY n DESC, intent",
         )
@@ -160,33 +148,27 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(QuestionStats {
-            small_talk: small_talk
-                .iter()
-                .map(|r| Ok((r.try_get("intent")?, r.try_get("n")?)))
-                .collect::<Result<_>>()?,
+            small_talk,
             by_day: by_day
-                .iter()
-                .map(|r| {
-                    let day: i64 = r.try_get("day")?;
+                .into_iter()
+                .map(|(day, d, count)| {
                     Ok(DecisionCount {
                         day: day * 86_400_000,
-                        decision: decision(r)?,
-                        count: r.try_get("n")?,
+                        decision: decision(d)?,
+                        count,
                     })
                 })
                 .collect::<Result<_>>()?,
             topics: topics
-                .iter()
-                .map(|r| {
-                    Ok(TopicTally {
-                        article: r.try_get("topic")?,
-                        asked: r.try_get("n")?,
-                        handed_off: r.try_get::<Option<i64>, _>("h")?.unwrap_or(0),
-                    })
+                .into_iter()
+                .map(|(article, asked, handed_off)| TopicTally {
+                    article,
+                    asked,
+                    handed_off: handed_off.unwrap_or(0),
                 })
-                .collect::<Result<_>>()?,
-            rated: verdicts.try_get("rated")?,
-            helpful: verdicts.try_get::<Option<i64>, _>("helpful")?.unwrap_or(0),
+                .collect(),
+            rated,
+            helpful: helpful.unwrap_or(0),
         })
     }
 
@@ -195,7 +177,7 @@ impl Store {
     /// "not helpful" (the caller keeps those handoffs that are about the
     /// corpus).
     pub async fn gap_questions(&self, from: Millis, to: Millis) -> Result<Vec<AskedQuestion>> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, QuestionRow>(&format!(
             "SELECT * FROM (
                  SELECT q.id, q.message_id, q.question, q.decision, q.reason, q.topic, q.confidence, q.locale,
                      q.created_at, {LATEST_VERDICT} AS helpful
@@ -206,27 +188,12 @@ impl Store {
         .bind(to)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let helpful: Option<i64> = r.try_get("helpful")?;
-                Ok(AskedQuestion {
-                    message_id: r.try_get("message_id")?,
-                    question: r.try_get("question")?,
-                    decision: decision(r)?,
-                    reason: reason(r, "reason")?,
-                    topic: r.try_get("topic")?,
-                    confidence: r.try_get("confidence")?,
-                    locale: r.try_get("locale")?,
-                    helpful: helpful.map(|h| h != 0),
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(AskedQuestion::try_from).collect()
     }
 
     /// Verdicts given in `[from, to)`, per article, most rated first.
     pub async fn verdicts_between(&self, from: Millis, to: Millis) -> Result<Vec<ArticleVerdicts>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, (String, Option<i64>, i64)>(
             "SELECT article, CAST(SUM(helpful) AS BIGINT) AS helpful, COUNT(*) AS n FROM feedback
              WHERE created_at >= $1 AND created_at < $2 AND article IS NOT NULL
              GROUP BY article ORDER BY n DESC, article",
@@ -237,17 +204,17 @@ impl Store {
         .await?;
         // PostgreSQL sums BIGINT to NUMERIC, which the Any driver cannot
         // read; hence the cast.
-        rows.iter()
-            .map(|r| {
-                let n: i64 = r.try_get("n")?;
-                let helpful: i64 = r.try_get::<Option<i64>, _>("helpful")?.unwrap_or(0);
-                Ok(ArticleVerdicts {
-                    article: r.try_get("article")?,
+        Ok(rows
+            .into_iter()
+            .map(|(article, helpful, n)| {
+                let helpful = helpful.unwrap_or(0);
+                ArticleVerdicts {
+                    article,
                     helpful,
                     not_helpful: n - helpful,
-                })
+                }
             })
-            .collect()
+            .collect())
     }
 
     /// Tickets created in `[from, to)`, oldest first.

@@ -2,8 +2,6 @@
 //! agents have been claiming, who is online, follow-up addresses and
 //! tickets past their SLA.
 
-use sqlx::Row;
-
 use super::rows::{self, ticket_from, TICKET_COLUMNS};
 use super::sqlite::Reach;
 use super::{Result, Store};
@@ -33,7 +31,7 @@ impl Store {
     /// ahead of it in queue order (urgent first, then oldest).
     pub async fn queue_position(&self, ticket: &Ticket) -> Result<i64> {
         let rank = rows::priority_rank(ticket.priority);
-        let row = sqlx::query(
+        Ok(sqlx::query_scalar(
             "SELECT COUNT(*) AS n FROM tickets WHERE status = 'pending' AND id <> $3
              AND (priority_rank < $1 OR (priority_rank = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3))))",
         )
@@ -41,17 +39,17 @@ impl Store {
         .bind(ticket.created_at)
         .bind(ticket.id)
         .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get("n")?)
+        .await?)
     }
 
     /// Claims made since `since` (a claim rate for wait estimates).
     pub async fn claims_since(&self, since: Millis) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'claim' AND at >= $1")
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("n")?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'claim' AND at >= $1")
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Records that `agent` is `presence` now (also the heartbeat of an
@@ -72,11 +70,12 @@ impl Store {
 
     /// Agents online who checked in since `since`.
     pub async fn agents_online(&self, since: Millis) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM agent_presence WHERE status = 'online' AND seen_at >= $1")
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("n")?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) AS n FROM agent_presence WHERE status = 'online' AND seen_at >= $1")
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Stores the e-mail address a user left on their open ticket; `None`
@@ -141,13 +140,12 @@ impl Store {
 
     /// Urgent tickets still pending that entered the queue before `since`.
     pub async fn urgent_waiting_since(&self, since: Millis) -> Result<i64> {
-        let row = sqlx::query(
+        Ok(sqlx::query_scalar(
             "SELECT COUNT(*) AS n FROM tickets WHERE status = 'pending' AND priority = 'urgent'
              AND COALESCE(reopened_at, created_at) < $1",
         )
         .bind(since)
         .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get("n")?)
+        .await?)
     }
 }

@@ -1,14 +1,19 @@
-//! Reading rows back into the desk's records.
+//! Rows as the database returns them, mapped by `sqlx::FromRow`, and their
+//! reading into the desk's records. The records are the domain's and know
+//! nothing of storage; what only storage knows is here: names of closed sets
+//! as text (a name this program never writes is [`StoreError::Corrupt`],
+//! with its column), flags as integers, case details as JSON.
 
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::FromRow;
 
 use super::{Result, StoreError};
-use crate::domain::HandoffReason;
-use crate::domain::{Author, Message, Rating, Ticket};
-use crate::domain::{Priority, TicketStatus};
+use crate::domain::{
+    AskedQuestion, AuditEntry, Author, Decision, HandoffReason, Message, Millis, Note, Priority, Rating, Session,
+    Ticket, TicketEvent, TicketStatus,
+};
 
-/// The ticket columns, in the order [`ticket_from`] reads them.
+/// The ticket columns, in the order [`TicketRow`] names them.
 pub const TICKET_COLUMNS: &str = "id, session_id, status, priority, reason, topic, confidence, channel, agent, \
      created_at, updated_at, assigned_at, first_reply_at, resolved_at, reopened_at, locale, contact_email, secret_shared, details, question, rating, rating_comment, rated_at";
 
@@ -34,9 +39,9 @@ pub fn status(s: &str) -> Result<TicketStatus> {
     })
 }
 
-/// The hand-off reason in column `column` of `r`, if any.
-pub fn reason(r: &AnyRow, column: &'static str) -> Result<Option<HandoffReason>> {
-    let Some(name) = r.try_get::<Option<String>, _>(column)? else {
+/// The hand-off reason stored in `column`, if any.
+fn reason(name: Option<String>, column: &'static str) -> Result<Option<HandoffReason>> {
+    let Some(name) = name else {
         return Ok(None);
     };
     HandoffReason::parse(&name)
@@ -44,60 +49,241 @@ pub fn reason(r: &AnyRow, column: &'static str) -> Result<Option<HandoffReason>>
         .ok_or(StoreError::Corrupt { column, value: name })
 }
 
-pub fn ticket_from(r: &AnyRow) -> Result<Ticket> {
-    let s: String = r.try_get("status")?;
-    let p: String = r.try_get("priority")?;
-    Ok(Ticket {
-        id: r.try_get("id")?,
-        session_id: r.try_get("session_id")?,
-        status: status(&s)?,
-        priority: priority(&p)?,
-        reason: reason(r, "reason")?.ok_or(StoreError::Corrupt {
-            column: "reason",
-            value: String::new(),
-        })?,
-        topic: r.try_get("topic")?,
-        confidence: r.try_get("confidence")?,
-        channel: r.try_get("channel")?,
-        agent: r.try_get("agent")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        assigned_at: r.try_get("assigned_at")?,
-        first_reply_at: r.try_get("first_reply_at")?,
-        resolved_at: r.try_get("resolved_at")?,
-        reopened_at: r.try_get("reopened_at")?,
-        locale: r.try_get("locale")?,
-        contact_email: r.try_get("contact_email")?,
-        secret_shared: r.try_get::<i64, _>("secret_shared")? != 0,
-        // Written only by this program as JSON: what cannot be read is
-        // shown as nothing rather than failing the whole queue.
-        details: serde_json::from_str(&r.try_get::<String, _>("details")?).unwrap_or_default(),
-        question: r.try_get("question")?,
-        rating: match r.try_get::<Option<i64>, _>("rating")? {
-            Some(stars) => Some(Rating::new(stars).ok_or(StoreError::Corrupt {
-                column: "tickets.rating",
-                value: stars.to_string(),
-            })?),
-            None => None,
-        },
-        rating_comment: r.try_get("rating_comment")?,
-        rated_at: r.try_get("rated_at")?,
-    })
+/// A `tickets` row ([`TICKET_COLUMNS`]).
+#[derive(FromRow)]
+pub(super) struct TicketRow {
+    id: i64,
+    session_id: String,
+    status: String,
+    priority: String,
+    reason: Option<String>,
+    topic: Option<String>,
+    confidence: f64,
+    channel: String,
+    agent: Option<String>,
+    created_at: Millis,
+    updated_at: Millis,
+    assigned_at: Option<Millis>,
+    first_reply_at: Option<Millis>,
+    resolved_at: Option<Millis>,
+    reopened_at: Option<Millis>,
+    locale: Option<String>,
+    contact_email: Option<String>,
+    secret_shared: i64,
+    details: String,
+    question: Option<String>,
+    rating: Option<i64>,
+    rating_comment: Option<String>,
+    rated_at: Option<Millis>,
 }
 
+impl TryFrom<TicketRow> for Ticket {
+    type Error = StoreError;
+
+    fn try_from(r: TicketRow) -> Result<Ticket> {
+        Ok(Ticket {
+            id: r.id,
+            session_id: r.session_id,
+            status: status(&r.status)?,
+            priority: priority(&r.priority)?,
+            reason: reason(r.reason, "reason")?.ok_or(StoreError::Corrupt {
+                column: "reason",
+                value: String::new(),
+            })?,
+            topic: r.topic,
+            confidence: r.confidence,
+            channel: r.channel,
+            agent: r.agent,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            assigned_at: r.assigned_at,
+            first_reply_at: r.first_reply_at,
+            resolved_at: r.resolved_at,
+            reopened_at: r.reopened_at,
+            locale: r.locale,
+            contact_email: r.contact_email,
+            secret_shared: r.secret_shared != 0,
+            // Written only by this program as JSON: what cannot be read is
+            // shown as nothing rather than failing the whole queue.
+            details: serde_json::from_str(&r.details).unwrap_or_default(),
+            question: r.question,
+            rating: match r.rating {
+                Some(stars) => Some(Rating::new(stars).ok_or(StoreError::Corrupt {
+                    column: "tickets.rating",
+                    value: stars.to_string(),
+                })?),
+                None => None,
+            },
+            rating_comment: r.rating_comment,
+            rated_at: r.rated_at,
+        })
+    }
+}
+
+/// The ticket in a row that has [`TICKET_COLUMNS`] (and maybe more).
+pub fn ticket_from(r: &AnyRow) -> Result<Ticket> {
+    TicketRow::from_row(r)?.try_into()
+}
+
+/// A `messages` row.
+#[derive(FromRow)]
+pub(super) struct MessageRow {
+    id: i64,
+    session_id: String,
+    author: String,
+    agent: Option<String>,
+    text: String,
+    reply: Option<String>,
+    created_at: Millis,
+}
+
+impl TryFrom<MessageRow> for Message {
+    type Error = StoreError;
+
+    fn try_from(r: MessageRow) -> Result<Message> {
+        Ok(Message {
+            id: r.id,
+            session_id: r.session_id,
+            author: Author::parse(&r.author).ok_or(StoreError::Corrupt {
+                column: "messages.author",
+                value: r.author,
+            })?,
+            agent: r.agent,
+            text: r.text,
+            reply: r.reply.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// The message in a `messages` row.
 pub fn message_from(r: &AnyRow) -> Result<Message> {
-    let author: String = r.try_get("author")?;
-    let reply: Option<String> = r.try_get("reply")?;
-    Ok(Message {
-        id: r.try_get("id")?,
-        session_id: r.try_get("session_id")?,
-        author: Author::parse(&author).ok_or(StoreError::Corrupt {
-            column: "messages.author",
-            value: author,
-        })?,
-        agent: r.try_get("agent")?,
-        text: r.try_get("text")?,
-        reply: reply.as_deref().and_then(|j| serde_json::from_str(j).ok()),
-        created_at: r.try_get("created_at")?,
+    MessageRow::from_row(r)?.try_into()
+}
+
+/// A `sessions` row.
+#[derive(FromRow)]
+pub(super) struct SessionRow {
+    id: String,
+    secret_hash: String,
+    locale: Option<String>,
+    channel: String,
+    created_at: Millis,
+}
+
+impl From<SessionRow> for Session {
+    fn from(r: SessionRow) -> Session {
+        Session {
+            id: r.id,
+            secret_hash: r.secret_hash,
+            locale: r.locale,
+            channel: r.channel,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A `notes` row.
+#[derive(FromRow)]
+pub(super) struct NoteRow {
+    id: i64,
+    agent: String,
+    text: String,
+    created_at: Millis,
+}
+
+impl From<NoteRow> for Note {
+    fn from(r: NoteRow) -> Note {
+        Note {
+            id: r.id,
+            agent: r.agent,
+            text: r.text,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A `ticket_events` row.
+#[derive(FromRow)]
+pub(super) struct EventRow {
+    status: String,
+    actor: String,
+    at: Millis,
+}
+
+impl TryFrom<EventRow> for TicketEvent {
+    type Error = StoreError;
+
+    fn try_from(r: EventRow) -> Result<TicketEvent> {
+        Ok(TicketEvent {
+            status: TicketStatus::parse(&r.status).ok_or(StoreError::Corrupt {
+                column: "ticket_events.status",
+                value: r.status,
+            })?,
+            actor: r.actor,
+            at: r.at,
+        })
+    }
+}
+
+/// An `audit_log` row.
+#[derive(FromRow)]
+pub(super) struct AuditRow {
+    actor: String,
+    action: String,
+    ticket_id: Option<i64>,
+    detail: String,
+    at: Millis,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> AuditEntry {
+        AuditEntry {
+            actor: r.actor,
+            action: r.action,
+            ticket_id: r.ticket_id,
+            detail: r.detail,
+            at: r.at,
+        }
+    }
+}
+
+/// A recorded question with its latest verdict (`helpful`: 1, 0 or none).
+#[derive(FromRow)]
+pub(super) struct QuestionRow {
+    message_id: i64,
+    question: String,
+    decision: String,
+    reason: Option<String>,
+    topic: Option<String>,
+    confidence: f64,
+    locale: String,
+    helpful: Option<i64>,
+    created_at: Millis,
+}
+
+impl TryFrom<QuestionRow> for AskedQuestion {
+    type Error = StoreError;
+
+    fn try_from(r: QuestionRow) -> Result<AskedQuestion> {
+        Ok(AskedQuestion {
+            message_id: r.message_id,
+            question: r.question,
+            decision: decision(r.decision)?,
+            reason: reason(r.reason, "reason")?,
+            topic: r.topic,
+            confidence: r.confidence,
+            locale: r.locale,
+            helpful: r.helpful.map(|h| h != 0),
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// A decision stored by its name.
+pub fn decision(name: String) -> Result<Decision> {
+    Decision::parse(&name).ok_or(StoreError::Corrupt {
+        column: "questions.decision",
+        value: name,
     })
 }

@@ -4,16 +4,24 @@
 //! withdraws), and feedback on an answer.
 
 use lru::LruCache;
-use sqlx::Row;
+use sqlx::FromRow;
 use std::sync::Arc;
 
-use super::rows::{ticket_from, TICKET_COLUMNS};
+use super::rows::{ticket_from, SessionRow, TICKET_COLUMNS};
 use super::sqlite::{Reach, Sqlite};
 use super::tickets::{open_or_reopen, withdraw};
 use super::{insights, rows};
 use super::{only, placeholders, Conn, RecordedTurn, Result, Store, StoreError};
 use crate::domain::{now_millis, Author, Message, Millis, NewTurn, Session, Standing};
 use crate::handoff::privacy::Secret;
+
+/// What a conversation's standing reads beside its open ticket's columns:
+/// whether there is one, and the bot's last reply as stored (JSON).
+#[derive(FromRow)]
+struct StandingRow {
+    id: Option<i64>,
+    last_bot_reply: Option<String>,
+}
 
 impl Store {
     /// Stores a new session.
@@ -36,20 +44,16 @@ impl Store {
         if let Some(known) = self.sessions().get(id) {
             return Ok(Some(known.clone()));
         }
-        let row = sqlx::query("SELECT id, secret_hash, locale, channel, created_at FROM sessions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(r) = row else {
+        let row = sqlx::query_as::<_, SessionRow>(
+            "SELECT id, secret_hash, locale, channel, created_at FROM sessions WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
             return Ok(None);
         };
-        let session = Session {
-            id: r.try_get("id")?,
-            secret_hash: r.try_get("secret_hash")?,
-            locale: r.try_get("locale")?,
-            channel: r.try_get("channel")?,
-            created_at: r.try_get("created_at")?,
-        };
+        let session = Session::from(row);
         self.remember(session.clone());
         Ok(Some(session))
     }
@@ -107,11 +111,11 @@ impl Store {
         .bind(session)
         .fetch_one(&self.pool)
         .await?;
-        let open_ticket = match row.try_get::<Option<i64>, _>("id")? {
+        let StandingRow { id, last_bot_reply } = StandingRow::from_row(&row)?;
+        let open_ticket = match id {
             Some(_) => Some(ticket_from(&row)?),
             None => None,
         };
-        let last_bot_reply: Option<String> = row.try_get("last_bot_reply")?;
         let standing = Standing {
             open_ticket,
             last_bot_reply: last_bot_reply.and_then(|j| serde_json::from_str(&j).ok()).map(Arc::new),
@@ -137,10 +141,10 @@ impl Store {
         let now = now_millis();
         let mut writing = self.writer(Reach::Conversations).await;
         let mut tx = self.pool.begin().await?;
-        let rows: Vec<MessageRow> = turns
+        let rows: Vec<MessageToInsert> = turns
             .iter()
             .flat_map(|turn| {
-                turn.messages.iter().map(|m| MessageRow {
+                turn.messages.iter().map(|m| MessageToInsert {
                     session: &turn.session.id,
                     author: m.author,
                     agent: None,
@@ -204,7 +208,7 @@ impl Store {
 }
 
 /// A message to insert.
-struct MessageRow<'a> {
+struct MessageToInsert<'a> {
     session: &'a str,
     author: Author,
     agent: Option<&'a str>,
@@ -221,7 +225,7 @@ pub(super) async fn insert_message(
     reply: Option<&serde_json::Value>,
     now: Millis,
 ) -> Result<Message> {
-    let row = MessageRow {
+    let row = MessageToInsert {
         session,
         author,
         agent,
@@ -233,7 +237,7 @@ pub(super) async fn insert_message(
 
 /// Inserts `rows` in one statement (a group commit writes many turns) and
 /// returns them stored, in order.
-async fn insert_messages(conn: &mut Conn, rows: &[MessageRow<'_>], now: Millis) -> Result<Vec<Message>> {
+async fn insert_messages(conn: &mut Conn, rows: &[MessageToInsert<'_>], now: Millis) -> Result<Vec<Message>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -241,7 +245,7 @@ async fn insert_messages(conn: &mut Conn, rows: &[MessageRow<'_>], now: Millis) 
         "INSERT INTO messages (session_id, author, agent, text, reply, created_at) VALUES {} RETURNING id",
         placeholders(conn, rows.len(), 6)
     );
-    let mut insert = sqlx::query(&sql);
+    let mut insert = sqlx::query_scalar::<_, i64>(&sql);
     for row in rows {
         insert = insert
             .bind(row.session)
@@ -253,12 +257,7 @@ async fn insert_messages(conn: &mut Conn, rows: &[MessageRow<'_>], now: Millis) 
     }
     // Neither database promises RETURNING's order, but both number the
     // rows of one insert in the order of its VALUES.
-    let mut ids = insert
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get::<i64, _>("id"))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut ids = insert.fetch_all(&mut *conn).await?;
     ids.sort_unstable();
     if ids.len() != rows.len() {
         return Err(StoreError::Corrupt {
@@ -285,7 +284,7 @@ async fn insert_messages(conn: &mut Conn, rows: &[MessageRow<'_>], now: Millis) 
 /// asked when a turn opens or touches a ticket, and a session has few
 /// messages.
 pub(super) async fn shared_a_secret(conn: &mut Conn, session: &str) -> Result<bool> {
-    let row = sqlx::query(
+    let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) AS n FROM messages WHERE session_id = $1 AND author = 'user'
              AND (text LIKE $2 OR text LIKE $3)",
     )
@@ -294,5 +293,5 @@ pub(super) async fn shared_a_secret(conn: &mut Conn, session: &str) -> Result<bo
     .bind(format!("%{}%", Secret::PrivateKey.placeholder()))
     .fetch_one(&mut *conn)
     .await?;
-    Ok(row.try_get::<i64, _>("n")? > 0)
+    Ok(n > 0)
 }

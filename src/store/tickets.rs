@@ -2,14 +2,14 @@
 //! claimed (one winner), moved from status to status with their events,
 //! answered by an agent, noted; the queue in its order.
 
-use sqlx::{Connection, Row};
+use sqlx::Connection;
 
 use super::audit::audit;
 use super::rows;
-use super::rows::{ticket_from, TICKET_COLUMNS};
+use super::rows::{ticket_from, EventRow, NoteRow, TICKET_COLUMNS};
 use super::sessions::{insert_message, shared_a_secret};
 use super::sqlite::Reach;
-use super::{Backend, Claim, Conn, Result, Store, StoreError};
+use super::{Backend, Claim, Conn, Result, Store};
 use crate::domain::{
     now_millis, Author, Message, Millis, NewTicket, Note, Priority, QueueFilter, Session, Ticket, TicketEvent,
     TicketStatus,
@@ -182,15 +182,15 @@ impl Store {
         let now = now_millis();
         let _turn = self.writer(Reach::Elsewhere).await;
         let mut tx = self.pool.begin().await?;
-        let id: i64 =
-            sqlx::query("INSERT INTO notes (ticket_id, agent, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-                .bind(ticket)
-                .bind(agent)
-                .bind(text)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("id")?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO notes (ticket_id, agent, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(ticket)
+        .bind(agent)
+        .bind(text)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
         audit(&mut tx, agent, "note", Some(ticket), &format!("note {id}"), now).await?;
         tx.commit().await?;
         Ok(Note {
@@ -203,41 +203,24 @@ impl Store {
 
     /// The notes on a ticket, oldest first.
     pub async fn notes(&self, ticket: i64) -> Result<Vec<Note>> {
-        let rows = sqlx::query("SELECT id, agent, text, created_at FROM notes WHERE ticket_id = $1 ORDER BY id")
-            .bind(ticket)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Note {
-                    id: r.try_get("id")?,
-                    agent: r.try_get("agent")?,
-                    text: r.try_get("text")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query_as::<_, NoteRow>(
+            "SELECT id, agent, text, created_at FROM notes WHERE ticket_id = $1 ORDER BY id",
+        )
+        .bind(ticket)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Note::from).collect())
     }
 
     /// The status history of a ticket.
     pub async fn ticket_events(&self, ticket: i64) -> Result<Vec<TicketEvent>> {
-        let rows = sqlx::query("SELECT status, actor, at FROM ticket_events WHERE ticket_id = $1 ORDER BY id")
-            .bind(ticket)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.try_get("status")?;
-                Ok(TicketEvent {
-                    status: TicketStatus::parse(&status).ok_or(StoreError::Corrupt {
-                        column: "ticket_events.status",
-                        value: status,
-                    })?,
-                    actor: r.try_get("actor")?,
-                    at: r.try_get("at")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query_as::<_, EventRow>(
+            "SELECT status, actor, at FROM ticket_events WHERE ticket_id = $1 ORDER BY id",
+        )
+        .bind(ticket)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(TicketEvent::try_from).collect()
     }
 
     /// Tickets in queue order (urgent first, then oldest).
@@ -277,17 +260,13 @@ impl Store {
 
     /// Open tickets per priority, for `/metrics`.
     pub async fn queue_depth(&self) -> Result<Vec<(Priority, TicketStatus, i64)>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, (String, String, i64)>(
             "SELECT priority, status, COUNT(*) AS n FROM tickets WHERE status <> 'resolved' GROUP BY priority, status",
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let p: String = r.try_get("priority")?;
-                let s: String = r.try_get("status")?;
-                Ok((rows::priority(&p)?, rows::status(&s)?, r.try_get("n")?))
-            })
+        rows.into_iter()
+            .map(|(p, s, n)| Ok((rows::priority(&p)?, rows::status(&s)?, n)))
             .collect()
     }
 }
