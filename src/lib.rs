@@ -32,6 +32,7 @@ pub mod embed;
 pub mod engine;
 pub mod eval;
 pub mod handoff;
+pub mod html;
 pub mod index;
 pub mod insights;
 pub mod rank;
@@ -40,8 +41,9 @@ pub mod store;
 pub mod text;
 
 /// The modules bottom to top: each may use only those before it.
-pub const LAYERS: [&str; 18] = [
+pub const LAYERS: [&str; 19] = [
     "domain",
+    "html",
     "chain",
     "corpus",
     "text",

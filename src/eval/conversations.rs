@@ -30,7 +30,12 @@ use crate::conversation::{Conversation, Policy, TicketChange, TicketState, UserM
 use crate::corpus::Corpus;
 use crate::domain::Decision;
 use crate::engine::Engine;
-use crate::text::escape_html;
+use crate::html::{escape as escape_html, Page};
+
+/// The conversations report's styles (inline: the page is one file).
+const STYLE: &str = "body{font:14px/1.45 system-ui,'Noto Sans CJK SC',sans-serif;margin:2em auto;max-width:1100px;\
+padding:0 1em;color:#1f2328}table{border-collapse:collapse}td,th{padding:.25em .7em;\
+border-bottom:1px solid #eaeef2;text-align:left;vertical-align:top}th{background:#f6f8fa}.miss{background:#fff1f0}";
 
 /// What a turn should lead to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -374,11 +379,7 @@ impl ConversationReport {
         let mut h = String::new();
         let _ = write!(
             h,
-            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>kefu eval: conversations</title>\
-             <style>body{{font:14px/1.45 system-ui,'Noto Sans CJK SC',sans-serif;margin:2em auto;max-width:1100px;\
-             padding:0 1em;color:#1f2328}}table{{border-collapse:collapse}}td,th{{padding:.25em .7em;\
-             border-bottom:1px solid #eaeef2;text-align:left;vertical-align:top}}th{{background:#f6f8fa}}\
-             .miss{{background:#fff1f0}}</style><body><h1>kefu eval: conversations</h1><p>{} conversations, {} \
+            "<h1>kefu eval: conversations</h1><p>{} conversations, {} \
              turns from {}</p><table><tr><th>turns</th><th>accuracy</th><th>right</th></tr>",
             self.conversations,
             self.overall.turns,
@@ -418,7 +419,13 @@ impl ConversationReport {
                 escape_html(&t.got)
             );
         }
-        h.push_str("</table></body></html>\n");
-        h
+        h.push_str("</table>");
+        Page {
+            lang: "en",
+            title: "kefu eval: conversations",
+            head: &format!("<style>{STYLE}</style>"),
+            body: &h,
+        }
+        .render()
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::metrics::{pct, DecisionReport, Group, SweepPoint};
 use super::report::EvalReport;
-use crate::text::escape_html as escape;
+use crate::html::{escape, Page};
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;\
 margin:2em auto;max-width:1100px;color:#1f2328;padding:0 1em}h1{font-size:1.5em}h2{margin-top:2em;\
@@ -31,8 +31,7 @@ pub fn render(r: &EvalReport) -> String {
     let title = escape(&r.title);
     let _ = write!(
         h,
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>kefu eval: {title}</title>\
-         <style>{STYLE}</style><body><h1>kefu eval</h1><p>{title}<br><span class=\"muted\">{} questions \
+        "<h1>kefu eval</h1><p>{title}<br><span class=\"muted\">{} questions \
          ({} in scope, {} out of scope); ranking: {}</span></p>",
         r.questions,
         r.in_scope,
@@ -133,8 +132,14 @@ pub fn render(r: &EvalReport) -> String {
             candidates.join("<br>")
         );
     }
-    h.push_str("</table></body></html>\n");
-    h
+    h.push_str("</table>");
+    Page {
+        lang: "en",
+        title: &format!("kefu eval: {}", r.title),
+        head: &format!("<style>{STYLE}</style>"),
+        body: &h,
+    }
+    .render()
 }
 
 fn cards(h: &mut String, r: &EvalReport) {

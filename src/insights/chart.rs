@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::report::{DayCounts, TopicCount};
-use crate::text::escape_html as esc;
+use crate::html::escape as esc;
 
 /// Which chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]

@@ -120,35 +120,9 @@ impl Analyzer {
     }
 }
 
-/// `s` safe inside HTML text and quoted attributes: the help center and the
-/// evaluation report both render user-written text into HTML.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escaping_leaves_no_markup() {
-        assert_eq!(
-            escape_html("<script>alert('x')</script> & \"q\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
-        );
-        assert_eq!(escape_html("提现多久到账"), "提现多久到账");
-    }
 
     #[test]
     fn a_message_is_written_in_the_language_of_its_words() {

@@ -14,9 +14,9 @@ use serde::Deserialize;
 
 use crate::corpus::{Article, Category, Lang};
 use crate::engine::{excerpt, Engine};
+use crate::html::{escape, Page};
 use crate::index::Snippet;
 use crate::server::AppState;
-use crate::text::escape_html as escape;
 
 /// `?lang=…&q=…` on help pages. Unknown parameters are ignored: links to
 /// the help center come from anywhere and carry tracking junk.
@@ -312,39 +312,35 @@ fn page(lang: Lang, title: &str, path: &str, body: &str) -> Response {
         Lang::Zh => (Lang::En, "English"),
         Lang::En => (Lang::Zh, "中文"),
     };
-    let html_lang = text(lang, "zh-CN", "en");
     let site = text(lang, "帮助中心", "Help center");
-    Html(format!(
-        r#"<!doctype html>
-<html lang="{html_lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{full_title}</title>
-<link rel="stylesheet" href="/static/help.css">
-<script src="/static/help.js" defer></script>
-<script src="/widget.js" data-lang="{l}" defer></script>
-</head>
-<body>
-<header class="top"><a class="brand" href="/help?lang={l}">{site}</a>
-<a class="switch" href="{path}?lang={ol}" hreflang="{ol}">{other_label}</a></header>
-<main>
-{body}
-<section class="cta"><p>{still}</p><button type="button" data-kefu-open>{chat}</button></section>
-</main>
-</body>
-</html>"#,
-        // The home page is the site itself: not "帮助中心 · 帮助中心".
-        full_title = if title == site {
-            escape(site)
-        } else {
-            format!("{} · {site}", escape(title))
-        },
-        l = lang.as_str(),
+    // The home page is the site itself: not "帮助中心 · 帮助中心".
+    let title = if title == site {
+        site.to_string()
+    } else {
+        format!("{title} · {site}")
+    };
+    let l = lang.as_str();
+    let head = format!(
+        "<link rel=\"stylesheet\" href=\"/static/help.css\">\n<script src=\"/static/help.js\" defer></script>\n\
+         <script src=\"/widget.js\" data-lang=\"{l}\" defer></script>"
+    );
+    let body = format!(
+        "<header class=\"top\"><a class=\"brand\" href=\"/help?lang={l}\">{site}</a>\n\
+         <a class=\"switch\" href=\"{path}?lang={ol}\" hreflang=\"{ol}\">{other_label}</a></header>\n<main>\n{body}\n\
+         <section class=\"cta\"><p>{still}</p><button type=\"button\" data-kefu-open>{chat}</button></section>\n</main>",
         ol = other.as_str(),
         still = text(lang, "还没解决？", "Still need help?"),
         chat = text(lang, "在线咨询", "Chat with us"),
-    ))
+    );
+    Html(
+        Page {
+            lang: text(lang, "zh-CN", "en"),
+            title: &title,
+            head: &head,
+            body: &body,
+        }
+        .render(),
+    )
     .into_response()
 }
 
