@@ -6,7 +6,7 @@ use super::{Desk, DeskError, Result, EARLIER_MESSAGES};
 use crate::config::Role;
 use crate::conversation::{replies, Conversation, Policy, UserMessage};
 use crate::corpus::Lang;
-use crate::domain::{AuditEntry, Author, Message, Note, QueueFilter, Ticket, TicketEvent, TicketStatus};
+use crate::domain::{AuditEntry, Author, Message, Note, QueueFilter, Ticket, TicketEvent, TicketId, TicketStatus};
 use crate::engine::ArticleSummary;
 use crate::handoff::privacy::mask_personal_data;
 use crate::store::Claim;
@@ -95,7 +95,7 @@ impl Desk {
     }
 
     /// Claims ticket `id`, or the next in line when `None`.
-    pub async fn claim(&self, agent: &Agent, id: Option<i64>) -> Result<Claim> {
+    pub async fn claim(&self, agent: &Agent, id: Option<TicketId>) -> Result<Claim> {
         if let Some(id) = id {
             self.ticket(id).await?;
         }
@@ -111,7 +111,7 @@ impl Desk {
 
     /// Ticket `id` with its transcript, as `agent` may see it; the reading
     /// itself is audited.
-    pub async fn view(&self, agent: &Agent, id: i64) -> Result<TicketView> {
+    pub async fn view(&self, agent: &Agent, id: TicketId) -> Result<TicketView> {
         let ticket = self.ticket(id).await?;
         let mut messages = self.store.messages(&ticket.session_id, 0, 10_000).await?;
         if agent.role != Role::Admin {
@@ -136,7 +136,7 @@ impl Desk {
     /// the articles the bot would offer for it, so that the agent answering
     /// inserts one instead of searching. Small talk, bare requests for a
     /// person and messages the bot could make nothing of are left out.
-    pub async fn assist(&self, id: i64) -> Result<Vec<Assist>> {
+    pub async fn assist(&self, id: TicketId) -> Result<Vec<Assist>> {
         let ticket = self.ticket(id).await?;
         let messages = self.store.messages(&ticket.session_id, 0, EARLIER_MESSAGES).await?;
         let mut asked: Vec<(i64, String)> = asked_of_the_case(&messages)
@@ -176,7 +176,7 @@ impl Desk {
     /// `article`, when given, goes with it as a card (title, excerpt, link
     /// to the public help center), in the conversation's language, as the
     /// bot's answers do: a title and a bare relative URL help nobody.
-    pub async fn agent_reply(&self, agent: &Agent, id: i64, text: &str, article: Option<&str>) -> Result<Message> {
+    pub async fn agent_reply(&self, agent: &Agent, id: TicketId, text: &str, article: Option<&str>) -> Result<Message> {
         let text = &self.checked_text(text)?;
         let engine = self.engine();
         if let Some(id) = article.filter(|id| engine.article(id).is_none()) {
@@ -197,7 +197,7 @@ impl Desk {
 
     /// Moves ticket `id`, which `agent` must own, to `to` (`waiting_on_user`,
     /// `assigned` or `resolved`).
-    pub async fn set_status(&self, agent: &Agent, id: i64, to: TicketStatus) -> Result<Ticket> {
+    pub async fn set_status(&self, agent: &Agent, id: TicketId, to: TicketStatus) -> Result<Ticket> {
         let ticket = self.owned(agent, id).await?;
         if !ticket.status.can_become(to) || to == TicketStatus::Pending {
             return Err(DeskError::BadTransition {
@@ -225,7 +225,7 @@ impl Desk {
     }
 
     /// Adds an internal note to ticket `id`.
-    pub async fn add_note(&self, agent: &Agent, id: i64, text: &str) -> Result<Note> {
+    pub async fn add_note(&self, agent: &Agent, id: TicketId, text: &str) -> Result<Note> {
         let text = &self.checked_text(text)?;
         self.ticket(id).await?;
         Ok(self.store.add_note(id, &agent.name, text).await?)
@@ -236,7 +236,7 @@ impl Desk {
         Ok(self.store.audit_log(limit).await?)
     }
 
-    async fn owned(&self, agent: &Agent, id: i64) -> Result<Ticket> {
+    async fn owned(&self, agent: &Agent, id: TicketId) -> Result<Ticket> {
         let ticket = self.ticket(id).await?;
         let mine = ticket.agent.as_deref() == Some(agent.name.as_str())
             && matches!(ticket.status, TicketStatus::Assigned | TicketStatus::WaitingOnUser);

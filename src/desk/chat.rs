@@ -16,7 +16,7 @@ use crate::conversation::{
 use crate::corpus::Lang;
 use crate::domain::{
     now_millis, Author, Decision, Details, HandoffReason, Message, NewMessage, NewQuestion, NewTicket, NewTurn,
-    Priority, Session, Ticket, TicketStatus,
+    Priority, Session, SessionId, Ticket, TicketStatus,
 };
 use crate::engine::{reply_lang, ArticleSummary, Engine};
 use crate::handoff::privacy::{redact_secrets, Redacted};
@@ -130,7 +130,7 @@ impl Desk {
     pub async fn open_session(&self, locale: Option<Lang>, channel: &str) -> Result<NewSession> {
         let secret = new_token(32).ok_or(DeskError::NoRandomness)?;
         let session = Session {
-            id: new_token(16).ok_or(DeskError::NoRandomness)?,
+            id: SessionId(new_token(16).ok_or(DeskError::NoRandomness)?),
             secret_hash: token_hash(&secret),
             locale: locale.map(|l| l.as_str().to_string()),
             channel: channel.to_string(),
@@ -141,12 +141,12 @@ impl Desk {
     }
 
     /// The session `id`, if `secret` is its secret.
-    pub async fn authenticate(&self, id: &str, secret: &str) -> Result<Session> {
+    pub async fn authenticate(&self, id: &SessionId, secret: &str) -> Result<Session> {
         let session = self
             .store
             .session(id)
             .await?
-            .ok_or_else(|| DeskError::UnknownSession(id.to_string()))?;
+            .ok_or_else(|| DeskError::UnknownSession(id.clone()))?;
         if !constant_time_eq(token_hash(secret).as_bytes(), session.secret_hash.as_bytes()) {
             return Err(DeskError::WrongSecret);
         }

@@ -21,7 +21,7 @@ use crate::config::QueueSettings;
 use crate::conversation::TurnError;
 pub use crate::conversation::{BotReply, CandidateNote, Warning};
 use crate::corpus::Lang;
-use crate::domain::Ticket;
+use crate::domain::{SessionId, Ticket, TicketId};
 use crate::engine::{ArticleSummary, Engine};
 use crate::rank::RankError;
 use crate::store::{Store, StoreError};
@@ -41,7 +41,7 @@ const EARLIER_MESSAGES: i64 = 200;
 pub enum DeskError {
     /// No session has this id.
     #[error("no session {0}")]
-    UnknownSession(String),
+    UnknownSession(SessionId),
     /// The session exists but the secret is wrong.
     #[error("wrong secret for this session")]
     WrongSecret,
@@ -67,12 +67,12 @@ pub enum DeskError {
     UnknownArticle(String),
     /// No ticket has this id.
     #[error("no ticket {0}")]
-    UnknownTicket(i64),
+    UnknownTicket(TicketId),
     /// Another agent owns the ticket, or nobody has claimed it yet.
     #[error("ticket {id} is not assigned to you (status {status}, agent {owner})")]
     NotYourTicket {
         /// The ticket.
-        id: i64,
+        id: TicketId,
         /// Its status.
         status: &'static str,
         /// Its owner, or `nobody`.
@@ -82,7 +82,7 @@ pub enum DeskError {
     #[error("ticket {id} cannot go from {from} to {to}")]
     BadTransition {
         /// The ticket.
-        id: i64,
+        id: TicketId,
         /// Its status.
         from: &'static str,
         /// The one asked for.
@@ -124,7 +124,7 @@ pub type Result<T> = std::result::Result<T, DeskError>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// New messages in this session.
-    Session(String),
+    Session(SessionId),
     /// The queue changed.
     Queue,
 }
@@ -179,8 +179,8 @@ impl Desk {
         self.changes.subscribe()
     }
 
-    fn changed(&self, session: &str, queue: bool) {
-        let _ = self.changes.send(Change::Session(session.to_string()));
+    fn changed(&self, session: &SessionId, queue: bool) {
+        let _ = self.changes.send(Change::Session(session.clone()));
         if queue {
             let _ = self.changes.send(Change::Queue);
         }
@@ -212,7 +212,7 @@ impl Desk {
         engine.summary(id, lang, &self.options.public_url)
     }
 
-    async fn ticket(&self, id: i64) -> Result<Ticket> {
+    async fn ticket(&self, id: TicketId) -> Result<Ticket> {
         self.store.ticket(id).await?.ok_or(DeskError::UnknownTicket(id))
     }
 }

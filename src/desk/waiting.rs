@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Agent, Change, Desk, DeskError, Result};
-use crate::domain::{now_millis, Millis, Rating, Session, Ticket};
+use crate::domain::{now_millis, Millis, Rating, Session, Ticket, TicketId};
 use crate::domain::{Priority, TicketStatus};
 use crate::handoff::privacy::redact_secrets;
 use crate::store::Presence;
@@ -21,7 +21,8 @@ const EMAIL_MAX: usize = 254;
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct QueueStatus {
     /// Their ticket.
-    pub ticket_id: i64,
+    #[schema(value_type = i64)]
+    pub ticket_id: TicketId,
     /// The ticket's status; only `pending` tickets wait in line.
     #[schema(value_type = String, example = "pending")]
     pub status: TicketStatus,

@@ -23,11 +23,47 @@ pub fn rfc3339(ms: Millis) -> String {
         .unwrap_or_default()
 }
 
+/// A ticket's queue number, as agents, the API and the audit log name it:
+/// its own type, so a message id or a count is never taken for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TicketId(pub i64);
+
+impl std::fmt::Display for TicketId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A session's public id, as the widget, the API and the queue name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SessionId(pub String);
+
+impl SessionId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for SessionId {
+    fn from(id: &str) -> SessionId {
+        SessionId(id.to_string())
+    }
+}
+
+impl std::fmt::Display for SessionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// One user's conversation with the help desk.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     /// Public id.
-    pub id: String,
+    pub id: SessionId,
     /// SHA-256 of the session secret; the secret itself is never stored.
     pub secret_hash: String,
     /// The user's preferred language, if known (`zh` or `en`).
@@ -77,7 +113,7 @@ pub struct Message {
     /// Increasing across the whole desk, so `after=<id>` pages a transcript.
     pub id: i64,
     /// The session it belongs to.
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Who wrote it.
     pub author: Author,
     /// The agent's name, for agent messages.
@@ -95,9 +131,9 @@ pub struct Message {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ticket {
     /// Queue number.
-    pub id: i64,
+    pub id: TicketId,
     /// The conversation.
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Where it is in its life.
     pub status: TicketStatus,
     /// Urgent tickets are served first.
@@ -199,7 +235,7 @@ pub struct AuditEntry {
     /// What (`claim`, `reply`, `view`, `status`, `note`).
     pub action: String,
     /// Which ticket.
-    pub ticket_id: Option<i64>,
+    pub ticket_id: Option<TicketId>,
     /// Details (the new status, the message id, …).
     pub detail: String,
     /// When.

@@ -4,11 +4,11 @@
 use super::rows::AuditRow;
 use super::sqlite::Reach;
 use super::{Conn, Result, Store};
-use crate::domain::{now_millis, AuditEntry, Millis};
+use crate::domain::{now_millis, AuditEntry, Millis, TicketId};
 
 impl Store {
     /// Writes an audit entry on its own (for reads, which change nothing else).
-    pub async fn audit(&self, actor: &str, action: &str, ticket: Option<i64>, detail: &str) -> Result<()> {
+    pub async fn audit(&self, actor: &str, action: &str, ticket: Option<TicketId>, detail: &str) -> Result<()> {
         let _turn = self.writer(Reach::Elsewhere).await;
         let mut conn = self.pool.acquire().await?;
         audit(&mut conn, actor, action, ticket, detail, now_millis()).await
@@ -30,14 +30,14 @@ pub(super) async fn audit(
     conn: &mut Conn,
     actor: &str,
     action: &str,
-    ticket: Option<i64>,
+    ticket: Option<TicketId>,
     detail: &str,
     now: Millis,
 ) -> Result<()> {
     sqlx::query("INSERT INTO audit_log (actor, action, ticket_id, detail, at) VALUES ($1, $2, $3, $4, $5)")
         .bind(actor)
         .bind(action)
-        .bind(ticket)
+        .bind(ticket.map(|t| t.0))
         .bind(detail)
         .bind(now)
         .execute(&mut *conn)

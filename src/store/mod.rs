@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use lru::LruCache;
 use sqlx::AnyPool;
 
-use crate::domain::{Message, Session, Ticket};
+use crate::domain::{Message, Session, SessionId, Ticket};
 pub use insights::{ArticleVerdicts, DecisionCount, QuestionStats, TopicTally};
 pub use queue::Presence;
 use sqlite::Sqlite;
@@ -106,7 +106,7 @@ pub struct Store {
     backend: Backend,
     /// Recently used sessions. A session row never changes once written,
     /// and every chat request reads one to check its secret.
-    sessions: Arc<Mutex<LruCache<String, Session>>>,
+    sessions: Arc<Mutex<LruCache<SessionId, Session>>>,
     /// What only SQLite needs (see [`sqlite`]); `None` on PostgreSQL.
     sqlite: Option<Sqlite>,
 }

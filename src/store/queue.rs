@@ -5,7 +5,7 @@
 use super::rows::{self, ticket_from, TICKET_COLUMNS};
 use super::sqlite::Reach;
 use super::{Result, Store};
-use crate::domain::{now_millis, Details, Millis, Rating, Ticket};
+use crate::domain::{now_millis, Details, Millis, Rating, SessionId, Ticket, TicketId};
 
 /// An agent's presence as they set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -37,7 +37,7 @@ impl Store {
         )
         .bind(rank)
         .bind(ticket.created_at)
-        .bind(ticket.id)
+        .bind(ticket.id.0)
         .fetch_one(&self.pool)
         .await?)
     }
@@ -80,7 +80,7 @@ impl Store {
 
     /// Stores the e-mail address a user left on their open ticket; `None`
     /// when the session has no open ticket.
-    pub async fn set_contact_email(&self, session: &str, email: &str) -> Result<Option<Ticket>> {
+    pub async fn set_contact_email(&self, session: &SessionId, email: &str) -> Result<Option<Ticket>> {
         let _turn = self.writer(Reach::Conversations).await;
         let row = sqlx::query(&format!(
             "UPDATE tickets SET contact_email = $1, updated_at = $2 WHERE session_id = $3 AND status <> 'resolved'
@@ -88,7 +88,7 @@ impl Store {
         ))
         .bind(email)
         .bind(now_millis())
-        .bind(session)
+        .bind(session.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(ticket_from).transpose()
@@ -96,23 +96,23 @@ impl Store {
 
     /// Replaces what ticket `id` knows of the case (coin, network, address,
     /// TxID, amount).
-    pub async fn set_details(&self, id: i64, details: &Details) -> Result<()> {
+    pub async fn set_details(&self, id: TicketId, details: &Details) -> Result<()> {
         let _turn = self.writer(Reach::Conversations).await;
         let json = serde_json::to_string(details).unwrap_or_else(|_| "{}".into());
         sqlx::query("UPDATE tickets SET details = $1 WHERE id = $2")
             .bind(json)
-            .bind(id)
+            .bind(id.0)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
     /// Sets the user's own words for what ticket `id` is about.
-    pub async fn set_question(&self, id: i64, question: &str) -> Result<()> {
+    pub async fn set_question(&self, id: TicketId, question: &str) -> Result<()> {
         let _turn = self.writer(Reach::Conversations).await;
         sqlx::query("UPDATE tickets SET question = $1 WHERE id = $2")
             .bind(question)
-            .bind(id)
+            .bind(id.0)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -121,7 +121,7 @@ impl Store {
     /// Records the user's `rating` of the latest ticket of `session` that
     /// an agent resolved; `None` when there is none. Rating again replaces
     /// the rating.
-    pub async fn rate(&self, session: &str, rating: Rating, comment: Option<&str>) -> Result<Option<Ticket>> {
+    pub async fn rate(&self, session: &SessionId, rating: Rating, comment: Option<&str>) -> Result<Option<Ticket>> {
         let _turn = self.writer(Reach::Conversations).await;
         let row = sqlx::query(&format!(
             "UPDATE tickets SET rating = $1, rating_comment = $2, rated_at = $3
@@ -132,7 +132,7 @@ impl Store {
         .bind(i64::from(rating.stars()))
         .bind(comment)
         .bind(now_millis())
-        .bind(session)
+        .bind(session.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(ticket_from).transpose()

@@ -10,7 +10,7 @@ use sqlx::FromRow;
 use super::{Result, StoreError};
 use crate::domain::{
     AskedQuestion, AuditEntry, Author, Decision, HandoffReason, Message, Millis, Note, Priority, Rating, Session,
-    Ticket, TicketEvent, TicketStatus,
+    SessionId, Ticket, TicketEvent, TicketId, TicketStatus,
 };
 
 /// The ticket columns, in the order [`TicketRow`] names them.
@@ -82,8 +82,8 @@ impl TryFrom<TicketRow> for Ticket {
 
     fn try_from(r: TicketRow) -> Result<Ticket> {
         Ok(Ticket {
-            id: r.id,
-            session_id: r.session_id,
+            id: TicketId(r.id),
+            session_id: SessionId(r.session_id),
             status: status(&r.status)?,
             priority: priority(&r.priority)?,
             reason: reason(r.reason, "reason")?.ok_or(StoreError::Corrupt {
@@ -143,7 +143,7 @@ impl TryFrom<MessageRow> for Message {
     fn try_from(r: MessageRow) -> Result<Message> {
         Ok(Message {
             id: r.id,
-            session_id: r.session_id,
+            session_id: SessionId(r.session_id),
             author: Author::parse(&r.author).ok_or(StoreError::Corrupt {
                 column: "messages.author",
                 value: r.author,
@@ -174,7 +174,7 @@ pub(super) struct SessionRow {
 impl From<SessionRow> for Session {
     fn from(r: SessionRow) -> Session {
         Session {
-            id: r.id,
+            id: SessionId(r.id),
             secret_hash: r.secret_hash,
             locale: r.locale,
             channel: r.channel,
@@ -241,7 +241,7 @@ impl From<AuditRow> for AuditEntry {
         AuditEntry {
             actor: r.actor,
             action: r.action,
-            ticket_id: r.ticket_id,
+            ticket_id: r.ticket_id.map(TicketId),
             detail: r.detail,
             at: r.at,
         }

@@ -12,7 +12,7 @@ use super::sqlite::{Reach, Sqlite};
 use super::tickets::{open_or_reopen, withdraw};
 use super::{insights, rows};
 use super::{only, placeholders, Conn, RecordedTurn, Result, Store, StoreError};
-use crate::domain::{now_millis, Author, Message, Millis, NewTurn, Session, Standing};
+use crate::domain::{now_millis, Author, Message, Millis, NewTurn, Session, SessionId, Standing};
 use crate::handoff::privacy::Secret;
 
 /// What a conversation's standing reads beside its open ticket's columns:
@@ -28,7 +28,7 @@ impl Store {
     pub async fn create_session(&self, s: &Session) -> Result<()> {
         let _turn = self.writer(Reach::Elsewhere).await;
         sqlx::query("INSERT INTO sessions (id, secret_hash, locale, channel, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&s.id)
+            .bind(s.id.as_str())
             .bind(&s.secret_hash)
             .bind(s.locale.clone())
             .bind(&s.channel)
@@ -40,14 +40,14 @@ impl Store {
     }
 
     /// The session with `id`.
-    pub async fn session(&self, id: &str) -> Result<Option<Session>> {
+    pub async fn session(&self, id: &SessionId) -> Result<Option<Session>> {
         if let Some(known) = self.sessions().get(id) {
             return Ok(Some(known.clone()));
         }
         let row = sqlx::query_as::<_, SessionRow>(
             "SELECT id, secret_hash, locale, channel, created_at FROM sessions WHERE id = $1",
         )
-        .bind(id)
+        .bind(id.as_str())
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else {
@@ -62,17 +62,17 @@ impl Store {
         self.sessions().put(session.id.clone(), session);
     }
 
-    pub(super) fn sessions(&self) -> std::sync::MutexGuard<'_, LruCache<String, Session>> {
+    pub(super) fn sessions(&self) -> std::sync::MutexGuard<'_, LruCache<SessionId, Session>> {
         self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Messages of `session` with ids above `after`, oldest first.
-    pub async fn messages(&self, session: &str, after: i64, limit: i64) -> Result<Vec<Message>> {
+    pub async fn messages(&self, session: &SessionId, after: i64, limit: i64) -> Result<Vec<Message>> {
         let rows = sqlx::query(
             "SELECT id, session_id, author, agent, text, reply, created_at FROM messages
              WHERE session_id = $1 AND id > $2 ORDER BY id LIMIT $3",
         )
-        .bind(session)
+        .bind(session.as_str())
         .bind(after)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -81,11 +81,11 @@ impl Store {
     }
 
     /// The message with `id` in `session`.
-    pub async fn message(&self, session: &str, id: i64) -> Result<Option<Message>> {
+    pub async fn message(&self, session: &SessionId, id: i64) -> Result<Option<Message>> {
         let row = sqlx::query(
             "SELECT id, session_id, author, agent, text, reply, created_at FROM messages WHERE session_id = $1 AND id = $2",
         )
-        .bind(session)
+        .bind(session.as_str())
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
@@ -95,7 +95,7 @@ impl Store {
     /// Where `session` stands before a new user message is answered: its
     /// open ticket and the bot's last reply, in one read since every chat
     /// message needs both; on SQLite usually remembered from the last one.
-    pub async fn standing(&self, session: &str) -> Result<Standing> {
+    pub async fn standing(&self, session: &SessionId) -> Result<Standing> {
         let read_from = match self.sqlite.as_ref().map(|s| s.standings().recall(session)) {
             Some(Ok(standing)) => return Ok(standing),
             Some(Err(generation)) => Some(generation),
@@ -108,7 +108,7 @@ impl Store {
              FROM (SELECT 1 AS here) AS h
              LEFT JOIN tickets ON tickets.session_id = $1 AND tickets.status <> 'resolved'"
         ))
-        .bind(session)
+        .bind(session.as_str())
         .fetch_one(&self.pool)
         .await?;
         let StandingRow { id, last_bot_reply } = StandingRow::from_row(&row)?;
@@ -184,7 +184,7 @@ impl Store {
     /// Records a user's verdict on a bot answer that showed `article`.
     pub async fn add_feedback(
         &self,
-        session: &str,
+        session: &SessionId,
         message: i64,
         article: Option<&str>,
         helpful: bool,
@@ -195,7 +195,7 @@ impl Store {
             "INSERT INTO feedback (session_id, message_id, article, helpful, comment, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(session)
+        .bind(session.as_str())
         .bind(message)
         .bind(article.map(str::to_string))
         .bind(i64::from(helpful))
@@ -209,7 +209,7 @@ impl Store {
 
 /// A message to insert.
 struct MessageToInsert<'a> {
-    session: &'a str,
+    session: &'a SessionId,
     author: Author,
     agent: Option<&'a str>,
     text: &'a str,
@@ -218,7 +218,7 @@ struct MessageToInsert<'a> {
 
 pub(super) async fn insert_message(
     conn: &mut Conn,
-    session: &str,
+    session: &SessionId,
     author: Author,
     agent: Option<&str>,
     text: &str,
@@ -248,7 +248,7 @@ async fn insert_messages(conn: &mut Conn, rows: &[MessageToInsert<'_>], now: Mil
     let mut insert = sqlx::query_scalar::<_, i64>(&sql);
     for row in rows {
         insert = insert
-            .bind(row.session)
+            .bind(row.session.as_str())
             .bind(row.author.as_str())
             .bind(row.agent.map(str::to_string))
             .bind(row.text)
@@ -270,7 +270,7 @@ async fn insert_messages(conn: &mut Conn, rows: &[MessageToInsert<'_>], now: Mil
         .zip(ids)
         .map(|(row, id)| Message {
             id,
-            session_id: row.session.to_string(),
+            session_id: row.session.clone(),
             author: row.author,
             agent: row.agent.map(str::to_string),
             text: row.text.to_string(),
@@ -283,12 +283,12 @@ async fn insert_messages(conn: &mut Conn, rows: &[MessageToInsert<'_>], now: Mil
 /// Whether a user message of `session` had a secret redacted from it. Only
 /// asked when a turn opens or touches a ticket, and a session has few
 /// messages.
-pub(super) async fn shared_a_secret(conn: &mut Conn, session: &str) -> Result<bool> {
+pub(super) async fn shared_a_secret(conn: &mut Conn, session: &SessionId) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) AS n FROM messages WHERE session_id = $1 AND author = 'user'
              AND (text LIKE $2 OR text LIKE $3)",
     )
-    .bind(session)
+    .bind(session.as_str())
     .bind(format!("%{}%", Secret::SeedPhrase.placeholder()))
     .bind(format!("%{}%", Secret::PrivateKey.placeholder()))
     .fetch_one(&mut *conn)

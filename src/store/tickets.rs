@@ -11,26 +11,26 @@ use super::sessions::{insert_message, shared_a_secret};
 use super::sqlite::Reach;
 use super::{Backend, Claim, Conn, Result, Store};
 use crate::domain::{
-    now_millis, Author, Message, Millis, NewTicket, Note, Priority, QueueFilter, Session, Ticket, TicketEvent,
-    TicketStatus,
+    now_millis, Author, Message, Millis, NewTicket, Note, Priority, QueueFilter, Session, SessionId, Ticket,
+    TicketEvent, TicketId, TicketStatus,
 };
 
 impl Store {
     /// The session's open (not resolved) ticket.
-    pub async fn open_ticket(&self, session: &str) -> Result<Option<Ticket>> {
+    pub async fn open_ticket(&self, session: &SessionId) -> Result<Option<Ticket>> {
         let row = sqlx::query(&format!(
             "SELECT {TICKET_COLUMNS} FROM tickets WHERE session_id = $1 AND status <> 'resolved'"
         ))
-        .bind(session)
+        .bind(session.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(ticket_from).transpose()
     }
 
     /// The ticket with `id`.
-    pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>> {
+    pub async fn ticket(&self, id: TicketId) -> Result<Option<Ticket>> {
         let row = sqlx::query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"))
-            .bind(id)
+            .bind(id.0)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(ticket_from).transpose()
@@ -41,7 +41,7 @@ impl Store {
     /// Returns `None` when the ticket was not in any of `from`.
     pub async fn transition(
         &self,
-        id: i64,
+        id: TicketId,
         from: &[TicketStatus],
         to: TicketStatus,
         actor: &str,
@@ -65,7 +65,7 @@ impl Store {
              RETURNING {TICKET_COLUMNS}"
         ))
         .bind(to.as_str())
-        .bind(id)
+        .bind(id.0)
         .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
@@ -89,7 +89,7 @@ impl Store {
     /// then oldest. Atomic: of any number of agents claiming the same ticket
     /// at once, exactly one gets it. `joined` is the system message the user
     /// sees, written in the same transaction.
-    pub async fn claim(&self, agent: &str, id: Option<i64>, joined: impl Fn(&Ticket) -> String) -> Result<Claim> {
+    pub async fn claim(&self, agent: &str, id: Option<TicketId>, joined: impl Fn(&Ticket) -> String) -> Result<Claim> {
         let now = now_millis();
         let _turn = self.writer(Reach::Conversations).await;
         let mut conn = self.pool.acquire().await?;
@@ -113,7 +113,7 @@ impl Store {
         .bind(agent)
         .bind(now)
         .bind(now)
-        .bind(id.unwrap_or(0))
+        .bind(id.map_or(0, |t| t.0))
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {
@@ -161,7 +161,7 @@ impl Store {
         .await?;
         sqlx::query("UPDATE tickets SET first_reply_at = COALESCE(first_reply_at, $1), updated_at = $1 WHERE id = $2")
             .bind(now)
-            .bind(ticket.id)
+            .bind(ticket.id.0)
             .execute(&mut *tx)
             .await?;
         audit(
@@ -178,14 +178,14 @@ impl Store {
     }
 
     /// Adds an internal note and audits it.
-    pub async fn add_note(&self, ticket: i64, agent: &str, text: &str) -> Result<Note> {
+    pub async fn add_note(&self, ticket: TicketId, agent: &str, text: &str) -> Result<Note> {
         let now = now_millis();
         let _turn = self.writer(Reach::Elsewhere).await;
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO notes (ticket_id, agent, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
-        .bind(ticket)
+        .bind(ticket.0)
         .bind(agent)
         .bind(text)
         .bind(now)
@@ -202,22 +202,22 @@ impl Store {
     }
 
     /// The notes on a ticket, oldest first.
-    pub async fn notes(&self, ticket: i64) -> Result<Vec<Note>> {
+    pub async fn notes(&self, ticket: TicketId) -> Result<Vec<Note>> {
         let rows = sqlx::query_as::<_, NoteRow>(
             "SELECT id, agent, text, created_at FROM notes WHERE ticket_id = $1 ORDER BY id",
         )
-        .bind(ticket)
+        .bind(ticket.0)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(Note::from).collect())
     }
 
     /// The status history of a ticket.
-    pub async fn ticket_events(&self, ticket: i64) -> Result<Vec<TicketEvent>> {
+    pub async fn ticket_events(&self, ticket: TicketId) -> Result<Vec<TicketEvent>> {
         let rows = sqlx::query_as::<_, EventRow>(
             "SELECT status, actor, at FROM ticket_events WHERE ticket_id = $1 ORDER BY id",
         )
-        .bind(ticket)
+        .bind(ticket.0)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(TicketEvent::try_from).collect()
@@ -278,9 +278,9 @@ fn system_event(event: &str) -> serde_json::Value {
     serde_json::json!({ "event": event })
 }
 
-async fn add_event(conn: &mut Conn, ticket: i64, status: TicketStatus, actor: &str, now: Millis) -> Result<()> {
+async fn add_event(conn: &mut Conn, ticket: TicketId, status: TicketStatus, actor: &str, now: Millis) -> Result<()> {
     sqlx::query("INSERT INTO ticket_events (ticket_id, status, actor, at) VALUES ($1, $2, $3, $4)")
-        .bind(ticket)
+        .bind(ticket.0)
         .bind(status.as_str())
         .bind(actor)
         .bind(now)
@@ -297,7 +297,7 @@ pub(super) async fn open_or_reopen(conn: &mut Conn, session: &Session, new: &New
     let open = sqlx::query(&format!(
         "SELECT {TICKET_COLUMNS} FROM tickets WHERE session_id = $1 AND status <> 'resolved'"
     ))
-    .bind(&session.id)
+    .bind(session.id.as_str())
     .fetch_optional(&mut *conn)
     .await?;
     let secret = new.secret_shared || shared_a_secret(conn, &session.id).await?;
@@ -313,7 +313,7 @@ pub(super) async fn open_or_reopen(conn: &mut Conn, session: &Session, new: &New
                  WHERE id = $2 RETURNING {TICKET_COLUMNS}"
             ))
             .bind(now)
-            .bind(ticket.id)
+            .bind(ticket.id.0)
             .bind(i64::from(raise))
             .bind(i64::from(secret))
             .fetch_one(&mut *conn)
@@ -335,7 +335,7 @@ pub(super) async fn open_or_reopen(conn: &mut Conn, session: &Session, new: &New
     .bind(new.topic.clone())
     .bind(new.confidence)
     .bind(now)
-    .bind(&session.id)
+    .bind(session.id.as_str())
     .bind(new.locale)
     .bind(i64::from(secret))
     .fetch_optional(&mut *conn)
@@ -348,7 +348,7 @@ pub(super) async fn open_or_reopen(conn: &mut Conn, session: &Session, new: &New
                      created_at, updated_at, locale, secret_shared)
                  VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING {TICKET_COLUMNS}"
             ))
-            .bind(&session.id)
+            .bind(session.id.as_str())
             .bind(priority.as_str())
             .bind(rows::priority_rank(priority))
             .bind(new.reason.as_str())
@@ -375,7 +375,7 @@ pub(super) async fn withdraw(conn: &mut Conn, session: &Session, now: Millis) ->
          WHERE session_id = $2 AND status = 'pending' RETURNING {TICKET_COLUMNS}"
     ))
     .bind(now)
-    .bind(&session.id)
+    .bind(session.id.as_str())
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else {

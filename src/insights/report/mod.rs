@@ -181,7 +181,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::domain::{HandoffReason, Millis, Priority, TicketStatus};
+    use crate::domain::{HandoffReason, Millis, Priority, TicketId, TicketStatus};
     use crate::insights::DAY;
 
     const D0: Millis = 1_764_547_200_000; // 2025-12-01T00:00:00Z
@@ -202,7 +202,7 @@ mod tests {
 
     fn ticket(agent: Option<&str>, status: TicketStatus, first: Option<Millis>, resolved: Option<Millis>) -> Ticket {
         Ticket {
-            id: 1,
+            id: TicketId(1),
             session_id: "s".into(),
             status,
             priority: Priority::Normal,

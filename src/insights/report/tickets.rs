@@ -3,7 +3,7 @@
 
 use super::super::{date, percentile, Period, DAY};
 use super::share;
-use crate::domain::{HandoffReason, Millis, Rating, Ticket, TicketStatus};
+use crate::domain::{HandoffReason, Millis, Rating, Ticket, TicketId, TicketStatus};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -12,7 +12,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Case {
     /// The ticket.
-    pub ticket: i64,
+    #[schema(value_type = i64)]
+    pub ticket: TicketId,
     /// Created (RFC 3339).
     pub created_at: String,
     /// Its status now.

@@ -5,7 +5,8 @@ use super::chat::MessageDto;
 use crate::config::Role;
 use crate::desk::Assist;
 use crate::domain::{
-    rfc3339 as timestamp, AuditEntry, Details, HandoffReason, Millis, Note, Priority, Ticket, TicketEvent, TicketStatus,
+    rfc3339 as timestamp, AuditEntry, Details, HandoffReason, Millis, Note, Priority, Ticket, TicketEvent, TicketId,
+    TicketStatus,
 };
 use crate::store::Presence;
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,8 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketDto {
     /// Ticket number.
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: TicketId,
     /// The conversation.
     pub session_id: String,
     /// `pending`, `assigned`, `waiting_on_user`, `resolved`.
@@ -87,7 +89,7 @@ impl From<&Ticket> for TicketDto {
         let opt = |ms: Option<Millis>| ms.map(timestamp);
         TicketDto {
             id: t.id,
-            session_id: t.session_id.clone(),
+            session_id: t.session_id.to_string(),
             status: t.status,
             priority: t.priority,
             reason: t.reason,
@@ -257,7 +259,8 @@ pub struct AuditDto {
     /// What.
     pub action: String,
     /// Which ticket.
-    pub ticket_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub ticket_id: Option<TicketId>,
     /// Details.
     pub detail: String,
     /// When (RFC 3339).

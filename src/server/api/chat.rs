@@ -4,7 +4,9 @@
 
 use crate::corpus::Lang;
 use crate::desk::{BotReply, QueueStatus, Turn, Warning};
-use crate::domain::{rfc3339 as timestamp, Author, Decision, HandoffReason, Message, Priority, Ticket, TicketStatus};
+use crate::domain::{
+    rfc3339 as timestamp, Author, Decision, HandoffReason, Message, Priority, SessionId, Ticket, TicketId, TicketStatus,
+};
 use crate::engine::ArticleSummary;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -27,7 +29,8 @@ pub struct NewSessionRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionCreated {
     /// Session id.
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: SessionId,
     /// Session secret; shown only once.
     pub secret: String,
 }
@@ -52,7 +55,8 @@ pub struct UserMessageRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketSummary {
     /// Ticket number.
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: TicketId,
     /// Where it is.
     #[schema(value_type = String, example = "pending")]
     pub status: TicketStatus,
@@ -253,7 +257,8 @@ pub struct RatingRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RatingResponse {
     /// The ticket rated.
-    pub ticket_id: i64,
+    #[schema(value_type = i64)]
+    pub ticket_id: TicketId,
     /// 1 to 5.
     pub rating: i64,
 }

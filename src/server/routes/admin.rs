@@ -50,13 +50,7 @@ pub async fn analytics(
     _admin: Admin,
     ApiQuery(q): ApiQuery<AnalyticsQuery>,
 ) -> Result<Response, ApiError> {
-    let report = Report::load(
-        app.desk.store(),
-        &app.desk.engine(),
-        q.period()?,
-        q.lang.unwrap_or(Lang::Zh),
-    )
-    .await?;
+    let report = report_in(&app, &q).await?;
     Ok(match q.format.unwrap_or_default() {
         ReportFormat::Json => Json(report).into_response(),
         ReportFormat::Csv => {
@@ -91,13 +85,7 @@ pub async fn analytics_chart(
     ApiPath(which): ApiPath<Chart>,
     ApiQuery(q): ApiQuery<AnalyticsQuery>,
 ) -> Result<Response, ApiError> {
-    let report = Report::load(
-        app.desk.store(),
-        &app.desk.engine(),
-        q.period()?,
-        q.lang.unwrap_or(Lang::Zh),
-    )
-    .await?;
+    let report = report_in(&app, &q).await?;
     let svg = match which {
         Chart::Daily => chart::daily(&report.daily),
         Chart::Topics => chart::topics(&report.topics),
@@ -151,6 +139,12 @@ pub async fn gap_draft(
         text,
     )
         .into_response())
+}
+
+/// The analytics report of the query's range, titles in its language.
+async fn report_in(app: &AppState, q: &AnalyticsQuery) -> Result<Report, ApiError> {
+    let lang = q.lang.unwrap_or(Lang::Zh);
+    Ok(Report::load(app.desk.store(), &app.desk.engine(), q.period()?, lang).await?)
 }
 
 /// The knowledge gaps in the query's range, found on the engine's workers

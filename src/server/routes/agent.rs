@@ -15,7 +15,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::config::Role;
 use crate::corpus::Lang;
 use crate::desk::{Agent, Change};
-use crate::domain::{QueueFilter, Ticket};
+use crate::domain::{QueueFilter, Ticket, TicketId};
 use crate::handoff::privacy::mask_personal_data;
 use crate::server::api::*;
 use crate::server::auth::{Admin, AnyAgent};
@@ -96,7 +96,7 @@ pub async fn claim_next(State(app): State<AppState>, AnyAgent(agent): AnyAgent) 
 pub async fn claim(
     State(app): State<AppState>,
     AnyAgent(agent): AnyAgent,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
 ) -> Result<Json<TicketDto>, ApiError> {
     match app.desk.claim(&agent, Some(id)).await? {
         Claim::Claimed(t) => Ok(Json(dto(&app, &agent, &t))),
@@ -116,7 +116,7 @@ pub async fn claim(
 pub async fn ticket(
     State(app): State<AppState>,
     AnyAgent(agent): AnyAgent,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
 ) -> Result<Json<TicketDetail>, ApiError> {
     let view = app.desk.view(&agent, id).await?;
     Ok(Json(TicketDetail {
@@ -136,7 +136,7 @@ pub async fn ticket(
 pub async fn suggestions(
     State(app): State<AppState>,
     AnyAgent(_agent): AnyAgent,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
 ) -> Result<Json<AssistResponse>, ApiError> {
     Ok(Json(AssistResponse {
         messages: app.desk.assist(id).await?,
@@ -151,7 +151,7 @@ pub async fn suggestions(
 pub async fn reply(
     State(app): State<AppState>,
     AnyAgent(agent): AnyAgent,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
     ApiJson(body): ApiJson<AgentReply>,
 ) -> Result<(StatusCode, Json<MessageDto>), ApiError> {
     let message = app
@@ -169,7 +169,7 @@ pub async fn reply(
 pub async fn set_status(
     State(app): State<AppState>,
     AnyAgent(agent): AnyAgent,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
     ApiJson(body): ApiJson<StatusRequest>,
 ) -> Result<Json<TicketDto>, ApiError> {
     let ticket = app.desk.set_status(&agent, id, body.status).await?;
@@ -184,7 +184,7 @@ pub async fn set_status(
 pub async fn add_note(
     State(app): State<AppState>,
     AnyAgent(agent): AnyAgent,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
     ApiJson(body): ApiJson<AgentText>,
 ) -> Result<(StatusCode, Json<NoteDto>), ApiError> {
     let note = app.desk.add_note(&agent, id, &body.text).await?;

@@ -14,6 +14,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::desk::{Change, QueueStatus, Turn};
 use crate::domain::Session;
+use crate::domain::SessionId;
 use crate::domain::TicketStatus;
 use crate::server::api::*;
 use crate::server::auth::bearer;
@@ -71,12 +72,12 @@ pub async fn create_session(
 #[tracing::instrument(skip_all, fields(session = %id))]
 pub async fn post_message(
     State(app): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<SessionId>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<UserMessageRequest>,
 ) -> Result<Json<TurnResponse>, ApiError> {
     let session = session(&app, &id, &headers, None).await?;
-    app.limiter.check_session(&session.id)?;
+    app.limiter.check_session(session.id.as_str())?;
     let turn = app
         .desk
         .user_message(&session, &body.text, body.locale, body.article_id.as_deref())
@@ -110,7 +111,7 @@ async fn respond(app: &AppState, turn: Turn) -> Result<Json<TurnResponse>, ApiEr
         (status = 404, body = ErrorBody)))]
 pub async fn get_messages(
     State(app): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<SessionId>,
     ApiQuery(query): ApiQuery<TranscriptQuery>,
     headers: HeaderMap,
 ) -> Result<Json<Transcript>, ApiError> {
@@ -133,7 +134,7 @@ pub async fn get_messages(
         (status = 429, description = "Too many live streams for this session or address", body = ErrorBody)))]
 pub async fn events(
     State(app): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<SessionId>,
     ApiQuery(query): ApiQuery<TranscriptQuery>,
     headers: HeaderMap,
     ip: Option<Extension<ClientIp>>,
@@ -141,7 +142,7 @@ pub async fn events(
     let session = session(&app, &id, &headers, query.secret.as_deref()).await?;
     let permit = app
         .limiter
-        .session_stream(&session.id, ip.map_or(ClientIp(None), |e| e.0))?;
+        .session_stream(session.id.as_str(), ip.map_or(ClientIp(None), |e| e.0))?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -242,10 +243,10 @@ fn waits_in_line(status: Option<&QueueStatus>) -> bool {
 
 /// Until something changes in `session` (or, with `queue`, anywhere in the
 /// queue).
-async fn wait_for_session(changes: &mut tokio::sync::broadcast::Receiver<Change>, session: &str, queue: bool) {
+async fn wait_for_session(changes: &mut tokio::sync::broadcast::Receiver<Change>, session: &SessionId, queue: bool) {
     loop {
         match changes.recv().await {
-            Ok(Change::Session(s)) if s == session => return,
+            Ok(Change::Session(s)) if &s == session => return,
             Ok(Change::Queue) if queue => return,
             Ok(_) => {}
             Err(RecvError::Lagged(_)) => return,
@@ -263,12 +264,12 @@ async fn wait_for_session(changes: &mut tokio::sync::broadcast::Receiver<Change>
         (status = 404, body = ErrorBody)))]
 pub async fn request_person(
     State(app): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<SessionId>,
     headers: HeaderMap,
     OptionalJson(request): OptionalJson<HandoffRequest>,
 ) -> Result<Json<TurnResponse>, ApiError> {
     let session = session(&app, &id, &headers, None).await?;
-    app.limiter.check_session(&session.id)?;
+    app.limiter.check_session(session.id.as_str())?;
     let locale = request.locale;
     let turn = app.desk.request_person(&session, locale).await?;
     respond(&app, turn).await
@@ -284,7 +285,7 @@ pub async fn request_person(
         (status = 404, body = ErrorBody)))]
 pub async fn queue(
     State(app): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<SessionId>,
     headers: HeaderMap,
 ) -> Result<Json<QueueStatusResponse>, ApiError> {
     let session = session(&app, &id, &headers, None).await?;
@@ -305,12 +306,12 @@ pub async fn queue(
         (status = 422, description = "Not an e-mail address", body = ErrorBody)))]
 pub async fn leave_contact(
     State(app): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<SessionId>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ContactRequest>,
 ) -> Result<Json<QueueStatus>, ApiError> {
     let session = session(&app, &id, &headers, None).await?;
-    app.limiter.check_session(&session.id)?;
+    app.limiter.check_session(session.id.as_str())?;
     Ok(Json(app.desk.leave_contact(&session, &body.email).await?))
 }
 
@@ -327,12 +328,12 @@ pub async fn leave_contact(
         (status = 422, description = "Not 1 to 5, or a comment too long", body = ErrorBody)))]
 pub async fn rate(
     State(app): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<SessionId>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<RatingRequest>,
 ) -> Result<Json<RatingResponse>, ApiError> {
     let session = session(&app, &id, &headers, None).await?;
-    app.limiter.check_session(&session.id)?;
+    app.limiter.check_session(session.id.as_str())?;
     let ticket = app.desk.rate(&session, body.rating, body.comment.as_deref()).await?;
     Ok(Json(RatingResponse {
         ticket_id: ticket.id,
@@ -350,7 +351,7 @@ pub async fn rate(
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn feedback(
     State(app): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<SessionId>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<FeedbackRequest>,
 ) -> Result<Json<FeedbackResponse>, ApiError> {
@@ -367,7 +368,7 @@ pub async fn feedback(
         }
     }
     let session = session(&app, &id, &headers, None).await?;
-    app.limiter.check_session(&session.id)?;
+    app.limiter.check_session(session.id.as_str())?;
     let follow_up = app
         .desk
         .feedback(
@@ -389,7 +390,7 @@ pub async fn feedback(
 /// (or, for streams, the `secret` query parameter).
 async fn session(
     app: &AppState,
-    id: &str,
+    id: &SessionId,
     headers: &HeaderMap,
     query_secret: Option<&str>,
 ) -> Result<Session, ApiError> {

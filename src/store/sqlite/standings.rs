@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use lru::LruCache;
 
-use crate::domain::{Author, NewTurn, Standing};
+use crate::domain::{Author, NewTurn, SessionId, Standing};
 use crate::store::RecordedTurn;
 
 /// How many sessions' standing is remembered: a bot reply is a few
@@ -39,7 +39,7 @@ struct Known {
     /// Advances on every committed write, so a read that started before it
     /// can tell that what it read may be stale.
     generation: u64,
-    standings: LruCache<String, Standing>,
+    standings: LruCache<SessionId, Standing>,
 }
 
 /// When a read of the database began, in writes committed.
@@ -70,7 +70,7 @@ impl Standings {
     /// The session's standing, current; or, when it is not remembered,
     /// the generation to read it from the database at and
     /// [`fill`](Standings::fill) it with.
-    pub(in crate::store) fn recall(&self, session: &str) -> Result<Standing, Generation> {
+    pub(in crate::store) fn recall(&self, session: &SessionId) -> Result<Standing, Generation> {
         let mut known = self.lock();
         match known.standings.get(session) {
             Some(standing) => Ok(standing.clone()),
@@ -80,10 +80,10 @@ impl Standings {
 
     /// Remembers `standing`, read from the database since `read_from`,
     /// unless a write has committed meanwhile.
-    pub(in crate::store) fn fill(&self, session: &str, read_from: Generation, standing: &Standing) {
+    pub(in crate::store) fn fill(&self, session: &SessionId, read_from: Generation, standing: &Standing) {
         let mut known = self.lock();
         if known.generation == read_from.0 {
-            known.standings.put(session.to_string(), standing.clone());
+            known.standings.put(session.clone(), standing.clone());
         }
     }
 
@@ -165,7 +165,7 @@ mod tests {
 
     fn session(id: &str) -> Session {
         Session {
-            id: id.to_string(),
+            id: id.into(),
             secret_hash: String::new(),
             locale: None,
             channel: "api".to_string(),
@@ -176,7 +176,7 @@ mod tests {
     fn bot_message(session: &str, reply: serde_json::Value) -> Message {
         Message {
             id: 1,
-            session_id: session.to_string(),
+            session_id: session.into(),
             author: Author::Bot,
             agent: None,
             text: String::new(),
@@ -193,7 +193,7 @@ mod tests {
     }
 
     fn generation(standings: &Standings, session: &str) -> Generation {
-        match standings.recall(session) {
+        match standings.recall(&session.into()) {
             Err(generation) => generation,
             Ok(_) => panic!("{session} should not be remembered"),
         }
@@ -205,30 +205,30 @@ mod tests {
         let turn = tokio::sync::Mutex::new(());
         let read_from = generation(&standings, "s");
         drop(Writing::new(turn.try_lock().unwrap(), &standings, Reach::Conversations));
-        standings.fill("s", read_from, &empty());
-        assert!(standings.recall("s").is_err());
+        standings.fill(&"s".into(), read_from, &empty());
+        assert!(standings.recall(&"s".into()).is_err());
 
         let read_from = generation(&standings, "s");
-        standings.fill("s", read_from, &empty());
-        assert!(standings.recall("s").is_ok());
+        standings.fill(&"s".into(), read_from, &empty());
+        assert!(standings.recall(&"s".into()).is_ok());
     }
 
     #[test]
     fn writes_elsewhere_keep_and_other_writes_forget() {
         let standings = Standings::new();
         let turn = tokio::sync::Mutex::new(());
-        standings.fill("s", generation(&standings, "s"), &empty());
+        standings.fill(&"s".into(), generation(&standings, "s"), &empty());
         drop(Writing::new(turn.try_lock().unwrap(), &standings, Reach::Elsewhere));
-        assert!(standings.recall("s").is_ok());
+        assert!(standings.recall(&"s".into()).is_ok());
         drop(Writing::new(turn.try_lock().unwrap(), &standings, Reach::Conversations));
-        assert!(standings.recall("s").is_err());
+        assert!(standings.recall(&"s".into()).is_err());
     }
 
     #[test]
     fn committed_turns_update_remembered_sessions_only() {
         let standings = Standings::new();
         let turn = tokio::sync::Mutex::new(());
-        standings.fill("a", generation(&standings, "a"), &empty());
+        standings.fill(&"a".into(), generation(&standings, "a"), &empty());
         let reply = serde_json::json!({ "decision": "clarify" });
         let turns: Vec<NewTurn> = ["a", "b"]
             .iter()
@@ -242,11 +242,11 @@ mod tests {
         let mut writing = Writing::new(turn.try_lock().unwrap(), &standings, Reach::Conversations);
         writing.committed_turns(&turns, &written);
         drop(writing);
-        match standings.recall("a") {
+        match standings.recall(&"a".into()) {
             Ok(a) => assert_eq!(a.last_bot_reply.as_deref(), Some(&reply)),
             Err(_) => panic!("a's standing was forgotten"),
         }
-        standings.fill("b", read_from_b, &empty());
-        assert!(standings.recall("b").is_err());
+        standings.fill(&"b".into(), read_from_b, &empty());
+        assert!(standings.recall(&"b".into()).is_err());
     }
 }
