@@ -99,15 +99,6 @@ fn asks_something(question: &str) -> bool {
     han >= 5 || words >= 3
 }
 
-/// Characters that show nothing: zero-width spaces and joiners, direction
-/// marks, the BOM, variation selectors, tag characters and blank fillers.
-pub(super) fn is_invisible(c: char) -> bool {
-    matches!(c as u32,
-        0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F
-        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x2800 | 0x3164
-        | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF9..=0xFFFB | 0xE0000..=0xE0FFF)
-}
-
 /// The article a reply is about: the one shown, else the best candidate.
 fn reply_topic(reply: &BotReply) -> Option<&str> {
     reply
@@ -569,5 +560,26 @@ impl Desk {
             ticket,
             engine_time: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_left_around_a_secret_may_still_ask() {
+        assert!(asks_something("帮我看看钱包为什么是空的"));
+        assert!(asks_something("why is my wallet empty now"));
+        for short in ["谢谢", "对吗", "ok thx", ""] {
+            assert!(!asks_something(short), "{short}");
+        }
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 }

@@ -26,7 +26,6 @@ use crate::engine::{ArticleSummary, Engine};
 use crate::rank::RankError;
 use crate::store::{Store, StoreError};
 pub use agents::{Agent, Assist, TicketView};
-use chat::is_invisible;
 pub use chat::{EngineTime, NewSession, Turn};
 pub use hosting::{Reload, ReloadRefused};
 pub use waiting::{estimated_wait, QueueStatus};
@@ -186,26 +185,10 @@ impl Desk {
         }
     }
 
-    /// The text of a message as it may be stored, or why it may not:
-    /// control characters (a NUL, which PostgreSQL cannot store, or
-    /// terminal escapes) are dropped, and a message with nothing visible
-    /// left (only white space, NULs or zero-width characters) is empty.
+    /// The text of a message as it may be stored, or why it may not (see
+    /// [`stored_text`]), under this desk's length limit.
     pub fn checked_text(&self, text: &str) -> Result<String> {
-        let cleaned: String = text
-            .chars()
-            .filter(|&c| !c.is_control() || matches!(c, '\n' | '\t'))
-            .collect();
-        if cleaned.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
-            return Err(DeskError::EmptyMessage);
-        }
-        let chars = cleaned.chars().count();
-        if chars > self.options.message_chars {
-            return Err(DeskError::MessageTooLong {
-                chars,
-                limit: self.options.message_chars,
-            });
-        }
-        Ok(cleaned)
+        stored_text(text, self.options.message_chars)
     }
 
     fn summary(&self, engine: &Engine, id: &str, lang: Lang) -> Option<ArticleSummary> {
@@ -214,5 +197,59 @@ impl Desk {
 
     async fn ticket(&self, id: TicketId) -> Result<Ticket> {
         self.store.ticket(id).await?.ok_or(DeskError::UnknownTicket(id))
+    }
+}
+
+/// The text of a message as it may be stored, or why it may not: control
+/// characters (a NUL, which PostgreSQL cannot store, or terminal escapes)
+/// are dropped, and a message with nothing visible left (only white space,
+/// NULs or zero-width characters) is empty; more than `limit` characters is
+/// too long.
+fn stored_text(text: &str, limit: usize) -> Result<String> {
+    let cleaned: String = text
+        .chars()
+        .filter(|&c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect();
+    if cleaned.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        return Err(DeskError::EmptyMessage);
+    }
+    let chars = cleaned.chars().count();
+    if chars > limit {
+        return Err(DeskError::MessageTooLong { chars, limit });
+    }
+    Ok(cleaned)
+}
+
+/// Characters that show nothing: zero-width spaces and joiners, direction
+/// marks, the BOM, variation selectors, tag characters and blank fillers.
+fn is_invisible(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x2800 | 0x3164
+        | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF9..=0xFFFB | 0xE0000..=0xE0FFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_stored_without_control_characters_or_refused() {
+        assert_eq!(stored_text("提币\u{0}多久\u{1b}[31m", 100).unwrap(), "提币多久[31m");
+        assert_eq!(
+            stored_text("line one\n\tline two", 100).unwrap(),
+            "line one\n\tline two"
+        );
+        for empty in ["", "   ", "\u{0}\u{0}", "\u{200b}\u{feff} \u{2060}"] {
+            assert!(
+                matches!(stored_text(empty, 100), Err(DeskError::EmptyMessage)),
+                "{empty:?}"
+            );
+        }
+        assert!(matches!(
+            stored_text("多久到账", 3),
+            Err(DeskError::MessageTooLong { chars: 4, limit: 3 })
+        ));
+        assert_eq!(stored_text("多久到账", 4).unwrap(), "多久到账");
     }
 }
