@@ -3,6 +3,8 @@
 //! clauses; the surest reading wins, with leans that keep a follow-up on its
 //! topic and let a real switch leave it.
 
+use std::time::Duration;
+
 use super::asking::{asked_clauses, asks};
 use super::reading::{self, Reading};
 use super::topic::{leans_on_context, only_a_qualifier, only_adds_a_code, only_an_aspect, topic_to_follow};
@@ -10,7 +12,6 @@ use super::{Conversation, Policy, TurnError};
 use crate::answer::{Reply, SUGGESTIONS};
 use crate::corpus::Lang;
 use crate::domain::{Decision, HandoffReason};
-use std::time::Duration;
 
 /// The question of a turn, as written and normalized once.
 #[derive(Clone, Copy)]

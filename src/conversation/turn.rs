@@ -4,6 +4,8 @@
 //! what is said before the reply. The steps' rules live in the sibling
 //! modules; this one only orders them.
 
+use std::time::Duration;
+
 use super::asking::{only_reacts, realizes, weighs_yes_and_no};
 use super::closing::{asks_about_the_wait, cancels_handoff, puts_off, reports_resolution, states_next_step};
 use super::ranking::Asked;
@@ -15,7 +17,6 @@ use super::{
 };
 use crate::corpus::{EntityKind, Intent, Lang};
 use crate::domain::{Decision, HandoffReason, Priority};
-use std::time::Duration;
 
 impl Policy<'_> {
     pub(super) fn reply_to(

@@ -2,6 +2,8 @@
 //! data masked unless the reader may see it), agent assist, replying,
 //! moving a ticket's status, notes and the audit log.
 
+use serde::Serialize;
+
 use super::{Desk, DeskError, Result, EARLIER_MESSAGES};
 use crate::config::Role;
 use crate::conversation::{replies, Conversation, Policy, UserMessage};
@@ -10,7 +12,6 @@ use crate::domain::{AuditEntry, Author, Message, Note, QueueFilter, Ticket, Tick
 use crate::engine::ArticleSummary;
 use crate::handoff::privacy::mask_personal_data;
 use crate::store::Claim;
-use serde::Serialize;
 
 /// What the bot would offer for one of the user's messages, for the agent.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -3,11 +3,12 @@
 //! opened, raised or withdrawn), a request for a person, feedback and the
 //! details a ticket gathers of the case.
 
-use super::agents::question_of;
-use super::{Desk, DeskError, Result, EARLIER_MESSAGES};
-use serde::Deserialize;
 use std::sync::Arc;
 
+use serde::Deserialize;
+
+use super::agents::question_of;
+use super::{Desk, DeskError, Result, EARLIER_MESSAGES};
 use crate::config::{new_token, token_hash};
 use crate::conversation::{
     replies, reply_text, BotReply, Conversation, Policy, TicketChange, TicketState, TurnError, UserMessage, Warning,

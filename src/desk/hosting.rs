@@ -2,13 +2,15 @@
 //! reload, requests in flight keep theirs) and the workers that run its
 //! CPU-bound calls off the async runtime, one per core.
 
+use std::sync::Arc;
+
+use serde::Serialize;
+
 use super::{Desk, DeskError, Result};
 use crate::config::Settings;
 use crate::corpus::Lang;
 use crate::engine::reload::{self, ReloadError};
 use crate::engine::{Engine, SearchHit};
-use serde::Serialize;
-use std::sync::Arc;
 
 /// Why a corpus reload did not happen. The live engine keeps serving.
 #[derive(Debug, thiserror::Error)]

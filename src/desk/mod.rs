@@ -6,16 +6,21 @@
 //! conversation, the agent while one does; it keeps secrets out of storage
 //! and personal data away from agents who may not see it. It knows nothing
 //! of HTTP: the server maps its results and [`DeskError`]s onto the API.
+//!
+//! By the work it does: `chat` is the user's side (sessions, a turn, a
+//! request for a person, feedback), `agents` the agent's side (the queue,
+//! claims, replies, notes), `hosting` the engine it answers with (reload,
+//! worker threads), `waiting` where a waiting user stands.
 
 mod agents;
 mod chat;
 mod hosting;
 mod waiting;
 
+use std::sync::Arc;
+
 use arc_swap::ArcSwap;
 use tokio::sync::{broadcast, Mutex, Semaphore};
-
-use std::sync::Arc;
 
 use crate::config::QueueSettings;
 use crate::conversation::TurnError;

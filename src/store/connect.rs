@@ -1,15 +1,17 @@
 //! Connecting to the database and bringing its schema up to date: the
 //! pool for SQLite or PostgreSQL, and each database's migrations.
 
-use super::sqlite::{database_file, Sqlite};
-use super::{Backend, Result, Store, SESSIONS_CACHED};
-use lru::LruCache;
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use lru::LruCache;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use super::sqlite::{database_file, Sqlite};
+use super::{Backend, Result, Store, SESSIONS_CACHED};
 
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "desk", include_str!("../../migrations/sqlite/0001_desk.sql")),

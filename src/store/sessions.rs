@@ -3,9 +3,10 @@
 //! (its messages, questions, small talk and any ticket it opens or
 //! withdraws), and feedback on an answer.
 
+use std::sync::Arc;
+
 use lru::LruCache;
 use sqlx::FromRow;
-use std::sync::Arc;
 
 use super::rows::{ticket_from, SessionRow, TICKET_COLUMNS};
 use super::sqlite::{Reach, Sqlite};

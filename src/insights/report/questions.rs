@@ -1,14 +1,16 @@
 //! What users asked: totals and deflection, questions per day, the top
 //! topics, and the questions the bot could not answer.
 
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use super::super::{date, iso, Period};
 use super::{share, Tally, TopicTitles, TOP};
 use crate::domain::{AskedQuestion, Decision, HandoffReason, Millis};
 use crate::store::QuestionStats;
 use crate::text::normalize;
-use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
-use utoipa::ToSchema;
 
 /// Question counts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]

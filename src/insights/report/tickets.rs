@@ -1,12 +1,14 @@
 //! What went to people: ticket totals, reply and resolution times,
 //! satisfaction and each agent's work.
 
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use super::super::{date, percentile, Period, DAY};
 use super::share;
 use crate::domain::{HandoffReason, Millis, Rating, Ticket, TicketId, TicketStatus};
-use serde::Serialize;
-use std::collections::BTreeMap;
-use utoipa::ToSchema;
 
 /// One ticket and what the user said of the case.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

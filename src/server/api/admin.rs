@@ -1,14 +1,15 @@
 //! Analytics and knowledge-gap queries and their responses.
 
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
 use crate::corpus::Lang;
 use crate::domain::now_millis;
 use crate::insights::export::Table;
 use crate::insights::gaps::{Gap, GapOptions};
 use crate::insights::Period;
 use crate::server::error::ApiError;
-use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 /// The range and form of `GET /admin/analytics`.
 #[derive(Debug, Default, Deserialize, IntoParams)]

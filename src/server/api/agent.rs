@@ -1,6 +1,9 @@
 //! What agents send and receive: tickets in the queue and in detail,
 //! events, notes, assist, replies, status, presence and the audit log.
 
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
 use super::chat::MessageDto;
 use crate::config::Role;
 use crate::desk::Assist;
@@ -9,8 +12,6 @@ use crate::domain::{
     TicketStatus,
 };
 use crate::store::Presence;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 /// A ticket as agents see it.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,8 +1,9 @@
 //! The help center's articles, quick replies and search results.
 
-use crate::corpus::Lang;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+use crate::corpus::Lang;
 
 /// `?lang=zh|en`.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -2,14 +2,15 @@
 //! transcript, hand-off, feedback, the place in the queue, a follow-up
 //! address and a rating.
 
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
 use crate::corpus::Lang;
 use crate::desk::{BotReply, QueueStatus, Turn, Warning};
 use crate::domain::{
     rfc3339 as timestamp, Author, Decision, HandoffReason, Message, Priority, SessionId, Ticket, TicketId, TicketStatus,
 };
 use crate::engine::ArticleSummary;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 /// `POST /v1/sessions`.
 #[derive(Debug, Default, Deserialize, ToSchema)]

@@ -13,8 +13,7 @@ use std::sync::Arc;
 
 use super::{Result, Store, StoreError};
 pub(super) use standings::Reach;
-pub(super) use standings::Standings;
-use standings::Writing;
+use standings::{Standings, Writing};
 
 /// The SQLite side of a [`Store`].
 #[derive(Clone)]
