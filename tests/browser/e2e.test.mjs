@@ -837,6 +837,14 @@ describe('chat widget and agent console', () => {
     await handoff.agent.getByTestId('presence').selectOption('away');
     await console_.getByTestId('presence').selectOption('away');
     await second.page.getByTestId('queue-nobody').waitFor({ timeout: 15_000 });
+    // An address half typed survives the queue changing under it (Bob back).
+    await second.page.getByTestId('contact-email').fill('li.wei@exa');
+    assert.equal((await api(kefu, 'POST', '/v1/agent/presence', { token: AGENTS.bob.token, body: { status: 'online' } })).status, 204);
+    // The stream reads the queue every 2 s: after two reads the change is in.
+    await second.page.waitForTimeout(5_000);
+    assert.equal(await second.page.getByTestId('contact-email').inputValue(), 'li.wei@exa');
+    await second.page.getByTestId('messages').click();
+    assert.equal((await api(kefu, 'POST', '/v1/agent/presence', { token: AGENTS.bob.token, body: { status: 'away' } })).status, 204);
     await console_.getByTestId('presence').selectOption('online');
     await second.page.getByTestId('queue-place').waitFor({ timeout: 15_000 });
     for (const { context } of [first, second, hacked]) await context.close();

@@ -10,6 +10,7 @@
 import { el } from '../lib/dom.js';
 import { api, errorText } from './api.js';
 import { send } from './compose.js';
+import { dom } from './frame.js';
 import { renderMode } from './mode.js';
 import { state, t } from './state.js';
 
@@ -84,7 +85,9 @@ export function setQueue(queue) {
   const before = JSON.stringify(state.queue);
   state.queue = queue || null;
   if (JSON.stringify(state.queue) === before) return;
-  // Typing in the e-mail field must not be lost to a redraw.
-  const typing = document.activeElement && document.activeElement.id === 'kefu-email';
+  // Typing in the e-mail field must not be lost to a redraw. The field is in
+  // the shadow root: the page's own activeElement is only the host.
+  const focused = dom.root && dom.root.activeElement;
+  const typing = !!focused && focused.id === 'kefu-email';
   if (state.mode === 'waiting' && !(typing && state.queue && !state.queue.contact_email)) renderMode();
 }
