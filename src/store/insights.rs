@@ -154,7 +154,7 @@ impl Store {
                 .map(|(day, d, count)| {
                     Ok(DecisionCount {
                         day: day * 86_400_000,
-                        decision: decision(d)?,
+                        decision: decision(&d)?,
                         count,
                     })
                 })

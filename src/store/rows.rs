@@ -25,28 +25,26 @@ pub fn priority_rank(p: Priority) -> i64 {
     }
 }
 
-pub fn priority(s: &str) -> Result<Priority> {
-    Priority::parse(s).ok_or_else(|| StoreError::Corrupt {
-        column: "priority",
-        value: s.to_string(),
+/// The member of a closed set stored by its `name` in `column`, or
+/// [`StoreError::Corrupt`] for a name this program never writes.
+fn named<T>(name: &str, column: &'static str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T> {
+    parse(name).ok_or_else(|| StoreError::Corrupt {
+        column,
+        value: name.to_string(),
     })
 }
 
+pub fn priority(s: &str) -> Result<Priority> {
+    named(s, "priority", Priority::parse)
+}
+
 pub fn status(s: &str) -> Result<TicketStatus> {
-    TicketStatus::parse(s).ok_or_else(|| StoreError::Corrupt {
-        column: "status",
-        value: s.to_string(),
-    })
+    named(s, "status", TicketStatus::parse)
 }
 
 /// The hand-off reason stored in `column`, if any.
 fn reason(name: Option<String>, column: &'static str) -> Result<Option<HandoffReason>> {
-    let Some(name) = name else {
-        return Ok(None);
-    };
-    HandoffReason::parse(&name)
-        .map(Some)
-        .ok_or(StoreError::Corrupt { column, value: name })
+    name.map(|n| named(&n, column, HandoffReason::parse)).transpose()
 }
 
 /// A `tickets` row ([`TICKET_COLUMNS`]).
@@ -144,10 +142,7 @@ impl TryFrom<MessageRow> for Message {
         Ok(Message {
             id: r.id,
             session_id: SessionId(r.session_id),
-            author: Author::parse(&r.author).ok_or(StoreError::Corrupt {
-                column: "messages.author",
-                value: r.author,
-            })?,
+            author: named(&r.author, "messages.author", Author::parse)?,
             agent: r.agent,
             text: r.text,
             reply: r.reply.as_deref().and_then(|j| serde_json::from_str(j).ok()),
@@ -216,10 +211,7 @@ impl TryFrom<EventRow> for TicketEvent {
 
     fn try_from(r: EventRow) -> Result<TicketEvent> {
         Ok(TicketEvent {
-            status: TicketStatus::parse(&r.status).ok_or(StoreError::Corrupt {
-                column: "ticket_events.status",
-                value: r.status,
-            })?,
+            status: named(&r.status, "ticket_events.status", TicketStatus::parse)?,
             actor: r.actor,
             at: r.at,
         })
@@ -269,7 +261,7 @@ impl TryFrom<QuestionRow> for AskedQuestion {
         Ok(AskedQuestion {
             message_id: r.message_id,
             question: r.question,
-            decision: decision(r.decision)?,
+            decision: decision(&r.decision)?,
             reason: reason(r.reason, "reason")?,
             topic: r.topic,
             confidence: r.confidence,
@@ -281,9 +273,6 @@ impl TryFrom<QuestionRow> for AskedQuestion {
 }
 
 /// A decision stored by its name.
-pub fn decision(name: String) -> Result<Decision> {
-    Decision::parse(&name).ok_or(StoreError::Corrupt {
-        column: "questions.decision",
-        value: name,
-    })
+pub fn decision(name: &str) -> Result<Decision> {
+    named(name, "questions.decision", Decision::parse)
 }
