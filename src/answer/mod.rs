@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::Corpus;
-use crate::domain::{Decision, HandoffReason};
+use crate::domain::{ArticleId, Decision, HandoffReason};
 use crate::rank::{RankError, Ranker, Scores};
 
 pub use cache::AnswerCache;
@@ -74,7 +74,7 @@ pub struct Answerer {
     ranker: Ranker,
     confidence: Confidence,
     thresholds: Thresholds,
-    always_handoff: HashSet<String>,
+    always_handoff: HashSet<ArticleId>,
 }
 
 /// Suggestions a clarification offers.
@@ -113,7 +113,7 @@ impl Answerer {
         let (scores, embedding_time) = self.ranker.score_all_timed(question)?;
         let features = Features::of(&scores);
         let confidence = features.map_or(0.0, |f| self.confidence.probability(&f));
-        let top = scores.first().map(|s| s.article_id.as_str());
+        let top = scores.first().map(|s| &s.article_id);
         let (decision, handoff_reason) = self.decide(confidence, top);
         let candidates = scores.iter().take(suggestions).cloned().collect();
         let reply = Reply {
@@ -127,7 +127,7 @@ impl Answerer {
     }
 
     /// The decision for a confidence and top article.
-    pub fn decide(&self, confidence: f32, top: Option<&str>) -> (Decision, Option<HandoffReason>) {
+    pub fn decide(&self, confidence: f32, top: Option<&ArticleId>) -> (Decision, Option<HandoffReason>) {
         decide(
             &self.thresholds,
             confidence,

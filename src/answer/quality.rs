@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::{Answerer, SUGGESTIONS};
 use crate::corpus::{Corpus, Lang};
+use crate::domain::ArticleId;
 use crate::rank::RankError;
 
 /// Why a labelled query set could not be judged. `kefu eval`'s other
@@ -39,7 +40,7 @@ pub enum QualityError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expected {
     /// This article answers it.
-    Article(String),
+    Article(ArticleId),
     /// Nothing in the corpus does: a person should take it.
     Handoff,
 }
@@ -48,7 +49,7 @@ impl fmt::Display for Expected {
     /// As in the query file: the article id, or `handoff`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Expected::Article(id) => f.write_str(id),
+            Expected::Article(id) => f.write_str(id.as_str()),
             Expected::Handoff => f.write_str("handoff"),
         }
     }
@@ -91,11 +92,13 @@ pub fn load_queries(path: &Path, corpus: &Corpus) -> Result<Vec<LabeledQuery>, Q
             Ok(raw) => {
                 let expected = match raw.expected.as_str() {
                     "handoff" => Expected::Handoff,
-                    id if corpus.article(id).is_some() => Expected::Article(id.to_string()),
-                    id => {
-                        problems.push(format!("{at}: expected article `{id}` is not in the corpus"));
-                        continue;
-                    }
+                    id => match ArticleId::parse(id).ok().filter(|id| corpus.article(id).is_some()) {
+                        Some(id) => Expected::Article(id),
+                        None => {
+                            problems.push(format!("{at}: expected article `{id}` is not in the corpus"));
+                            continue;
+                        }
+                    },
                 };
                 queries.push(LabeledQuery {
                     query: raw.query,
@@ -162,7 +165,8 @@ pub fn top_one(answerer: &Answerer, queries: &[LabeledQuery], misses_listed: usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::{Article, ArticleId, Localized};
+    use crate::corpus::{Article, Localized};
+    use crate::domain::ArticleId;
     use proptest::prelude::*;
 
     fn corpus() -> Corpus {
@@ -210,7 +214,10 @@ mod tests {
         assert!(problems[0].ends_with("q.jsonl:3: empty query"), "{problems:?}");
         assert!(problems[1].contains("q.jsonl:4: "), "{problems:?}");
         let good = load("{\"query\": \"怎么提币\", \"expected\": \"withdraw-crypto\"}\n{\"query\": \"joke\", \"expected\": \"handoff\"}").unwrap();
-        assert_eq!(good[0].expected, Expected::Article("withdraw-crypto".into()));
+        assert_eq!(
+            good[0].expected,
+            Expected::Article(ArticleId::parse("withdraw-crypto").unwrap())
+        );
         assert_eq!((good[1].expected.to_string(), good[1].locale), ("handoff".into(), None));
     }
 

@@ -13,6 +13,7 @@ use clap::Args;
 use super::{open_engine, progress_bar};
 use crate::config::Settings;
 use crate::corpus::Lang;
+use crate::domain::ArticleId;
 use crate::embed::Embedder;
 use crate::eval::addresses::{judge_recognition, load_labelled};
 use crate::eval::conversations::{load_conversations, replay};
@@ -178,7 +179,7 @@ pub fn run(settings: &Settings, args: &EvalArgs) -> anyhow::Result<()> {
     };
     let title = format!("{} on the corpus in {}", source, settings.corpus.display());
     let setup = configured_setup(settings, always.clone());
-    let title_of = |id: &str| {
+    let title_of = |id: &ArticleId| {
         corpus
             .article(id)
             .map_or_else(String::new, |a| a.title.text(Lang::En).to_string())

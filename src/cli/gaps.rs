@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::config::Settings;
-use crate::domain::now_millis;
+use crate::domain::{now_millis, ArticleId};
 use crate::insights::gaps::{draft_article, draft_category, find_gaps, Gap, GapOptions, Suggestion};
 use crate::insights::Period;
 use crate::store::Store;
@@ -73,7 +73,9 @@ fn print_gaps(period: Period, unanswered: usize, gaps: &[Gap], export: Option<&P
             Suggestion::WriteArticle => "write an article".to_string(),
             Suggestion::AddQuestions => format!(
                 "add these questions to {}",
-                g.nearest_article.as_deref().unwrap_or("the nearest article")
+                g.nearest_article
+                    .as_ref()
+                    .map_or("the nearest article", ArticleId::as_str)
             ),
         };
         println!(

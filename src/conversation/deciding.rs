@@ -7,7 +7,7 @@ use super::reading::Reading;
 use super::{BotReply, CandidateNote, Policy, TurnError, Warning};
 use crate::answer::Reply;
 use crate::corpus::{EntityKind, HandoffPolicy, Intent, Lang};
-use crate::domain::{Decision, HandoffReason, Priority};
+use crate::domain::{ArticleId, Decision, HandoffReason, Priority};
 use crate::engine::ArticleSummary;
 
 impl Policy<'_> {
@@ -137,7 +137,7 @@ impl Policy<'_> {
     }
 
     /// Whether article `id` always goes to a person (`handoff: always`).
-    pub(super) fn always_hands_off(&self, id: &str) -> bool {
+    pub(super) fn always_hands_off(&self, id: &ArticleId) -> bool {
         self.engine
             .article(id)
             .is_some_and(|a| a.handoff == HandoffPolicy::Always)

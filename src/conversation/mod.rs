@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::answer::Reply;
 use crate::corpus::{Intent, Lang};
-use crate::domain::Details;
+use crate::domain::{ArticleId, Details};
 use crate::domain::{Decision, HandoffReason, Priority};
 use crate::engine::{ArticleSummary, Engine};
 use crate::rank::RankError;
@@ -67,7 +67,7 @@ pub enum Warning {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CandidateNote {
     /// Article id.
-    pub id: String,
+    pub id: ArticleId,
     /// Fused ranking score.
     pub score: f32,
 }
@@ -77,7 +77,7 @@ pub struct CandidateNote {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Topic {
     /// The article.
-    pub article: String,
+    pub article: ArticleId,
     /// The user's question that it answered (normalized).
     pub question: String,
     /// User turns since it was last answered.
@@ -187,7 +187,7 @@ pub struct UserMessage<'a> {
     /// ("ok", an address), as the message's own language comes first.
     pub locale: Option<Lang>,
     /// The article of a chip the user tapped; `text` is its label.
-    pub picked: Option<&'a str>,
+    pub picked: Option<&'a ArticleId>,
 }
 
 /// What happens to the ticket.
@@ -278,7 +278,7 @@ impl<'a> Policy<'a> {
     }
 
     /// How an answer shows article `id`.
-    pub fn summary(&self, id: &str, lang: Lang) -> Option<ArticleSummary> {
+    pub fn summary(&self, id: &ArticleId, lang: Lang) -> Option<ArticleSummary> {
         self.engine.summary(id, lang, self.public_url)
     }
 

@@ -8,7 +8,7 @@ use super::reading::Direction;
 use super::Policy;
 use crate::answer::Reply;
 use crate::corpus::Lang;
-use crate::domain::Decision;
+use crate::domain::{ArticleId, Decision};
 
 impl Policy<'_> {
     /// Answers with the article for what the user needs when the first is
@@ -25,7 +25,7 @@ impl Policy<'_> {
         } else {
             return;
         };
-        let Some(first) = top(reply).map(str::to_string) else {
+        let Some(first) = top(reply).cloned() else {
             return;
         };
         if reply.decision != Decision::Answer || self.article_kind(&first) == Some(wanted) {
@@ -44,7 +44,7 @@ impl Policy<'_> {
 
     /// What kind of article `id` is, by its Chinese title: a how-to opens
     /// with 如何; a troubleshooting article names what went wrong.
-    fn article_kind(&self, id: &str) -> Option<ArticleKind> {
+    fn article_kind(&self, id: &ArticleId) -> Option<ArticleKind> {
         let title = self.engine.article(id)?.title.text(Lang::Zh);
         if title.starts_with("如何") {
             Some(ArticleKind::HowTo)
@@ -64,7 +64,7 @@ impl Policy<'_> {
             Direction::In => (DEPOSITS, WITHDRAWALS),
             Direction::Out => (WITHDRAWALS, DEPOSITS),
         };
-        let category = |id: &str| self.engine.article(id).map(|a| a.category.as_str());
+        let category = |id: &ArticleId| self.engine.article(id).map(|a| a.category.as_str());
         if reply.decision != Decision::Answer || top(reply).and_then(category) != Some(other) {
             return;
         }

@@ -11,7 +11,7 @@ use super::topic::{leans_on_context, only_a_qualifier, only_adds_a_code, only_an
 use super::{Conversation, Policy, TurnError};
 use crate::answer::{Reply, SUGGESTIONS};
 use crate::corpus::Lang;
-use crate::domain::{Decision, HandoffReason};
+use crate::domain::{ArticleId, Decision, HandoffReason};
 
 /// The question of a turn, as written and normalized once.
 #[derive(Clone, Copy)]
@@ -121,7 +121,7 @@ impl Policy<'_> {
             // after KYC steps is the review time) is where follow-ups go;
             // an article elsewhere is more often a word pulling away from
             // the topic ("要多久" is not KYC after a missing deposit).
-            let settled = best.reply.decision == Decision::Answer && top(&best.reply) == Some(topic.article.as_str());
+            let settled = best.reply.decision == Decision::Answer && top(&best.reply) == Some(&topic.article);
             if !settled {
                 // A message that only asks about an aspect ("要手续费吗",
                 // "多久"), only names a coin or network ("trc20的话呢",
@@ -210,7 +210,7 @@ impl Policy<'_> {
     /// Whether article `id`'s title (either language) uses a word of
     /// `normalized`: a content character of Chinese ("撤" of 撤单) or an
     /// English word of four letters or more ("cancel").
-    fn title_has_words_of(&self, id: &str, normalized: &str) -> bool {
+    fn title_has_words_of(&self, id: &ArticleId, normalized: &str) -> bool {
         let Some(article) = self.engine.article(id) else {
             return false;
         };
@@ -226,8 +226,8 @@ impl Policy<'_> {
     }
 
     /// Whether articles `a` and `b` are in the same category.
-    pub(super) fn same_category(&self, a: &str, b: &str) -> bool {
-        let category = |id| self.engine.article(id).map(|a| a.category.as_str());
+    pub(super) fn same_category(&self, a: &ArticleId, b: &ArticleId) -> bool {
+        let category = |id: &ArticleId| self.engine.article(id).map(|a| a.category.as_str());
         category(a).is_some_and(|c| category(b) == Some(c))
     }
 }
@@ -242,8 +242,8 @@ const SIBLING_LEAD: f32 = 0.3;
 /// surer to be taken as a follow-up.
 const WHOLE_LEAD: f32 = 0.2;
 
-pub(super) fn top(reply: &Reply) -> Option<&str> {
-    reply.candidates.first().map(|c| c.article_id.as_str())
+pub(super) fn top(reply: &Reply) -> Option<&ArticleId> {
+    reply.candidates.first().map(|c| &c.article_id)
 }
 
 /// Pasted addresses, transaction ids and other long codes: noise to the
@@ -294,11 +294,11 @@ const STAY_MARGIN: f32 = 0.15;
 /// Puts `article` first among `reply`'s candidates and answers with it
 /// when it ranks within `margin` (in fused score) of the first and the
 /// engine did not hand off.
-pub(super) fn stay_on(reply: &mut Reply, article: &str, margin: f32) {
+pub(super) fn stay_on(reply: &mut Reply, article: &ArticleId, margin: f32) {
     let Some(first) = reply.candidates.first().map(|c| c.fused) else {
         return;
     };
-    let Some(at) = reply.candidates.iter().position(|c| c.article_id == article) else {
+    let Some(at) = reply.candidates.iter().position(|c| &c.article_id == article) else {
         return;
     };
     if at == 0 || reply.candidates[at].fused + margin < first || reply.decision == Decision::Handoff {
@@ -312,12 +312,12 @@ pub(super) fn stay_on(reply: &mut Reply, article: &str, margin: f32) {
 /// Left among the top candidates it keeps its scores; brought in from below
 /// them it takes the first's, the reading it now stands on. An article a
 /// person must always take goes to a person again.
-fn keep_topic(reply: &mut Reply, article: &str, always_handoff: bool) {
-    let kept = match reply.candidates.iter().position(|c| c.article_id == article) {
+fn keep_topic(reply: &mut Reply, article: &ArticleId, always_handoff: bool) {
+    let kept = match reply.candidates.iter().position(|c| &c.article_id == article) {
         Some(at) => reply.candidates.remove(at),
         None => match reply.candidates.first() {
             Some(first) => crate::rank::Scores {
-                article_id: article.to_string(),
+                article_id: article.clone(),
                 ..first.clone()
             },
             None => return,
@@ -354,7 +354,7 @@ mod tests {
     #[test]
     fn a_follow_up_stays_on_an_answered_topic_it_nearly_matches() {
         let scores = |id: &str, fused: f32| crate::rank::Scores {
-            article_id: id.into(),
+            article_id: ArticleId::parse(id).unwrap(),
             bm25: 0.0,
             similarity: 0.0,
             fused,
@@ -370,18 +370,22 @@ mod tests {
             scores("deposit-wrong-network", 2.95),
             scores("deposit-not-arrived", 2.93),
         ]);
-        stay_on(&mut near, "deposit-not-arrived", STAY_MARGIN);
-        assert_eq!(top(&near), Some("deposit-not-arrived"));
+        stay_on(
+            &mut near,
+            &ArticleId::parse("deposit-not-arrived").unwrap(),
+            STAY_MARGIN,
+        );
+        assert_eq!(top(&near).map(ArticleId::as_str), Some("deposit-not-arrived"));
         let mut far = reply(vec![scores("funding-rate", 3.88), scores("trading-fees", 3.64)]);
-        stay_on(&mut far, "trading-fees", STAY_MARGIN);
+        stay_on(&mut far, &ArticleId::parse("trading-fees").unwrap(), STAY_MARGIN);
         assert_eq!(
-            top(&far),
+            top(&far).map(ArticleId::as_str),
             Some("funding-rate"),
             "a clear reading of another article wins"
         );
-        stay_on(&mut far, "trading-fees", f32::INFINITY);
+        stay_on(&mut far, &ArticleId::parse("trading-fees").unwrap(), f32::INFINITY);
         assert_eq!(
-            top(&far),
+            top(&far).map(ArticleId::as_str),
             Some("trading-fees"),
             "but not over a message that only names another coin or network"
         );

@@ -6,7 +6,7 @@ use super::ranking::{without_codes, Ranked};
 use super::reading::Reading;
 use super::{replies, BotReply, CandidateNote, Conversation, Policy, TicketChange, Topic};
 use crate::corpus::{EntityKind, Lang};
-use crate::domain::{Decision, HandoffReason, Priority};
+use crate::domain::{ArticleId, Decision, HandoffReason, Priority};
 
 impl Policy<'_> {
     /// The topic after `reply`: its article when it answered (a follow-up
@@ -61,14 +61,14 @@ impl Policy<'_> {
     /// to a person.
     pub(super) fn chosen_article(
         &self,
-        id: &str,
+        id: &ArticleId,
         lang: Lang,
         normalized: &str,
         candidates: Vec<CandidateNote>,
     ) -> Option<(BotReply, TicketChange)> {
         let article = self.summary(id, lang)?;
         let topic = Some(Topic {
-            article: id.to_string(),
+            article: id.clone(),
             question: topic_question(normalized),
             age: 0,
         });

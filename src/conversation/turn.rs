@@ -16,7 +16,7 @@ use super::{
     TicketChange, TicketState, TurnError, UserMessage, Warning, SCAM_ARTICLE,
 };
 use crate::corpus::{EntityKind, Intent, Lang};
-use crate::domain::{Decision, HandoffReason, Priority};
+use crate::domain::{ArticleId, Decision, HandoffReason, Priority};
 
 impl Policy<'_> {
     pub(super) fn reply_to(
@@ -71,7 +71,11 @@ impl Policy<'_> {
             return Ok(self.small_talk(intent, lang, conversation, message.picked.is_none()));
         }
         if triage.scam_by_staff {
-            let mut reply = BotReply::handoff(HandoffReason::ScamByStaff, 0.0, self.summary(SCAM_ARTICLE, lang));
+            let mut reply = BotReply::handoff(
+                HandoffReason::ScamByStaff,
+                0.0,
+                self.summary(&ArticleId::known(SCAM_ARTICLE), lang),
+            );
             reply.warning = Some(Warning::Scam);
             let open = TicketChange::Open {
                 priority: Priority::Urgent,

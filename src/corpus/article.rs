@@ -10,42 +10,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::error::Problem;
-use crate::domain::Priority;
-
-/// A stable article id: lower-case ASCII letters, digits and single dashes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub struct ArticleId(String);
-
-impl ArticleId {
-    /// Checks the slug rules.
-    pub fn parse(s: &str) -> Result<ArticleId, String> {
-        let ok = !s.is_empty()
-            && s.len() <= 80
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !s.starts_with('-')
-            && !s.ends_with('-')
-            && !s.contains("--");
-        if ok {
-            Ok(ArticleId(s.to_string()))
-        } else {
-            Err(format!(
-                "`{s}` is not a valid id: use lower-case letters, digits and single dashes, e.g. `reset-password`"
-            ))
-        }
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for ArticleId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+use crate::domain::{ArticleId, Priority};
 
 /// The two languages the help center is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]

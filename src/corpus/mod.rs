@@ -30,7 +30,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-pub use article::{parse_article, Article, ArticleId, HandoffPolicy, Lang, Localized};
+use crate::domain::ArticleId;
+
+pub use article::{parse_article, Article, HandoffPolicy, Lang, Localized};
 pub use entities::{Entities, Entity, EntityKind};
 pub use error::{CorpusError, Problem, Result};
 pub use facts::{Fact, FactKind, Facts};
@@ -236,16 +238,13 @@ impl Corpus {
     }
 
     /// The article with `id`.
-    pub fn article(&self, id: &str) -> Option<&Article> {
-        self.articles.iter().find(|a| a.id.as_str() == id)
+    pub fn article(&self, id: &ArticleId) -> Option<&Article> {
+        self.articles.iter().find(|a| &a.id == id)
     }
 
     /// The kinds of fact article `id` quotes.
-    pub fn quotes(&self, id: &str) -> &[FactKind] {
-        self.fact_quotes
-            .iter()
-            .find(|(a, _)| a.as_str() == id)
-            .map_or(&[], |(_, kinds)| kinds.as_slice())
+    pub fn quotes(&self, id: &ArticleId) -> &[FactKind] {
+        self.fact_quotes.get(id).map_or(&[], |kinds| kinds.as_slice())
     }
 
     /// The category with `id`.
@@ -254,11 +253,11 @@ impl Corpus {
     }
 
     /// Ids of the articles whose topics a person must always take.
-    pub fn always_handoff(&self) -> std::collections::HashSet<String> {
+    pub fn always_handoff(&self) -> std::collections::HashSet<ArticleId> {
         self.articles
             .iter()
             .filter(|a| a.handoff == HandoffPolicy::Always)
-            .map(|a| a.id.to_string())
+            .map(|a| a.id.clone())
             .collect()
     }
 }

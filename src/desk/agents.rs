@@ -8,7 +8,9 @@ use super::{Desk, DeskError, Result, EARLIER_MESSAGES};
 use crate::config::Role;
 use crate::conversation::{replies, Conversation, Policy, UserMessage};
 use crate::corpus::Lang;
-use crate::domain::{AuditEntry, Author, Message, Note, QueueFilter, Ticket, TicketEvent, TicketId, TicketStatus};
+use crate::domain::{
+    ArticleId, AuditEntry, Author, Message, Note, QueueFilter, Ticket, TicketEvent, TicketId, TicketStatus,
+};
 use crate::engine::ArticleSummary;
 use crate::handoff::privacy::mask_personal_data;
 use crate::store::Claim;
@@ -177,11 +179,17 @@ impl Desk {
     /// `article`, when given, goes with it as a card (title, excerpt, link
     /// to the public help center), in the conversation's language, as the
     /// bot's answers do: a title and a bare relative URL help nobody.
-    pub async fn agent_reply(&self, agent: &Agent, id: TicketId, text: &str, article: Option<&str>) -> Result<Message> {
+    pub async fn agent_reply(
+        &self,
+        agent: &Agent,
+        id: TicketId,
+        text: &str,
+        article: Option<&ArticleId>,
+    ) -> Result<Message> {
         let text = &self.checked_text(text)?;
         let engine = self.engine();
-        if let Some(id) = article.filter(|id| engine.article(id).is_none()) {
-            return Err(DeskError::UnknownArticle(id.to_string()));
+        if let Some(id) = article.filter(|&id| engine.article(id).is_none()) {
+            return Err(DeskError::UnknownArticle(id.clone()));
         }
         let ticket = self.owned(agent, id).await?;
         let lang = ticket_lang(&ticket).unwrap_or(Lang::Zh);

@@ -16,8 +16,8 @@ use crate::conversation::{
 };
 use crate::corpus::Lang;
 use crate::domain::{
-    now_millis, Author, Decision, Details, HandoffReason, Message, NewMessage, NewQuestion, NewTicket, NewTurn,
-    Priority, Session, SessionId, Ticket, TicketStatus,
+    now_millis, ArticleId, Author, Decision, Details, HandoffReason, Message, NewMessage, NewQuestion, NewTicket,
+    NewTurn, Priority, Session, SessionId, Ticket, TicketStatus,
 };
 use crate::engine::{reply_lang, ArticleSummary, Engine};
 use crate::handoff::privacy::{redact_secrets, Redacted};
@@ -101,12 +101,12 @@ fn asks_something(question: &str) -> bool {
 }
 
 /// The article a reply is about: the one shown, else the best candidate.
-fn reply_topic(reply: &BotReply) -> Option<&str> {
+fn reply_topic(reply: &BotReply) -> Option<&ArticleId> {
     reply
         .article
         .as_ref()
-        .map(|a| a.id.as_str())
-        .or_else(|| reply.candidates.first().map(|c| c.id.as_str()))
+        .map(|a| &a.id)
+        .or_else(|| reply.candidates.first().map(|c| &c.id))
 }
 
 fn session_lang(session: &Session) -> Option<Lang> {
@@ -159,12 +159,12 @@ impl Desk {
         session: &Session,
         text: &str,
         locale: Option<Lang>,
-        picked: Option<&str>,
+        picked: Option<&ArticleId>,
     ) -> Result<Turn> {
         let text = self.checked_text(text)?;
         let engine = self.engine();
-        if let Some(id) = picked.filter(|id| engine.article(id).is_none()) {
-            return Err(DeskError::UnknownArticle(id.to_string()));
+        if let Some(id) = picked.filter(|&id| engine.article(id).is_none()) {
+            return Err(DeskError::UnknownArticle(id.clone()));
         }
         let redacted = redact_secrets(&text);
         let secret = !redacted.secrets.is_empty();
@@ -217,7 +217,7 @@ impl Desk {
         // are decided here rather than queued for an engine worker.
         let outcome = match Policy::from_cache(&engine, &self.options.public_url).turn(&conversation, message) {
             Err(TurnError::NeedsModel) => {
-                let (question, picked) = (question.clone(), picked.map(str::to_string));
+                let (question, picked) = (question.clone(), picked.cloned());
                 let public_url = self.options.public_url.clone();
                 self.on_engine(Arc::clone(&engine), move |engine| {
                     Policy::new(engine, &public_url).turn(
@@ -225,7 +225,7 @@ impl Desk {
                         UserMessage {
                             text: &question,
                             locale,
-                            picked: picked.as_deref(),
+                            picked: picked.as_ref(),
                         },
                     )
                 })
@@ -275,7 +275,7 @@ impl Desk {
                 Some(TicketUpdate::Open(NewTicket {
                     priority: if secret { Priority::Urgent } else { priority },
                     reason: reply.handoff_reason.unwrap_or(HandoffReason::LowConfidence),
-                    topic: reply_topic(&reply).map(str::to_string),
+                    topic: reply_topic(&reply).cloned(),
                     confidence: f64::from(reply.confidence),
                     locale: lang.as_str(),
                     secret_shared: secret,
@@ -453,7 +453,7 @@ impl Desk {
             ..BotReply::handoff(
                 HandoffReason::SecretShared,
                 1.0,
-                self.summary(engine, SCAM_ARTICLE, lang),
+                self.summary(engine, &ArticleId::known(SCAM_ARTICLE), lang),
             )
         };
         let reply = BotReply {
@@ -531,7 +531,7 @@ impl Desk {
             question: q.to_string(),
             decision: reply.decision,
             reason: reply.handoff_reason,
-            topic: reply_topic(&reply).map(str::to_string),
+            topic: reply_topic(&reply).cloned(),
             confidence: f64::from(reply.confidence),
             locale: lang.as_str(),
         });

@@ -26,7 +26,7 @@ use crate::config::QueueSettings;
 use crate::conversation::TurnError;
 pub use crate::conversation::{BotReply, CandidateNote, Warning};
 use crate::corpus::Lang;
-use crate::domain::{SessionId, Ticket, TicketId};
+use crate::domain::{ArticleId, SessionId, Ticket, TicketId};
 use crate::engine::{ArticleSummary, Engine};
 use crate::rank::RankError;
 use crate::store::{Store, StoreError};
@@ -68,7 +68,7 @@ pub enum DeskError {
     NotAnAnswer(i64),
     /// A chip named an article the corpus does not have.
     #[error("no article {0}")]
-    UnknownArticle(String),
+    UnknownArticle(ArticleId),
     /// No ticket has this id.
     #[error("no ticket {0}")]
     UnknownTicket(TicketId),
@@ -196,7 +196,7 @@ impl Desk {
         stored_text(text, self.options.message_chars)
     }
 
-    fn summary(&self, engine: &Engine, id: &str, lang: Lang) -> Option<ArticleSummary> {
+    fn summary(&self, engine: &Engine, id: &ArticleId, lang: Lang) -> Option<ArticleSummary> {
         engine.summary(id, lang, &self.options.public_url)
     }
 

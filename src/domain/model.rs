@@ -59,6 +59,75 @@ impl std::fmt::Display for SessionId {
     }
 }
 
+/// A help-center article's id, equal to its file name without `.md`:
+/// lower-case ASCII letters, digits and single dashes. Its own type from the
+/// corpus through ranking, the conversation policy and evaluation to the API,
+/// so a category, a title or a question is never taken for one.
+///
+/// [`ArticleId::parse`] checks the slug rules where ids are written by people
+/// (front matter, `similar:` lists, eval files); ids read back from the
+/// index, a stored reply or the database are taken as they are and only ever
+/// looked up in the corpus, never used to name a file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ArticleId(String);
+
+impl ArticleId {
+    /// Checks the slug rules.
+    pub fn parse(s: &str) -> Result<ArticleId, String> {
+        let ok = !s.is_empty()
+            && s.len() <= 80
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && !s.contains("--");
+        if ok {
+            Ok(ArticleId(s.to_string()))
+        } else {
+            Err(format!(
+                "`{s}` is not a valid id: use lower-case letters, digits and single dashes, e.g. `reset-password`"
+            ))
+        }
+    }
+
+    /// An id kefu itself names (a constant, an id read back from the index
+    /// or the database), taken as it is.
+    pub fn known(s: &str) -> ArticleId {
+        ArticleId(s.to_string())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Lets a map keyed by ids be asked with a `&str`.
+impl std::borrow::Borrow<str> for ArticleId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for ArticleId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ArticleId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl std::fmt::Display for ArticleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// One user's conversation with the help desk.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
@@ -141,7 +210,7 @@ pub struct Ticket {
     /// Why it was handed off.
     pub reason: HandoffReason,
     /// The article the bot thought it was about.
-    pub topic: Option<String>,
+    pub topic: Option<ArticleId>,
     /// The bot's confidence in that article.
     pub confidence: f64,
     /// Where the user came from.
@@ -250,7 +319,7 @@ pub struct NewTicket {
     /// Why it was handed off.
     pub reason: HandoffReason,
     /// The article the bot thought it was about.
-    pub topic: Option<String>,
+    pub topic: Option<ArticleId>,
     /// The bot's confidence.
     pub confidence: f64,
     /// The language of the conversation (`zh` or `en`).
@@ -284,7 +353,7 @@ pub struct NewQuestion {
     /// Why it handed off, when it did.
     pub reason: Option<HandoffReason>,
     /// The article answered with, else the best candidate.
-    pub topic: Option<String>,
+    pub topic: Option<ArticleId>,
     /// The bot's confidence in that article.
     pub confidence: f64,
     /// The language of the conversation (`zh` or `en`).
@@ -378,7 +447,7 @@ pub struct AskedQuestion {
     /// Why it handed off, when it did.
     pub reason: Option<HandoffReason>,
     /// The article answered with, else the best candidate.
-    pub topic: Option<String>,
+    pub topic: Option<ArticleId>,
     /// The bot's confidence in that article.
     pub confidence: f64,
     /// `zh` or `en`.

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use crate::answer::{AnswerCache, Answerer, Reply};
 use crate::config::Settings;
 use crate::corpus::{Article, Corpus, CorpusError, Intent, Lang};
+use crate::domain::ArticleId;
 use crate::embed::{EmbedError, Embedder, Role};
 use crate::index::{ArticleIndex, IndexError, Snippet};
 use crate::rank::{ArticleVectors, PhraseVectors, RankError, Ranker, VectorCache, VectorError};
@@ -57,7 +58,7 @@ pub struct Engine {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArticleSummary {
     /// Article id.
-    pub id: String,
+    pub id: ArticleId,
     /// Title in the reader's language.
     pub title: String,
     /// The opening of the body, at most [`EXCERPT_CHARS`] characters.
@@ -70,7 +71,7 @@ pub struct ArticleSummary {
 #[derive(Debug, Clone)]
 pub struct SearchHit {
     /// Article id.
-    pub id: String,
+    pub id: ArticleId,
     /// Title in the reader's language.
     pub title: String,
     /// The passage that matched, with its highlights.
@@ -214,16 +215,16 @@ impl Engine {
     }
 
     /// The article with `id`.
-    pub fn article(&self, id: &str) -> Option<&Article> {
+    pub fn article(&self, id: &ArticleId) -> Option<&Article> {
         self.corpus.article(id)
     }
 
     /// How an answer shows article `id` to a reader of `lang`; links are
     /// relative to `base_url` (empty for same-site links).
-    pub fn summary(&self, id: &str, lang: Lang, base_url: &str) -> Option<ArticleSummary> {
+    pub fn summary(&self, id: &ArticleId, lang: Lang, base_url: &str) -> Option<ArticleSummary> {
         let article = self.corpus.article(id)?;
         Some(ArticleSummary {
-            id: id.to_string(),
+            id: article.id.clone(),
             title: article.title.text(lang).to_string(),
             excerpt: excerpt(article.body.text(lang), EXCERPT_CHARS),
             url: format!("{}/help/articles/{id}", base_url.trim_end_matches('/')),

@@ -28,7 +28,7 @@ use super::EvalError;
 use crate::answer::quality::QualityError;
 use crate::conversation::{Conversation, Policy, TicketChange, TicketState, UserMessage};
 use crate::corpus::Corpus;
-use crate::domain::Decision;
+use crate::domain::{ArticleId, Decision};
 use crate::engine::Engine;
 use crate::html::{escape as escape_html, Page};
 
@@ -42,7 +42,7 @@ border-bottom:1px solid #eaeef2;text-align:left;vertical-align:top}th{background
 #[serde(rename_all = "snake_case", tag = "expect", content = "article")]
 pub enum TurnExpected {
     /// An answer with this article.
-    Article(String),
+    Article(ArticleId),
     /// A small-talk reply.
     SmallTalk,
     /// A person.
@@ -56,7 +56,7 @@ pub enum TurnExpected {
 impl std::fmt::Display for TurnExpected {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TurnExpected::Article(id) => f.write_str(id),
+            TurnExpected::Article(id) => f.write_str(id.as_str()),
             TurnExpected::SmallTalk => f.write_str("small_talk"),
             TurnExpected::Handoff => f.write_str("handoff"),
             TurnExpected::Clarify => f.write_str("clarify"),
@@ -133,7 +133,9 @@ pub fn load_conversations(path: &Path, corpus: &Corpus) -> Result<Vec<LabeledCon
                 "handoff" => TurnExpected::Handoff,
                 "clarify" => TurnExpected::Clarify,
                 "cancel" => TurnExpected::Cancel,
-                id if corpus.article(id).is_some() => TurnExpected::Article(id.to_string()),
+                id if ArticleId::parse(id).is_ok_and(|id| corpus.article(&id).is_some()) => {
+                    TurnExpected::Article(ArticleId::known(id))
+                }
                 id => {
                     problems.push(format!(
                         "{at}: turn {}: expected article `{id}` is not in the corpus",
@@ -269,7 +271,7 @@ pub fn replay(
                         && engine
                             .article(id)
                             .is_some_and(|a| a.handoff == crate::corpus::HandoffPolicy::Always);
-                    (decision == Some(Decision::Answer) || always) && article.as_deref() == Some(id)
+                    (decision == Some(Decision::Answer) || always) && article.as_ref() == Some(id)
                 }
                 TurnExpected::SmallTalk => {
                     decision == Some(Decision::SmallTalk) && outcome.ticket != TicketChange::Cancel
@@ -287,7 +289,7 @@ pub fn replay(
                     let detail = r
                         .article
                         .as_ref()
-                        .map(|a| a.id.clone())
+                        .map(|a| a.id.to_string())
                         .or_else(|| r.handoff_reason.map(|h| h.to_string()))
                         .or_else(|| r.small_talk.map(|i| i.as_str().to_string()))
                         .or_else(|| r.suggestions.first().map(|s| format!("1st: {}", s.id)));

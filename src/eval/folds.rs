@@ -55,7 +55,7 @@ pub fn split(corpus: &Corpus, k: usize, folds: usize) -> (Corpus, Vec<LabeledQue
             let (out, keep): (Vec<_>, Vec<_>) = list.into_iter().enumerate().partition(|(i, _)| (i + a) % folds == k);
             held_out.extend(out.into_iter().map(|(_, query)| LabeledQuery {
                 query,
-                expected: Expected::Article(article.id.to_string()),
+                expected: Expected::Article(article.id.clone()),
                 locale: Some(lang),
             }));
             *questions = Some(keep.into_iter().map(|(_, q)| q).collect());
@@ -112,7 +112,8 @@ pub fn judge_folds(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::{Article, ArticleId, Localized};
+    use crate::corpus::{Article, Localized};
+    use crate::domain::ArticleId;
 
     fn corpus() -> Corpus {
         let article = |id: &str, zh: usize, en: usize| Article {

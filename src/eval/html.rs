@@ -113,7 +113,7 @@ pub fn render(r: &EvalReport) -> String {
             .map(|c| {
                 format!(
                     "{} <span class=\"muted\">{} · {:.2}</span>",
-                    escape(&c.article_id),
+                    escape(c.article_id.as_str()),
                     escape(&c.title),
                     c.fused
                 )

@@ -24,6 +24,7 @@ use super::metrics::{
 use super::report::{Calibration, DecisionSetup, EvalReport, RankingRow};
 use super::Expected;
 use crate::answer::{Confidence, Thresholds};
+use crate::domain::ArticleId;
 use crate::embed::{Embedder, Role};
 use crate::index::{ArticleIndex, IndexError};
 use crate::rank::{fuse, ArticleVectors, Fusion, Scores, VectorCache, VectorError};
@@ -164,7 +165,7 @@ impl Method {
 
     /// Every question of `signals` judged by this method, grouped under the
     /// intent's domain.
-    pub fn judge(&self, dataset: &IntentDataset, ids: &[String], signals: &[Signals]) -> Vec<Judgement> {
+    pub fn judge(&self, dataset: &IntentDataset, ids: &[ArticleId], signals: &[Signals]) -> Vec<Judgement> {
         signals
             .iter()
             .map(|s| {
@@ -278,7 +279,7 @@ pub fn hybrid_methods() -> Vec<Method> {
 struct IntentCorpus {
     index: ArticleIndex,
     vectors: ArticleVectors,
-    by_id: HashMap<String, usize>,
+    by_id: HashMap<ArticleId, usize>,
 }
 
 impl IntentCorpus {
@@ -300,7 +301,7 @@ impl IntentCorpus {
             .articles
             .iter()
             .enumerate()
-            .map(|(i, a)| (a.id.to_string(), i))
+            .map(|(i, a)| (a.id.clone(), i))
             .collect();
         Ok(IntentCorpus { index, vectors, by_id })
     }
@@ -499,7 +500,7 @@ pub fn evaluate_intents(
     // default when there is nothing to choose on.
     let chosen = choose(&hybrid_methods(), &dev).map_or(methods[methods.len() - 1].1, |(m, _)| m);
 
-    let ids: Vec<String> = dataset.article_ids()?.iter().map(|id| id.to_string()).collect();
+    let ids: Vec<ArticleId> = dataset.article_ids()?;
     let none = std::collections::HashSet::new();
     // Each ranking is judged and calibrated once; the chosen one's run also
     // becomes the full report.

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::Expected;
 use crate::answer::{decide, Confidence, Features, Thresholds, SUGGESTIONS};
 use crate::corpus::Lang;
-use crate::domain::Decision;
+use crate::domain::{ArticleId, Decision};
 use crate::rank::Scores;
 
 /// How deep the ranking is searched for the expected article: below this the
@@ -208,7 +208,7 @@ pub struct DecisionReport {
 }
 
 impl DecisionReport {
-    fn record(&mut self, j: &Judgement, decision: Decision, always_handoff: &HashSet<String>) {
+    fn record(&mut self, j: &Judgement, decision: Decision, always_handoff: &HashSet<ArticleId>) {
         let required = matches!(&j.expected, Expected::Article(id) if always_handoff.contains(id));
         let in_top = || {
             j.ranking
@@ -269,7 +269,7 @@ fn ratio(a: usize, b: usize) -> f64 {
 }
 
 /// What the engine decides for `j` with this confidence model and thresholds.
-pub fn decision_for(j: &Judgement, c: &Confidence, t: &Thresholds, always_handoff: &HashSet<String>) -> Decision {
+pub fn decision_for(j: &Judgement, c: &Confidence, t: &Thresholds, always_handoff: &HashSet<ArticleId>) -> Decision {
     decide(t, j.confidence(c), j.top().map(|id| always_handoff.contains(id))).0
 }
 
@@ -279,7 +279,7 @@ pub fn evaluate_decisions(
     judgements: &[Judgement],
     confidence: &Confidence,
     thresholds: &Thresholds,
-    always_handoff: &HashSet<String>,
+    always_handoff: &HashSet<ArticleId>,
 ) -> DecisionReport {
     let mut r = DecisionReport::default();
     for j in judgements {
@@ -312,7 +312,11 @@ fn grid() -> impl Iterator<Item = f32> {
 }
 
 /// Precision, coverage and out-of-scope handoff at every answer threshold.
-pub fn sweep(judgements: &[Judgement], confidence: &Confidence, always_handoff: &HashSet<String>) -> Vec<SweepPoint> {
+pub fn sweep(
+    judgements: &[Judgement],
+    confidence: &Confidence,
+    always_handoff: &HashSet<ArticleId>,
+) -> Vec<SweepPoint> {
     grid()
         .map(|threshold| {
             let t = Thresholds {
@@ -348,7 +352,7 @@ pub fn best_coverage(sweep: &[SweepPoint], target: f64) -> f64 {
 pub fn calibrate(
     judgements: &[Judgement],
     target_precision: f64,
-    always_handoff: &HashSet<String>,
+    always_handoff: &HashSet<ArticleId>,
 ) -> (Confidence, Thresholds) {
     let fit: Vec<(Features, bool)> = judgements
         .iter()
@@ -379,7 +383,7 @@ pub fn cross_validate(
     judgements: &[Judgement],
     folds: usize,
     target_precision: f64,
-    always_handoff: &HashSet<String>,
+    always_handoff: &HashSet<ArticleId>,
 ) -> DecisionReport {
     let folds = folds.max(2);
     let mut total = DecisionReport::default();
@@ -490,7 +494,7 @@ pub fn breakdown(
     key: impl Fn(&Judgement) -> String,
     confidence: &Confidence,
     thresholds: &Thresholds,
-    always_handoff: &HashSet<String>,
+    always_handoff: &HashSet<ArticleId>,
 ) -> Vec<Group> {
     let mut groups: BTreeMap<String, Vec<Judgement>> = BTreeMap::new();
     for j in judgements {
@@ -515,12 +519,12 @@ mod tests {
         Judgement {
             query: "q".into(),
             locale: None,
-            expected: expected.map_or(Expected::Handoff, |id| Expected::Article(id.into())),
+            expected: expected.map_or(Expected::Handoff, |id| Expected::Article(ArticleId::parse(id).unwrap())),
             category: "c".into(),
             ranking: ranking
                 .iter()
                 .map(|&(id, fused)| Scores {
-                    article_id: id.into(),
+                    article_id: ArticleId::parse(id).unwrap(),
                     bm25: fused,
                     similarity: fused / 10.0,
                     fused,

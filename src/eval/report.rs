@@ -14,7 +14,7 @@ use super::metrics::{
 use super::Expected;
 use crate::answer::{Confidence, Thresholds};
 use crate::config::Settings;
-use crate::domain::Decision;
+use crate::domain::{ArticleId, Decision};
 
 /// How questions are decided: the confidence model, its thresholds and the
 /// topics that always go to a person.
@@ -25,7 +25,7 @@ pub struct DecisionSetup {
     /// Its thresholds.
     pub thresholds: Thresholds,
     /// Ids of `handoff: always` articles.
-    pub always_handoff: HashSet<String>,
+    pub always_handoff: HashSet<ArticleId>,
 }
 
 /// Recommended confidence model and thresholds for a target precision.
@@ -80,7 +80,7 @@ pub struct RankingRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct MissCandidate {
     /// The article.
-    pub article_id: String,
+    pub article_id: ArticleId,
     /// Its title.
     pub title: String,
     /// Its fused score.
@@ -155,7 +155,7 @@ impl EvalReport {
         judgements: &[Judgement],
         setup: &DecisionSetup,
         misses: usize,
-        title_of: impl Fn(&str) -> String,
+        title_of: impl Fn(&ArticleId) -> String,
     ) -> EvalReport {
         let (c, t, always) = (&setup.confidence, &setup.thresholds, &setup.always_handoff);
         let in_scope = judgements.iter().filter(|j| j.in_scope()).count();
@@ -204,7 +204,7 @@ fn worst_misses(
     judgements: &[Judgement],
     setup: &DecisionSetup,
     limit: usize,
-    title_of: impl Fn(&str) -> String,
+    title_of: impl Fn(&ArticleId) -> String,
 ) -> Vec<Miss> {
     let mut misses: Vec<Miss> = judgements
         .iter()
@@ -407,7 +407,7 @@ fn truncate(s: &str, width: usize) -> String {
 
 /// The decision setup a running kefu would use with `settings` on a corpus
 /// whose `handoff: always` articles are `always_handoff`.
-pub fn configured_setup(settings: &Settings, always_handoff: HashSet<String>) -> DecisionSetup {
+pub fn configured_setup(settings: &Settings, always_handoff: HashSet<ArticleId>) -> DecisionSetup {
     DecisionSetup {
         confidence: settings.confidence,
         thresholds: settings.answer,

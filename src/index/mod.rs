@@ -21,6 +21,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::corpus::{Article, Corpus, CorpusError, Lang};
+use crate::domain::ArticleId;
 use crate::text::{is_chinese, Analyzer, Cut, KefuTokenizer};
 
 pub use schema::Fields;
@@ -65,7 +66,7 @@ pub enum Freshness {
 #[derive(Debug, Clone, Serialize)]
 pub struct Candidate {
     /// Article id.
-    pub article_id: String,
+    pub article_id: ArticleId,
     /// Category id.
     pub category: String,
     /// Title in the question's language (falling back to the other).
@@ -112,7 +113,7 @@ pub struct ArticleIndex {
     /// most of the corpus, and loading each stored document (all its text)
     /// only for its id was about a third of a question's time outside the
     /// model.
-    ids: Vec<Vec<String>>,
+    ids: Vec<Vec<ArticleId>>,
 }
 
 impl ArticleIndex {
@@ -193,7 +194,7 @@ impl ArticleIndex {
             let mut in_segment = Vec::with_capacity(reader.max_doc() as usize);
             for doc in 0..reader.max_doc() {
                 let stored: TantivyDocument = searcher.doc(DocAddress::new(segment, doc))?;
-                in_segment.push(stored_text(&stored, fields.id));
+                in_segment.push(ArticleId::known(&stored_text(&stored, fields.id)));
             }
             ids.push(in_segment);
         }
@@ -220,7 +221,7 @@ impl ArticleIndex {
 
     /// BM25 scores of the `limit` best articles, best first, without the cost
     /// of loading documents and building snippets.
-    pub fn scores(&self, question: &str, limit: usize) -> Result<Vec<(String, f32)>> {
+    pub fn scores(&self, question: &str, limit: usize) -> Result<Vec<(ArticleId, f32)>> {
         let Some(query) = self.question_query(question) else {
             return Ok(Vec::new());
         };
@@ -239,7 +240,7 @@ impl ArticleIndex {
                 Some(id) => id.clone(),
                 // The reader never reloads, so every hit is in `ids`; were
                 // that to change, the stored document still has the id.
-                None => stored_text(&searcher.doc::<TantivyDocument>(address)?, self.fields.id),
+                None => ArticleId::known(&stored_text(&searcher.doc::<TantivyDocument>(address)?, self.fields.id)),
             };
             scored.push((id, score));
         }
@@ -248,7 +249,7 @@ impl ArticleIndex {
 
     /// Full candidates (title and snippet in the question's language) for
     /// `scored` articles, in the given order. Unknown ids are skipped.
-    pub fn describe(&self, question: &str, scored: &[(String, f32)]) -> Result<Vec<Candidate>> {
+    pub fn describe(&self, question: &str, scored: &[(ArticleId, f32)]) -> Result<Vec<Candidate>> {
         let searcher = self.reader.searcher();
         let lang = if is_chinese(question) { Lang::Zh } else { Lang::En };
         let (first, second) = match lang {
@@ -266,7 +267,10 @@ impl ArticleIndex {
         }
         let mut candidates = Vec::with_capacity(scored.len());
         for (id, score) in scored {
-            let by_id = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+            let by_id = TermQuery::new(
+                Term::from_field_text(self.fields.id, id.as_str()),
+                IndexRecordOption::Basic,
+            );
             let Some((_, address)) = searcher.search(&by_id, &TopDocs::with_limit(1).order_by_score())?.pop() else {
                 continue;
             };

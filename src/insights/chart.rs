@@ -4,6 +4,8 @@
 use std::fmt::Write;
 
 use super::report::{DayCounts, TopicCount};
+#[cfg(test)]
+use crate::domain::ArticleId;
 use crate::html::escape as esc;
 
 /// Which chart.
@@ -139,7 +141,7 @@ pub fn topics(topics: &[TopicCount]) -> String {
             y + 13.0,
             esc(&label),
             row_h - 6.0,
-            esc(&t.article),
+            esc(t.article.as_str()),
             t.asked,
             t.handed_off,
             row_h - 6.0,
@@ -227,7 +229,7 @@ mod tests {
     #[test]
     fn topic_labels_are_escaped() {
         let svg = topics(&[TopicCount {
-            article: "a<b".into(),
+            article: ArticleId::known("a<b"),
             title: "<script>x</script>".into(),
             category: String::new(),
             asked: 2,

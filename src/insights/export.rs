@@ -7,6 +7,7 @@
 use std::fmt::Write;
 
 use super::report::{Durations, Ratings, Report};
+use crate::domain::ArticleId;
 
 /// The tables a report exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -66,7 +67,7 @@ pub fn csv(report: &Report, table: Table) -> String {
             out.row(["article", "title", "category", "asked", "handed_off"]);
             for t in &report.topics {
                 out.row([
-                    t.article.clone(),
+                    t.article.to_string(),
                     t.title.clone(),
                     t.category.clone(),
                     t.asked.to_string(),
@@ -81,7 +82,7 @@ pub fn csv(report: &Report, table: Table) -> String {
                     u.question.clone(),
                     u.count.to_string(),
                     u.last_asked.clone(),
-                    u.nearest_article.clone().unwrap_or_default(),
+                    u.nearest_article.as_ref().map(ArticleId::to_string).unwrap_or_default(),
                     format!("{:.3}", u.confidence),
                 ]);
             }
@@ -90,7 +91,7 @@ pub fn csv(report: &Report, table: Table) -> String {
             out.row(["article", "title", "helpful", "not_helpful", "helpful_rate"]);
             for a in &report.articles {
                 out.row([
-                    a.article.clone(),
+                    a.article.to_string(),
                     a.title.clone(),
                     a.helpful.to_string(),
                     a.not_helpful.to_string(),
@@ -129,7 +130,7 @@ pub fn csv(report: &Report, table: Table) -> String {
                     c.status.clone(),
                     c.priority.clone(),
                     c.reason.to_string(),
-                    c.topic.clone().unwrap_or_default(),
+                    c.topic.as_ref().map(ArticleId::to_string).unwrap_or_default(),
                     c.agent.clone().unwrap_or_default(),
                     d.coin.clone().unwrap_or_default(),
                     d.network.clone().unwrap_or_default(),

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use super::report::{distinct_gaps, DistinctQuestion};
 use super::{iso, Period, DAY};
-use crate::domain::{AskedQuestion, Millis};
+use crate::domain::{ArticleId, AskedQuestion, Millis};
 use crate::embed::{dot, Role};
 use crate::engine::Engine;
 use crate::rank::RankError;
@@ -78,7 +78,8 @@ pub struct Gap {
     /// The most typical question first, then the most asked.
     pub questions: Vec<GapQuestion>,
     /// The closest existing article.
-    pub nearest_article: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub nearest_article: Option<ArticleId>,
     /// Its title.
     pub nearest_title: Option<String>,
     /// The bot's mean confidence in that article for these questions.
@@ -189,13 +190,13 @@ fn describe(
 
     // The nearest article is the one the bot ranked first most often for
     // these questions, and the score its mean (calibrated) confidence then.
-    let mut votes: HashMap<&str, (usize, f64)> = HashMap::new();
+    let mut votes: HashMap<&ArticleId, (usize, f64)> = HashMap::new();
     let mut askings = 0usize;
     for &m in members {
         for (topic, confidence) in &distinct[m].candidates {
             askings += 1;
             if let Some(t) = topic {
-                let v = votes.entry(t.as_str()).or_default();
+                let v = votes.entry(t).or_default();
                 v.0 += 1;
                 v.1 += confidence;
             }
@@ -235,7 +236,7 @@ fn describe(
                 count: distinct[m].times.len() as u64,
             })
             .collect(),
-        nearest_article: article.map(|a| a.id.to_string()),
+        nearest_article: article.map(|a| a.id.clone()),
         nearest_title: article.map(|a| a.title.text(lang_of(&distinct[typical].text)).to_string()),
         nearest_confidence: score,
         suggestion: if covered {
@@ -418,7 +419,7 @@ fn counted(n: u64, one: &str, many: &str) -> String {
 /// the corpus's first.
 pub fn draft_category(engine: &Engine, gap: &Gap) -> String {
     gap.nearest_article
-        .as_deref()
+        .as_ref()
         .and_then(|id| engine.article(id))
         .map(|a| a.category.clone())
         .or_else(|| engine.corpus().categories.first().map(|c| c.id.clone()))
@@ -492,7 +493,7 @@ mod tests {
                 text: "邀请返佣怎么算".into(),
                 count: 1,
             }],
-            nearest_article: Some("fee-discount".into()),
+            nearest_article: Some(ArticleId::parse("fee-discount").unwrap()),
             nearest_title: None,
             nearest_confidence: 0.2,
             suggestion: Suggestion::WriteArticle,

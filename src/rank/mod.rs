@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::Corpus;
+use crate::domain::ArticleId;
 use crate::embed::{EmbedError, Embedder, Role};
 use crate::index::{ArticleIndex, Candidate, IndexError};
 
@@ -58,7 +59,7 @@ impl Default for Fusion {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scores {
     /// Article id.
-    pub article_id: String,
+    pub article_id: ArticleId,
     /// BM25 score (0 when no term matched).
     pub bm25: f32,
     /// Cosine similarity of the closest view of the article.
@@ -82,7 +83,7 @@ pub struct Ranker {
     index: ArticleIndex,
     vectors: ArticleVectors,
     embedder: Arc<Embedder>,
-    ids: Vec<String>,
+    ids: Vec<ArticleId>,
     fusion: Fusion,
 }
 
@@ -95,7 +96,7 @@ impl Ranker {
         embedder: Arc<Embedder>,
         fusion: Fusion,
     ) -> Ranker {
-        let ids = corpus.articles.iter().map(|a| a.id.to_string()).collect();
+        let ids = corpus.articles.iter().map(|a| a.id.clone()).collect();
         Ranker {
             index,
             vectors,
@@ -190,7 +191,7 @@ impl Ranker {
 
     /// Titles and snippets for already-scored articles.
     pub fn details(&self, question: &str, scores: Vec<Scores>) -> Result<Vec<Ranked>, RankError> {
-        let wanted: Vec<(String, f32)> = scores.iter().map(|s| (s.article_id.clone(), s.bm25)).collect();
+        let wanted: Vec<(ArticleId, f32)> = scores.iter().map(|s| (s.article_id.clone(), s.bm25)).collect();
         let candidates = self.index.describe(question, &wanted)?;
         Ok(candidates
             .into_iter()

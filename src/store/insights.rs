@@ -3,7 +3,7 @@
 
 use super::rows::{decision, ticket_from, QuestionRow, TICKET_COLUMNS};
 use super::{placeholders, Conn, Result, Store};
-use crate::domain::{AskedQuestion, Decision, HandoffReason, Millis, NewQuestion, Ticket};
+use crate::domain::{ArticleId, AskedQuestion, Decision, HandoffReason, Millis, NewQuestion, Ticket};
 
 /// The latest verdict (1 helpful, 0 not, NULL none) on question `q`'s reply.
 const LATEST_VERDICT: &str =
@@ -40,7 +40,7 @@ pub struct DecisionCount {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicTally {
     /// The article.
-    pub article: String,
+    pub article: ArticleId,
     /// Questions about it.
     pub asked: i64,
     /// Of those, handed off.
@@ -51,7 +51,7 @@ pub struct TopicTally {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArticleVerdicts {
     /// The article.
-    pub article: String,
+    pub article: ArticleId,
     /// "This helped".
     pub helpful: i64,
     /// "This did not help".
@@ -80,7 +80,7 @@ pub(super) async fn insert_questions(
             .bind(&q.question)
             .bind(q.decision.as_str())
             .bind(q.reason.map(HandoffReason::as_str))
-            .bind(q.topic.clone())
+            .bind(q.topic.as_ref().map(|t| t.as_str().to_string()))
             .bind(q.confidence)
             .bind(q.locale)
             .bind(now);
@@ -162,7 +162,7 @@ impl Store {
             topics: topics
                 .into_iter()
                 .map(|(article, asked, handed_off)| TopicTally {
-                    article,
+                    article: ArticleId::known(&article),
                     asked,
                     handed_off: handed_off.unwrap_or(0),
                 })
@@ -209,7 +209,7 @@ impl Store {
             .map(|(article, helpful, n)| {
                 let helpful = helpful.unwrap_or(0);
                 ArticleVerdicts {
-                    article,
+                    article: ArticleId::known(&article),
                     helpful,
                     not_helpful: n - helpful,
                 }

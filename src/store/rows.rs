@@ -9,8 +9,8 @@ use sqlx::FromRow;
 
 use super::{Result, StoreError};
 use crate::domain::{
-    AskedQuestion, AuditEntry, Author, Decision, HandoffReason, Message, Millis, Note, Priority, Rating, Session,
-    SessionId, Ticket, TicketEvent, TicketId, TicketStatus,
+    ArticleId, AskedQuestion, AuditEntry, Author, Decision, HandoffReason, Message, Millis, Note, Priority, Rating,
+    Session, SessionId, Ticket, TicketEvent, TicketId, TicketStatus,
 };
 
 /// The ticket columns, in the order [`TicketRow`] names them.
@@ -88,7 +88,7 @@ impl TryFrom<TicketRow> for Ticket {
                 column: "reason",
                 value: String::new(),
             })?,
-            topic: r.topic,
+            topic: r.topic.as_deref().map(ArticleId::known),
             confidence: r.confidence,
             channel: r.channel,
             agent: r.agent,
@@ -263,7 +263,7 @@ impl TryFrom<QuestionRow> for AskedQuestion {
             question: r.question,
             decision: decision(&r.decision)?,
             reason: reason(r.reason, "reason")?,
-            topic: r.topic,
+            topic: r.topic.as_deref().map(ArticleId::known),
             confidence: r.confidence,
             locale: r.locale,
             helpful: r.helpful.map(|h| h != 0),

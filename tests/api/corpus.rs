@@ -1,7 +1,7 @@
 //! The bundled corpus: every required topic is there, complete and bilingual.
 
 use kefu::corpus::HandoffPolicy;
-use kefu::domain::Priority;
+use kefu::domain::{ArticleId, Priority};
 
 use crate::helpers::bundled_corpus;
 
@@ -91,7 +91,10 @@ const ALWAYS_HANDED_OFF: &[&str] = &[
 #[test]
 fn every_required_topic_is_present() {
     let corpus = bundled_corpus();
-    let missing: Vec<_> = REQUIRED_IDS.iter().filter(|id| corpus.article(id).is_none()).collect();
+    let missing: Vec<_> = REQUIRED_IDS
+        .iter()
+        .filter(|id| corpus.article(&ArticleId::parse(id).unwrap()).is_none())
+        .collect();
     assert!(missing.is_empty(), "missing articles: {missing:?}");
 }
 

@@ -14,7 +14,7 @@ fn top(index: &ArticleIndex, question: &str) -> String {
         .search(question, 5)
         .unwrap()
         .first()
-        .map(|c| c.article_id.clone())
+        .map(|c| c.article_id.to_string())
         .unwrap_or_default()
 }
 

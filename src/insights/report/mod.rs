@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::{iso, Period};
 use crate::corpus::Lang;
-use crate::domain::{AskedQuestion, Decision, Rating, Ticket};
+use crate::domain::{ArticleId, AskedQuestion, Decision, Rating, Ticket};
 use crate::engine::Engine;
 use crate::store::{ArticleVerdicts, QuestionStats, Store, StoreError};
 use questions::{daily, topics, totals, unanswered};
@@ -35,7 +35,7 @@ pub struct Topic {
 
 /// Looks up an article id in the live corpus; `None` for articles since
 /// removed.
-pub type TopicTitles<'a> = dyn Fn(&str) -> Option<Topic> + 'a;
+pub type TopicTitles<'a> = dyn Fn(&ArticleId) -> Option<Topic> + 'a;
 
 /// Analytics over one period.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -76,7 +76,7 @@ impl Report {
             store.verdicts_between(period.from, period.to),
             store.tickets_between(period.from, period.to),
         )?;
-        let titles = |id: &str| {
+        let titles = |id: &ArticleId| {
             engine.article(id).map(|a| Topic {
                 title: a.title.text(lang).to_string(),
                 category: a.category.clone(),
@@ -102,7 +102,7 @@ impl Report {
         tickets: &[Ticket],
         titles: &TopicTitles<'_>,
     ) -> Report {
-        let title = |id: &str| titles(id).map_or_else(|| id.to_string(), |t| t.title);
+        let title = |id: &ArticleId| titles(id).map_or_else(|| id.to_string(), |t| t.title);
         Report {
             from: iso(period.from),
             to: iso(period.to),
@@ -112,7 +112,7 @@ impl Report {
             unanswered: unanswered(gap_questions)
                 .into_iter()
                 .map(|u| UnansweredQuestion {
-                    nearest_title: u.nearest_article.as_deref().map(title),
+                    nearest_title: u.nearest_article.as_ref().map(title),
                     ..u
                 })
                 .collect(),
@@ -192,7 +192,7 @@ mod tests {
             question: text.into(),
             decision,
             reason,
-            topic: Some(topic.to_string()),
+            topic: Some(ArticleId::parse(topic).unwrap()),
             confidence: 0.5,
             locale: "zh".into(),
             helpful: None,
@@ -231,12 +231,12 @@ mod tests {
     /// What the database would count of `rows` (`Store::question_stats`).
     fn stats(rows: &[AskedQuestion]) -> QuestionStats {
         let mut by_day: BTreeMap<(Millis, &'static str), i64> = BTreeMap::new();
-        let mut topics: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+        let mut topics: BTreeMap<&ArticleId, (i64, i64)> = BTreeMap::new();
         for q in rows {
             *by_day
                 .entry((q.created_at / DAY * DAY, q.decision.as_str()))
                 .or_default() += 1;
-            if let Some(t) = q.topic.as_deref() {
+            if let Some(t) = q.topic.as_ref() {
                 let e = topics.entry(t).or_default();
                 e.0 += 1;
                 e.1 += i64::from(q.decision == Decision::Handoff);
@@ -255,7 +255,7 @@ mod tests {
             topics: topics
                 .into_iter()
                 .map(|(article, (asked, handed_off))| crate::store::TopicTally {
-                    article: article.into(),
+                    article: article.clone(),
                     asked,
                     handed_off,
                 })
@@ -265,7 +265,7 @@ mod tests {
         }
     }
 
-    fn titles(id: &str) -> Option<Topic> {
+    fn titles(id: &ArticleId) -> Option<Topic> {
         (id == "withdraw").then(|| Topic {
             title: "提币".into(),
             category: "wallet".into(),
@@ -307,7 +307,7 @@ mod tests {
         qs[0].helpful = Some(true);
         qs[1].helpful = Some(false);
         let verdicts = [ArticleVerdicts {
-            article: "withdraw".into(),
+            article: ArticleId::parse("withdraw").unwrap(),
             helpful: 3,
             not_helpful: 1,
         }];

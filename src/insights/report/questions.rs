@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::super::{date, iso, Period};
 use super::{share, Tally, TopicTitles, TOP};
-use crate::domain::{AskedQuestion, Decision, HandoffReason, Millis};
+use crate::domain::{ArticleId, AskedQuestion, Decision, HandoffReason, Millis};
 use crate::store::QuestionStats;
 use crate::text::normalize;
 
@@ -62,7 +62,8 @@ pub struct DayCounts {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct TopicCount {
     /// Article id.
-    pub article: String,
+    #[schema(value_type = String)]
+    pub article: ArticleId,
     /// Its title (the id when it has since been removed).
     pub title: String,
     /// Its category.
@@ -83,7 +84,8 @@ pub struct UnansweredQuestion {
     /// When last asked (RFC 3339).
     pub last_asked: String,
     /// The article the bot found closest.
-    pub nearest_article: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub nearest_article: Option<ArticleId>,
     /// Its title, in the report's language.
     pub nearest_title: Option<String>,
     /// The bot's best confidence in it.
@@ -94,7 +96,8 @@ pub struct UnansweredQuestion {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ArticleHelpfulness {
     /// Article id.
-    pub article: String,
+    #[schema(value_type = String)]
+    pub article: ArticleId,
     /// Its title.
     pub title: String,
     /// "This helped".
@@ -166,7 +169,9 @@ pub(super) fn topics(stats: &QuestionStats, titles: &TopicTitles<'_>) -> Vec<Top
             let topic = titles(&t.article);
             TopicCount {
                 article: t.article.clone(),
-                title: topic.as_ref().map_or_else(|| t.article.clone(), |x| x.title.clone()),
+                title: topic
+                    .as_ref()
+                    .map_or_else(|| t.article.to_string(), |x| x.title.clone()),
                 category: topic.map(|x| x.category).unwrap_or_default(),
                 asked: t.asked.max(0) as u64,
                 handed_off: t.handed_off.max(0) as u64,
@@ -184,7 +189,7 @@ pub(super) fn topics(stats: &QuestionStats, titles: &TopicTitles<'_>) -> Vec<Top
 pub(crate) struct DistinctQuestion {
     pub text: String,
     pub times: Vec<Millis>,
-    pub candidates: Vec<(Option<String>, f64)>,
+    pub candidates: Vec<(Option<ArticleId>, f64)>,
 }
 
 /// The questions among `questions` (oldest first) that show gaps, one per

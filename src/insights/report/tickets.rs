@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::super::{date, percentile, Period, DAY};
 use super::share;
-use crate::domain::{HandoffReason, Millis, Rating, Ticket, TicketId, TicketStatus};
+use crate::domain::{ArticleId, HandoffReason, Millis, Rating, Ticket, TicketId, TicketStatus};
 
 /// One ticket and what the user said of the case.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -26,7 +26,8 @@ pub struct Case {
     #[schema(value_type = String)]
     pub reason: HandoffReason,
     /// The article the bot thought it was about.
-    pub topic: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub topic: Option<ArticleId>,
     /// The agent who owns it.
     pub agent: Option<String>,
     /// Coin, network, address, TxID and amount.

@@ -8,8 +8,8 @@ use super::chat::MessageDto;
 use crate::config::Role;
 use crate::desk::Assist;
 use crate::domain::{
-    rfc3339 as timestamp, AuditEntry, Details, HandoffReason, Millis, Note, Priority, Ticket, TicketEvent, TicketId,
-    TicketStatus,
+    rfc3339 as timestamp, ArticleId, AuditEntry, Details, HandoffReason, Millis, Note, Priority, Ticket, TicketEvent,
+    TicketId, TicketStatus,
 };
 use crate::store::Presence;
 
@@ -31,7 +31,8 @@ pub struct TicketDto {
     #[schema(value_type = String)]
     pub reason: HandoffReason,
     /// The article the bot thought it was about.
-    pub topic: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub topic: Option<ArticleId>,
     /// That article's title, in the conversation's language: what an agent
     /// reads in the queue instead of its id.
     pub topic_title: Option<String>,
@@ -230,7 +231,8 @@ pub struct AgentReply {
     /// An article sent with it, which the user sees as a card (title,
     /// excerpt, link), as the bot's answers are.
     #[serde(default)]
-    pub article_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub article_id: Option<ArticleId>,
 }
 
 /// `POST /v1/agent/tickets/{id}/status`.

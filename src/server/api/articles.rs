@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::corpus::Lang;
+use crate::domain::ArticleId;
 
 /// `?lang=zh|en`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -26,7 +27,8 @@ pub struct QuickReplies {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QuickReply {
     /// The article it answers with.
-    pub article_id: String,
+    #[schema(value_type = String)]
+    pub article_id: ArticleId,
     /// What the chip says (a question as users ask it).
     pub label: String,
 }
@@ -35,7 +37,8 @@ pub struct QuickReply {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleDto {
     /// Article id.
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: ArticleId,
     /// Title in the requested language.
     pub title: String,
     /// Category id.
@@ -72,7 +75,8 @@ pub struct SearchResults {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResult {
     /// Article id.
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: ArticleId,
     /// Title.
     pub title: String,
     /// The help-center page.

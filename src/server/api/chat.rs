@@ -8,7 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::corpus::Lang;
 use crate::desk::{BotReply, QueueStatus, Turn, Warning};
 use crate::domain::{
-    rfc3339 as timestamp, Author, Decision, HandoffReason, Message, Priority, SessionId, Ticket, TicketId, TicketStatus,
+    rfc3339 as timestamp, ArticleId, Author, Decision, HandoffReason, Message, Priority, SessionId, Ticket, TicketId,
+    TicketStatus,
 };
 use crate::engine::ArticleSummary;
 
@@ -49,7 +50,8 @@ pub struct UserMessageRequest {
     /// The article of a chip the user tapped (a quick reply or a
     /// suggestion); `text` is then the chip's label.
     #[serde(default)]
-    pub article_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub article_id: Option<ArticleId>,
 }
 
 /// The ticket as the user sees it.

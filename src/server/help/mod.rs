@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::corpus::{Article, Category, Lang};
+use crate::domain::ArticleId;
 use crate::engine::{excerpt, Engine};
 use crate::html::{escape, Page};
 use crate::index::Snippet;
@@ -74,13 +75,13 @@ pub async fn category(
         let _ = write!(body, "<li>{}<p>{}</p></li>", article_link(a, lang), escape(&summary));
     }
     body.push_str("</ul>");
-    page(lang, name, &format!("/help/categories/{}", escape(&id)), &body)
+    page(lang, name, &format!("/help/categories/{}", escape(id.as_str())), &body)
 }
 
 /// `GET /help/articles/{id}`.
 pub async fn article(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<ArticleId>,
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
@@ -114,7 +115,7 @@ pub async fn article(
         }
         body.push_str("</ul></aside>");
     }
-    page(lang, title, &format!("/help/articles/{}", escape(&id)), &body)
+    page(lang, title, &format!("/help/articles/{}", escape(id.as_str())), &body)
 }
 
 /// `GET /help/search?q=…`: results without JavaScript.
@@ -140,7 +141,7 @@ pub async fn search(State(app): State<AppState>, Query(q): Query<PageQuery>, hea
                     let _ = write!(
                         body,
                         r#"<li><a href="/help/articles/{id}?lang={l}">{title}</a><p>{snippet}</p></li>"#,
-                        id = escape(&h.id),
+                        id = escape(h.id.as_str()),
                         l = lang.as_str(),
                         title = escape(&h.title),
                         snippet = snippet_html(&h.snippet),

@@ -156,7 +156,7 @@ pub async fn reply(
 ) -> Result<(StatusCode, Json<MessageDto>), ApiError> {
     let message = app
         .desk
-        .agent_reply(&agent, id, &body.text, body.article_id.as_deref())
+        .agent_reply(&agent, id, &body.text, body.article_id.as_ref())
         .await?;
     Ok((StatusCode::CREATED, Json(message.into())))
 }
@@ -251,7 +251,7 @@ fn dto(app: &AppState, agent: &Agent, ticket: &Ticket) -> TicketDto {
     let engine = app.desk.engine();
     let topic_title = ticket
         .topic
-        .as_deref()
+        .as_ref()
         .and_then(|id| engine.article(id))
         .map(|a| a.title.text(lang).to_string());
     let confident = ticket.confidence >= f64::from(engine.answerer().thresholds().answer);

@@ -80,7 +80,7 @@ pub async fn post_message(
     app.limiter.check_session(session.id.as_str())?;
     let turn = app
         .desk
-        .user_message(&session, &body.text, body.locale, body.article_id.as_deref())
+        .user_message(&session, &body.text, body.locale, body.article_id.as_ref())
         .await?;
     if let Some(reply) = &turn.reply {
         app.metrics.decision(reply.decision);

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use crate::corpus::Lang;
+use crate::domain::ArticleId;
 use crate::server::api::*;
 use crate::server::error::{ApiError, ErrorBody};
 use crate::server::help::{markdown, snippet_html};
@@ -26,9 +27,9 @@ pub async fn quick_replies(State(app): State<AppState>, ApiQuery(q): ApiQuery<La
         .corpus()
         .quick_replies
         .iter()
-        .filter_map(|chip| Some((chip, engine.article(chip.article.as_str())?)))
+        .filter_map(|chip| Some((chip, engine.article(&chip.article)?)))
         .map(|(chip, a)| QuickReply {
-            article_id: a.id.to_string(),
+            article_id: a.id.clone(),
             label: chip
                 .label
                 .get(lang)
@@ -52,7 +53,7 @@ fn short_title(title: &str) -> String {
     responses((status = 200, body = ArticleDto), (status = 404, body = ErrorBody)))]
 pub async fn article(
     State(app): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ArticleId>,
     ApiQuery(q): ApiQuery<LangQuery>,
 ) -> Result<Json<ArticleDto>, ApiError> {
     let lang = q.lang.unwrap_or(Lang::Zh);
@@ -61,7 +62,7 @@ pub async fn article(
         .article(&id)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "article_not_found", format!("no article {id}")))?;
     Ok(Json(ArticleDto {
-        id: article.id.to_string(),
+        id: article.id.clone(),
         title: article.title.text(lang).to_string(),
         category: article.category.clone(),
         html: markdown::to_html(article.body.text(lang)),
