@@ -10,13 +10,16 @@
 //! By the work it does: `chat` is the user's side (sessions, a turn, a
 //! request for a person, feedback), `agents` the agent's side (the queue,
 //! claims, replies, notes), `hosting` the engine it answers with (reload,
-//! worker threads), `waiting` where a waiting user stands.
+//! worker threads), `waiting` where a waiting user stands, `replicas` what
+//! the other replicas of one desk on PostgreSQL changed.
 
 mod agents;
 mod chat;
 mod hosting;
+mod replicas;
 mod waiting;
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -131,6 +134,9 @@ pub enum Change {
     Session(SessionId),
     /// The queue changed.
     Queue,
+    /// Anything may have changed: word from the other replicas was lost
+    /// (the connection that hears them dropped), so every view looks again.
+    Everything,
 }
 
 /// Desk settings.
@@ -155,6 +161,14 @@ pub struct Desk {
     options: DeskOptions,
     workers: Semaphore,
     changes: broadcast::Sender<Change>,
+    /// This replica's own changes, for the other replicas (see [`replicas`]).
+    outbox: broadcast::Sender<Change>,
+    /// Names this process in what it tells the other replicas, so it does
+    /// not act on its own word twice.
+    replica: String,
+    /// Whether the other replicas' changes arrive as they happen: always on
+    /// SQLite (there are none), on PostgreSQL while this replica listens.
+    others_live: AtomicBool,
 }
 
 impl Desk {
@@ -162,6 +176,13 @@ impl Desk {
     pub fn new(engine: Arc<Engine>, store: Store, options: DeskOptions) -> Desk {
         let workers = Semaphore::new(options.engine_workers.max(1));
         let (changes, _) = broadcast::channel(1024);
+        let (outbox, _) = broadcast::channel(1024);
+        let mut bytes = [0u8; 8];
+        // Without an id of its own a replica would hear its own word as
+        // another's: harmless (one more look by each stream), so a failure
+        // of the system's random source is not worth refusing to start.
+        let _ = getrandom::fill(&mut bytes);
+        let others_live = AtomicBool::new(!store.has_replicas());
         Desk {
             engine: ArcSwap::new(engine),
             reloading: Mutex::new(()),
@@ -169,6 +190,9 @@ impl Desk {
             options,
             workers,
             changes,
+            outbox,
+            replica: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            others_live,
         }
     }
 
@@ -177,17 +201,25 @@ impl Desk {
         &self.store
     }
 
-    /// Live notifications of new messages and queue changes in this process.
-    /// Other replicas' changes arrive by polling the store.
+    /// Live notifications of new messages and queue changes, made through
+    /// this replica or (see [`Desk::relay_changes`]) any other.
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.changes.subscribe()
     }
 
     fn changed(&self, session: &SessionId, queue: bool) {
-        let _ = self.changes.send(Change::Session(session.clone()));
+        self.tell(Change::Session(session.clone()));
         if queue {
-            let _ = self.changes.send(Change::Queue);
+            self.tell(Change::Queue);
         }
+    }
+
+    /// Tells this replica's live views of `change`, and the other replicas.
+    fn tell(&self, change: Change) {
+        if self.store.has_replicas() {
+            let _ = self.outbox.send(change.clone());
+        }
+        let _ = self.changes.send(change);
     }
 
     /// The text of a message as it may be stored, or why it may not (see

@@ -141,7 +141,7 @@ impl Desk {
     /// Sets an agent online or away; waiting users' views update.
     pub async fn set_presence(&self, agent: &Agent, presence: Presence) -> Result<()> {
         self.store.set_presence(&agent.name, presence).await?;
-        let _ = self.changes.send(Change::Queue);
+        self.tell(Change::Queue);
         Ok(())
     }
 

@@ -366,6 +366,7 @@ impl Application {
     /// streams and finishes the requests in flight. SIGHUP reloads the
     /// corpus, as `POST /admin/reload` does.
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let relay = tokio::spawn(Arc::clone(&self.state.desk).relay_changes());
         let reloader = tokio::spawn(reload_on_hangup(self.state));
         let limiter = self.limiter;
         let sweeper = tokio::spawn(async move {
@@ -388,6 +389,7 @@ impl Application {
         .await;
         sweeper.abort();
         reloader.abort();
+        relay.abort();
         result
     }
 }

@@ -10,6 +10,7 @@ use lru::LruCache;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
+use super::replicas::Replicas;
 use super::sqlite::{database_file, Sqlite};
 use super::{Backend, Result, Store, SESSIONS_CACHED};
 
@@ -155,11 +156,21 @@ impl Store {
             ..Migrator::DEFAULT
         };
         migrator.run(&pool).await?;
+        let replicas = match backend {
+            Backend::Postgres => {
+                let schema: String = sqlx::query_scalar("SELECT CAST(current_schema() AS TEXT)")
+                    .fetch_one(&pool)
+                    .await?;
+                Some(Replicas::new(url, &schema))
+            }
+            Backend::Sqlite => None,
+        };
         let mut store = Store {
             pool,
             backend,
             sessions: Arc::new(Mutex::new(LruCache::new(SESSIONS_CACHED))),
             sqlite: (backend == Backend::Sqlite).then(|| Sqlite::new(sqlite_file)),
+            replicas,
         };
         store.start_group_commit();
         Ok(store)

@@ -14,6 +14,7 @@ mod audit;
 mod connect;
 mod insights;
 mod queue;
+mod replicas;
 mod rows;
 mod sessions;
 mod sqlite;
@@ -28,6 +29,8 @@ use sqlx::AnyPool;
 use crate::domain::{Message, Session, SessionId, Ticket};
 pub use insights::{ArticleVerdicts, DecisionCount, QuestionStats, TopicTally};
 pub use queue::Presence;
+pub use replicas::ReplicaListener;
+use replicas::Replicas;
 use sqlite::Sqlite;
 
 /// Why a storage call failed.
@@ -109,6 +112,8 @@ pub struct Store {
     sessions: Arc<Mutex<LruCache<SessionId, Session>>>,
     /// What only SQLite needs (see [`sqlite`]); `None` on PostgreSQL.
     sqlite: Option<Sqlite>,
+    /// The channel to the other replicas (see [`replicas`]); `None` on SQLite.
+    replicas: Option<Replicas>,
 }
 
 /// How many sessions [`Store::session`] remembers (a few hundred bytes each).

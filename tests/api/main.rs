@@ -11,6 +11,7 @@ mod helpers;
 mod insights;
 mod ranking;
 mod reload;
+mod replicas;
 mod retrieval;
 mod safety;
 mod service;

@@ -2,6 +2,7 @@
 //! and (for admins) the audit log. Every call needs an agent bearer token.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -14,7 +15,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::config::Role;
 use crate::corpus::Lang;
-use crate::desk::{Agent, Change};
+use crate::desk::{Agent, Change, Desk};
 use crate::domain::{QueueFilter, Ticket, TicketId};
 use crate::handoff::privacy::mask_personal_data;
 use crate::server::api::*;
@@ -24,9 +25,21 @@ use crate::server::limits::ClientIp;
 use crate::server::AppState;
 use crate::store::Claim;
 
-/// How often the console's stream nudges it to re-read the queue, for
-/// changes made through other replicas (this replica's arrive at once).
+/// How often the console's stream nudges it to re-read the queue while the
+/// desk cannot hear the other replicas (their changes would otherwise not
+/// show; every change made anywhere arrives at once otherwise).
 const OTHER_REPLICAS: Duration = Duration::from_secs(5);
+/// How often it nudges it all the same: tickets pass their SLA and agents
+/// go quiet with time alone.
+const CLOCK: Duration = Duration::from_secs(30);
+
+fn clock(desk: &Desk) -> Duration {
+    if desk.others_live() {
+        CLOCK
+    } else {
+        OTHER_REPLICAS
+    }
+}
 
 /// Who am I (checks a token).
 #[utoipa::path(get, path = "/v1/agent/me", tag = "agent", security(("agent_token" = [])),
@@ -208,8 +221,10 @@ pub async fn audit(
 
 /// Live changes for the console (`text/event-stream`): `queue` when the
 /// queue may have changed, `session` (data `{"session_id"}`) when a
-/// conversation has new messages. Changes made through other replicas
-/// arrive as a `queue` event at least every few seconds.
+/// conversation has new messages, made through this replica or any other
+/// (on PostgreSQL the replicas tell each other); a `queue` event also comes
+/// every 30 seconds as tickets age, every 5 while the replicas cannot hear
+/// each other.
 #[utoipa::path(get, path = "/v1/agent/events", tag = "agent", security(("agent_token" = [])),
     responses((status = 200, description = "text/event-stream"), (status = 401, body = ErrorBody),
         (status = 429, description = "Too many live streams for this agent or address", body = ErrorBody)))]
@@ -223,21 +238,24 @@ pub async fn events(
         .agent_stream(&agent.name, ip.map_or(ClientIp(None), |e| e.0))?;
     let changes = app.desk.subscribe();
     let shutdown = app.shutdown.clone();
+    let desk = Arc::clone(&app.desk);
     let stream = stream::unfold(
-        (changes, shutdown, permit),
-        |(mut changes, mut shutdown, permit)| async move {
+        (changes, shutdown, permit, desk),
+        |(mut changes, mut shutdown, permit, desk)| async move {
             let event = tokio::select! {
                 change = changes.recv() => match change {
                     Ok(Change::Session(id)) => Event::default()
                         .event("session")
                         .data(serde_json::json!({ "session_id": id }).to_string()),
-                    Ok(Change::Queue) | Err(RecvError::Lagged(_)) => Event::default().event("queue").data("{}"),
+                    Ok(Change::Queue | Change::Everything) | Err(RecvError::Lagged(_)) => {
+                        Event::default().event("queue").data("{}")
+                    }
                     Err(RecvError::Closed) => return None,
                 },
-                _ = tokio::time::sleep(OTHER_REPLICAS) => Event::default().event("queue").data("{}"),
+                _ = tokio::time::sleep(clock(&desk)) => Event::default().event("queue").data("{}"),
                 _ = shutdown.changed() => return None,
             };
-            Some((Ok(event), (changes, shutdown, permit)))
+            Some((Ok(event), (changes, shutdown, permit, desk)))
         },
     );
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))

@@ -12,7 +12,7 @@ use axum::Json;
 use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::desk::{Change, QueueStatus, Turn};
+use crate::desk::{Change, Desk, QueueStatus, Turn};
 use crate::domain::Session;
 use crate::domain::SessionId;
 use crate::domain::TicketStatus;
@@ -22,8 +22,10 @@ use crate::server::error::{ApiError, ErrorBody};
 use crate::server::limits::{ClientIp, StreamPermit};
 use crate::server::AppState;
 
-/// How often a live stream checks the database for messages written by
-/// other replicas (this replica's wake it at once).
+/// How often a live stream looks at the database itself: while the desk
+/// cannot hear the other replicas (their changes would otherwise not show),
+/// and while the user waits in line (agents' presence and service hours
+/// change with time alone). Otherwise every change wakes it at once.
 const POLL: Duration = Duration::from_secs(2);
 /// The most messages one transcript page returns.
 const PAGE: i64 = 500;
@@ -230,10 +232,19 @@ impl Live {
             let queue_too = self.check_queue;
             tokio::select! {
                 _ = wait_for_session(&mut self.changes, &self.session.id, queue_too) => {}
-                _ = tokio::time::sleep(POLL) => {}
+                _ = poll(&self.app.desk, queue_too) => {}
                 _ = self.shutdown.changed() => return None,
             }
         }
+    }
+}
+
+/// Completes when a live stream should look for itself (see [`POLL`]).
+async fn poll(desk: &Desk, waiting: bool) {
+    if waiting || !desk.others_live() {
+        tokio::time::sleep(POLL).await;
+    } else {
+        std::future::pending::<()>().await;
     }
 }
 
@@ -248,6 +259,7 @@ async fn wait_for_session(changes: &mut tokio::sync::broadcast::Receiver<Change>
         match changes.recv().await {
             Ok(Change::Session(s)) if &s == session => return,
             Ok(Change::Queue) if queue => return,
+            Ok(Change::Everything) => return,
             Ok(_) => {}
             Err(RecvError::Lagged(_)) => return,
             Err(RecvError::Closed) => std::future::pending::<()>().await,

@@ -20,6 +20,10 @@ pub struct Health {
     pub corpus_version: String,
     /// Whether the database answered.
     pub database: bool,
+    /// Whether changes made through other replicas reach this one's live
+    /// streams as they happen (always with SQLite; with PostgreSQL while
+    /// this replica hears the others, else its streams poll).
+    pub replicas_live: bool,
 }
 
 /// The process is up.
@@ -49,6 +53,7 @@ fn health(app: &AppState, database: bool) -> Health {
         articles: corpus.articles.len(),
         corpus_version: engine.version().to_string(),
         database,
+        replicas_live: app.desk.others_live(),
     }
 }
 
