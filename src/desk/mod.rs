@@ -178,9 +178,9 @@ impl Desk {
         let (changes, _) = broadcast::channel(1024);
         let (outbox, _) = broadcast::channel(1024);
         let mut bytes = [0u8; 8];
-        // Without an id of its own a replica would hear its own word as
-        // another's: harmless (one more look by each stream), so a failure
-        // of the system's random source is not worth refusing to start.
+        // Should the system's random source fail, the id stays all zeros:
+        // only another replica whose source failed too would share it (and
+        // the two would miss each other's word), not worth refusing to start.
         let _ = getrandom::fill(&mut bytes);
         let others_live = AtomicBool::new(!store.has_replicas());
         Desk {
