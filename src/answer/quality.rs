@@ -92,10 +92,10 @@ pub fn load_queries(path: &Path, corpus: &Corpus) -> Result<Vec<LabeledQuery>, Q
             Ok(raw) => {
                 let expected = match raw.expected.as_str() {
                     "handoff" => Expected::Handoff,
-                    id => match ArticleId::parse(id).ok().filter(|id| corpus.article(id).is_some()) {
-                        Some(id) => Expected::Article(id),
+                    written => match corpus.id_of(written) {
+                        Some(id) => Expected::Article(id.clone()),
                         None => {
-                            problems.push(format!("{at}: expected article `{id}` is not in the corpus"));
+                            problems.push(format!("{at}: expected article `{written}` is not in the corpus"));
                             continue;
                         }
                     },

@@ -242,6 +242,12 @@ impl Corpus {
         self.articles.iter().find(|a| &a.id == id)
     }
 
+    /// The id of the article a person wrote as `written` (in an eval file),
+    /// if the corpus has it.
+    pub fn id_of(&self, written: &str) -> Option<&ArticleId> {
+        self.articles.iter().map(|a| &a.id).find(|id| id.as_str() == written)
+    }
+
     /// The kinds of fact article `id` quotes.
     pub fn quotes(&self, id: &ArticleId) -> &[FactKind] {
         self.fact_quotes.get(id).map_or(&[], |kinds| kinds.as_slice())

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use tokio::sync::{broadcast, Mutex, Semaphore};
 
-use crate::config::QueueSettings;
+use crate::config::{new_token, QueueSettings};
 use crate::conversation::TurnError;
 pub use crate::conversation::{BotReply, CandidateNote, Warning};
 use crate::corpus::Lang;
@@ -177,11 +177,6 @@ impl Desk {
         let workers = Semaphore::new(options.engine_workers.max(1));
         let (changes, _) = broadcast::channel(1024);
         let (outbox, _) = broadcast::channel(1024);
-        let mut bytes = [0u8; 8];
-        // Should the system's random source fail, the id stays all zeros:
-        // only another replica whose source failed too would share it (and
-        // the two would miss each other's word), not worth refusing to start.
-        let _ = getrandom::fill(&mut bytes);
         let others_live = AtomicBool::new(!store.has_replicas());
         Desk {
             engine: ArcSwap::new(engine),
@@ -191,7 +186,10 @@ impl Desk {
             workers,
             changes,
             outbox,
-            replica: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            // Should the system's random source fail, the id is empty: only
+            // another replica whose source failed too would share it (and the
+            // two would miss each other's word), not worth refusing to start.
+            replica: new_token(8).unwrap_or_default(),
             others_live,
         }
     }

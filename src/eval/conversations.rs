@@ -133,16 +133,16 @@ pub fn load_conversations(path: &Path, corpus: &Corpus) -> Result<Vec<LabeledCon
                 "handoff" => TurnExpected::Handoff,
                 "clarify" => TurnExpected::Clarify,
                 "cancel" => TurnExpected::Cancel,
-                id if ArticleId::parse(id).is_ok_and(|id| corpus.article(&id).is_some()) => {
-                    TurnExpected::Article(ArticleId::known(id))
-                }
-                id => {
-                    problems.push(format!(
-                        "{at}: turn {}: expected article `{id}` is not in the corpus",
-                        t + 1
-                    ));
-                    continue;
-                }
+                written => match corpus.id_of(written) {
+                    Some(id) => TurnExpected::Article(id.clone()),
+                    None => {
+                        problems.push(format!(
+                            "{at}: turn {}: expected article `{written}` is not in the corpus",
+                            t + 1
+                        ));
+                        continue;
+                    }
+                },
             };
             if !KINDS.contains(&turn.kind.as_str()) {
                 problems.push(format!(
